@@ -1,0 +1,169 @@
+/**
+ * Errors thrown by Warden. Every error carries a stable `code`; messages never
+ * contain a token, a key or an unmasked value, so they are safe to log and to
+ * show to a model.
+ *
+ * @module
+ */
+
+/** Stable codes of every Warden error. */
+export type WardenErrorCode =
+  | "WARDEN_ERROR"
+  | "WARDEN_INVALID_TOKEN"
+  | "WARDEN_MISSING_PRINCIPAL"
+  | "WARDEN_ACCESS_DENIED"
+  | "WARDEN_APPROVAL_REJECTED"
+  | "WARDEN_APPROVAL_INVALID"
+  | "WARDEN_RATE_LIMITED"
+  | "WARDEN_BUDGET_EXCEEDED"
+  | "WARDEN_CIRCUIT_OPEN"
+  | "WARDEN_AUDIT_WRITE"
+  | "WARDEN_POLICY";
+
+/** Base class of every Warden error. `code` is stable across releases. */
+export class WardenError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: WardenErrorCode;
+
+  /**
+   * @param code - stable code of the failure
+   * @param message - a safe, human-readable message (never a secret)
+   * @param options - standard error options (`cause` is kept off the message)
+   */
+  constructor(code: WardenErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Why a bearer token was refused. */
+export type InvalidTokenReason =
+  | "expired"
+  | "not-yet-valid"
+  | "signature"
+  | "claim"
+  | "algorithm"
+  | "key"
+  | "malformed"
+  | "jwks-unavailable";
+
+/** A bearer token (or the principal minted from it) failed verification. */
+export class InvalidTokenError extends WardenError {
+  /** The category of the failure. */
+  readonly reason: InvalidTokenReason;
+  /** The claim at fault, when the failure concerns one claim. */
+  readonly claim: string | undefined;
+
+  /**
+   * @param reason - the category of the failure
+   * @param message - a safe description; never the token itself
+   * @param options - `claim` names the claim at fault; `cause` keeps the original error
+   */
+  constructor(reason: InvalidTokenReason, message: string, options?: { claim?: string; cause?: unknown }) {
+    super("WARDEN_INVALID_TOKEN", message, { cause: options?.cause });
+    this.reason = reason;
+    this.claim = options?.claim;
+  }
+}
+
+/** A guarded call carried no verified principal in its config. */
+export class MissingPrincipalError extends WardenError {
+  /** @param message - a safe description of where the principal was missing */
+  constructor(message = "No verified principal in the run config: pass warden.config(principal) to invoke()") {
+    super("WARDEN_MISSING_PRINCIPAL", message);
+  }
+}
+
+/** The policy refused a call. */
+export class AccessDeniedError extends WardenError {
+  /** The kind of resource refused. */
+  readonly targetKind: "tool" | "retriever" | "model";
+  /** The name of the resource refused. */
+  readonly target: string;
+  /** The policy's reason, safe to show to the caller. */
+  readonly reason: string;
+
+  /**
+   * @param targetKind - the kind of resource refused
+   * @param target - its name
+   * @param reason - the policy's reason (no secrets, no argument values)
+   */
+  constructor(targetKind: "tool" | "retriever" | "model", target: string, reason: string) {
+    super("WARDEN_ACCESS_DENIED", `Access to ${targetKind} "${target}" denied: ${reason}`);
+    this.targetKind = targetKind;
+    this.target = target;
+    this.reason = reason;
+  }
+}
+
+/** An approver rejected the request. */
+export class ApprovalRejectedError extends WardenError {
+  /** @param message - the approver's message, if any */
+  constructor(message = "The request was rejected by an approver") {
+    super("WARDEN_APPROVAL_REJECTED", message);
+  }
+}
+
+/** An approval decision failed verification (wrong approver, replay, expiry, …). */
+export class ApprovalInvalidError extends WardenError {
+  /** @param message - what was wrong with the decision */
+  constructor(message: string) {
+    super("WARDEN_APPROVAL_INVALID", message);
+  }
+}
+
+/** A rate limit was hit. */
+export class RateLimitedError extends WardenError {
+  /** How long to wait before trying again, in milliseconds. */
+  readonly retryAfterMs: number;
+  /**
+   * @param retryAfterMs - suggested wait in milliseconds
+   * @param message - a safe description
+   */
+  constructor(retryAfterMs: number, message = "Rate limit exceeded") {
+    super("WARDEN_RATE_LIMITED", message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** A token or cost budget is spent. */
+export class BudgetExceededError extends WardenError {
+  /** @param message - a safe description */
+  constructor(message = "Budget exceeded") {
+    super("WARDEN_BUDGET_EXCEEDED", message);
+  }
+}
+
+/** A circuit breaker is open. */
+export class CircuitOpenError extends WardenError {
+  /** @param message - a safe description */
+  constructor(message = "Circuit open: the downstream service is failing") {
+    super("WARDEN_CIRCUIT_OPEN", message);
+  }
+}
+
+/** The audit sink could not take an event, so the action was refused. */
+export class AuditWriteError extends WardenError {
+  /**
+   * @param message - a safe description
+   * @param options - `cause` keeps the sink's own error
+   */
+  constructor(message = "The audit sink could not record the event; the action was refused", options?: { cause?: unknown }) {
+    super("WARDEN_AUDIT_WRITE", message, options);
+  }
+}
+
+/** The Warden options or policy are invalid. `path` names the offending entry. */
+export class PolicyError extends WardenError {
+  /** Dotted path of the offending option, e.g. `policy.tools.refund_order.scopes`. */
+  readonly path: string;
+  /**
+   * @param path - dotted path of the offending option
+   * @param message - what is wrong with it
+   */
+  constructor(path: string, message: string) {
+    super("WARDEN_POLICY", path ? `${path}: ${message}` : message);
+    this.path = path;
+  }
+}

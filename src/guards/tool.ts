@@ -1,0 +1,167 @@
+import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
+import { ToolMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { StructuredTool, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
+import { AuditLog } from "../audit/audit-log.js";
+import { digest } from "../audit/digest.js";
+import type { AuditRun, AuditSink, AuditTarget } from "../audit/event.js";
+import { memorySink } from "../audit/memory-sink.js";
+import { systemClock, type Clock } from "../clock.js";
+import { AccessDeniedError } from "../errors.js";
+import { isPrincipal } from "../identity/principal.js";
+import { decideTool, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
+import { policySchema, type PolicyInput } from "../policy/schema.js";
+import { parseOptions } from "../validate.js";
+import { requirePrincipal } from "./principal.js";
+import type { GuardRuntime, OnDenied } from "./runtime.js";
+
+/** Any LangChain tool Warden can guard. */
+export type GuardableTool = StructuredToolInterface;
+
+/** Per-guard options. */
+export interface ToolGuardOptions {
+  /** `message` (default): the agent gets an error ToolMessage. `throw`: {@link AccessDeniedError}. */
+  onDenied?: OnDenied;
+}
+
+/** A message a model may see for each kind of refusal: no scopes, patterns or rule paths. */
+function agentMessage(tool: string, decision: PolicyDecision): string {
+  const byCode: Record<DecisionCode, string> = {
+    allowed: "",
+    "no-rule": `the tool "${tool}" is not available to you`,
+    "missing-scope": `you are not permitted to use the tool "${tool}"`,
+    "denied-args": `these arguments are not permitted for the tool "${tool}"`,
+    condition: decision.reason,
+    "condition-error": `the call to "${tool}" could not be authorized`,
+    "approval-required": `the tool "${tool}" requires human approval, which is not available for this call`,
+  };
+  return byCode[decision.code];
+}
+
+function runOf(runManager: CallbackManagerForToolRun | undefined, config: RunnableConfig | undefined): AuditRun | undefined {
+  const threadId = config?.configurable?.thread_id;
+  if (!runManager && threadId === undefined) return undefined;
+  return {
+    id: runManager?.runId ?? "",
+    ...(runManager?.parentRunId !== undefined ? { parentId: runManager.parentRunId } : {}),
+    ...(threadId !== undefined ? { threadId: String(threadId) } : {}),
+  };
+}
+
+interface InnerCallable {
+  _call?: (arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig) => unknown;
+}
+
+/**
+ * A LangChain tool that checks the caller's verified principal and the policy
+ * before the wrapped tool runs. Same name, description, schema, response
+ * format and `returnDirect` as the tool it wraps.
+ */
+export class GuardedTool extends StructuredTool {
+  static override lc_name(): string {
+    return "GuardedTool";
+  }
+
+  name: string;
+  description: string;
+  override schema: StructuredToolInterface["schema"];
+  /** The wrapped tool. */
+  readonly inner: GuardableTool;
+  private readonly runtime: GuardRuntime;
+  private readonly onDenied: OnDenied | undefined;
+  private readonly target: AuditTarget;
+
+  /**
+   * @param inner - the tool to guard
+   * @param runtime - policy, audit log, clock and trust shared by the guards
+   * @param options - per-guard options
+   */
+  constructor(inner: GuardableTool, runtime: GuardRuntime, options: ToolGuardOptions = {}) {
+    const source = inner as StructuredTool;
+    super({
+      responseFormat: source.responseFormat,
+      verboseParsingErrors: source.verboseParsingErrors,
+      ...(source.metadata !== undefined ? { metadata: source.metadata } : {}),
+      ...(source.tags !== undefined ? { tags: source.tags } : {}),
+      ...(source.callbacks !== undefined ? { callbacks: source.callbacks } : {}),
+      ...(source.verbose !== undefined ? { verbose: source.verbose } : {}),
+      ...(source.defaultConfig !== undefined ? { defaultConfig: source.defaultConfig } : {}),
+      ...(source.extras !== undefined ? { extras: source.extras } : {}),
+    });
+    this.name = inner.name;
+    this.description = inner.description;
+    this.schema = inner.schema;
+    this.returnDirect = inner.returnDirect ?? false;
+    this.inner = inner;
+    this.runtime = runtime;
+    this.onDenied = options.onDenied;
+    this.target = { kind: "tool", name: inner.name };
+  }
+
+  protected async _call(arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> {
+    const run = runOf(runManager, config);
+    const principal = await requirePrincipal(this.runtime, config, this.target, run);
+    const args = typeof arg === "object" && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : { input: arg };
+    const decision = await decideTool(this.runtime.policy, this.name, principal, args);
+    const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
+    const allowed = decision.effect === "allow";
+    await this.runtime.audit.record({
+      type: allowed ? "access.allowed" : "access.denied",
+      outcome: allowed ? "success" : "denied",
+      actor,
+      target: this.target,
+      reason: decision.reason,
+      ...(run ? { run } : {}),
+      data: { rule: decision.rule, effect: decision.effect, code: decision.code, argsDigest: digest(args) },
+    });
+    if (allowed) return this.callInner(arg, runManager, config);
+    return this.refuse(decision, config);
+  }
+
+  private callInner(arg: unknown, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): unknown {
+    const inner = this.inner as GuardableTool & InnerCallable;
+    if (typeof inner._call === "function") return inner._call(arg, runManager, config);
+    return inner.invoke(arg as never, config);
+  }
+
+  private refuse(decision: PolicyDecision, config: ToolRunnableConfig | undefined): unknown {
+    const rule = Object.hasOwn(this.runtime.policy.tools, this.name) ? this.runtime.policy.tools[this.name] : undefined;
+    const mode = rule?.onDenied ?? this.onDenied ?? this.runtime.policy.onDenied;
+    const reason = agentMessage(this.name, decision);
+    const toolCallId = config?.toolCall?.id;
+    if (mode === "throw" || typeof toolCallId !== "string") throw new AccessDeniedError("tool", this.name, reason);
+    const message = new ToolMessage({
+      content: `Access denied: ${reason}.`,
+      status: "error",
+      tool_call_id: toolCallId,
+      name: this.name,
+    });
+    return this.responseFormat === "content_and_artifact" ? [message, undefined] : message;
+  }
+}
+
+/** Options of {@link guardTool} for use without the `createWarden` facade. */
+export interface GuardToolOptions extends ToolGuardOptions {
+  /** The policy (validated here; a bad one throws `PolicyError`). */
+  policy: PolicyInput;
+  /** Where decisions go; defaults to an in-memory sink. */
+  audit?: { sink?: AuditSink; failMode?: "closed" | "open" } | AuditLog;
+  /** Time source for expiry checks. */
+  clock?: Clock;
+}
+
+/**
+ * Guards one tool without the facade. Any principal minted by a Warden
+ * verifier is accepted; prefer `warden.tool()`, which accepts only principals
+ * of the warden's own identity provider.
+ */
+export function guardTool(tool: GuardableTool, options: GuardToolOptions): GuardedTool {
+  const policy = parseOptions(policySchema, options.policy, "policy");
+  const clock = options.clock ?? systemClock;
+  const audit =
+    options.audit instanceof AuditLog
+      ? options.audit
+      : new AuditLog({ sink: options.audit?.sink ?? memorySink(), clock, failMode: options.audit?.failMode ?? "closed" });
+  const runtime: GuardRuntime = { policy, audit, clock, trusts: isPrincipal };
+  return new GuardedTool(tool, runtime, options);
+}

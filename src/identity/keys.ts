@@ -1,0 +1,63 @@
+import { createPublicKey, KeyObject } from "node:crypto";
+import { createLocalJWKSet, createRemoteJWKSet, type JWK, type JWTVerifyGetKey } from "jose";
+import { InvalidTokenError } from "../errors.js";
+import type { ParsedIdentityOptions } from "./options.js";
+
+/** Where verification keys come from: a key-set resolver, or an HMAC secret. */
+export type KeySource = { kind: "jwks"; getKey: JWTVerifyGetKey } | { kind: "secret"; secret: Uint8Array };
+
+/** Fields of a JWK that are private material and must never be used to verify. */
+const PRIVATE_JWK_FIELDS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
+
+function publicJwk(jwk: Record<string, unknown>): JWK {
+  for (const field of PRIVATE_JWK_FIELDS) {
+    if (field in jwk) throw new TypeError("identity.publicKey/jwks must hold public keys only");
+  }
+  return jwk as JWK;
+}
+
+function toJwk(key: unknown): JWK {
+  if (typeof key === "string") return createPublicKey(key).export({ format: "jwk" }) as JWK;
+  if (key instanceof KeyObject) {
+    if (key.type !== "public") throw new TypeError("identity.publicKey must be a public key");
+    return key.export({ format: "jwk" }) as JWK;
+  }
+  return publicJwk(key as Record<string, unknown>);
+}
+
+/**
+ * Wraps a remote key-set resolver so that network failures are reported as
+ * `jwks-unavailable` (fail closed) and never as a bad token.
+ */
+function remoteResolver(uri: string, options: ParsedIdentityOptions): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(new URL(uri), {
+    timeoutDuration: options.jwksTimeoutMs ?? 5_000,
+    cooldownDuration: options.jwksCooldownMs ?? 30_000,
+    cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
+  });
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "ERR_JWKS_NO_MATCHING_KEY" || code === "ERR_JWKS_MULTIPLE_MATCHING_KEYS" || code === "ERR_JWK_INVALID") {
+        throw error;
+      }
+      throw new InvalidTokenError("jwks-unavailable", "The key set could not be fetched; the token was refused", { cause: error });
+    }
+  };
+}
+
+/** Builds the key source described by validated identity options. */
+export function createKeySource(options: ParsedIdentityOptions): KeySource {
+  if (options.secret !== undefined) {
+    const secret = typeof options.secret === "string" ? new TextEncoder().encode(options.secret) : options.secret;
+    return { kind: "secret", secret };
+  }
+  if (options.jwksUri !== undefined) return { kind: "jwks", getKey: remoteResolver(options.jwksUri, options) };
+  if (options.jwks !== undefined) {
+    const keys = options.jwks.keys.map((k) => publicJwk(k as Record<string, unknown>));
+    return { kind: "jwks", getKey: createLocalJWKSet({ keys }) };
+  }
+  return { kind: "jwks", getKey: createLocalJWKSet({ keys: [toJwk(options.publicKey)] }) };
+}

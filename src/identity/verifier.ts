@@ -1,0 +1,122 @@
+import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
+import type { Clock } from "../clock.js";
+import { InvalidTokenError, type InvalidTokenReason } from "../errors.js";
+import { DEFAULT_CLAIM_MAPPING, readClaims, type ClaimMapping } from "./claims.js";
+import { createKeySource, type KeySource } from "./keys.js";
+import { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS, type ParsedIdentityOptions } from "./options.js";
+import { mintPrincipal, type Principal } from "./principal.js";
+
+/** Tokens longer than this are refused before any parsing. */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** Verifies bearer tokens and mints principals. */
+export interface TokenVerifier {
+  /** Verifies `token` (optionally prefixed with `Bearer `) and mints its principal. */
+  verify(token: string): Promise<Principal>;
+  /** The key principals minted by this verifier carry. @internal */
+  readonly issuerKey: symbol;
+}
+
+function fail(reason: InvalidTokenReason, message: string, claim?: string, cause?: unknown): never {
+  throw new InvalidTokenError(reason, message, { ...(claim ? { claim } : {}), cause });
+}
+
+/** Maps a jose failure onto a coded, token-free {@link InvalidTokenError}. */
+function translate(error: unknown): InvalidTokenError {
+  if (error instanceof InvalidTokenError) return error;
+  const e = error as { code?: string; claim?: string; reason?: string };
+  switch (e.code) {
+    case "ERR_JWT_EXPIRED":
+      return e.claim === "iat"
+        ? new InvalidTokenError("expired", "Token is older than the maximum token age", { claim: "iat", cause: error })
+        : new InvalidTokenError("expired", "Token expired", { claim: "exp", cause: error });
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED": {
+      const claim = e.claim ?? "unknown";
+      if ((claim === "nbf" || claim === "iat") && e.reason === "check_failed") {
+        return new InvalidTokenError("not-yet-valid", `Token is not valid yet (${claim})`, { claim, cause: error });
+      }
+      return new InvalidTokenError("claim", `Token claim "${claim}" is missing or invalid`, { claim, cause: error });
+    }
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+      return new InvalidTokenError("algorithm", "Token algorithm is not allowed", { cause: error });
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return new InvalidTokenError("signature", "Token signature is invalid", { cause: error });
+    case "ERR_JWKS_NO_MATCHING_KEY":
+    case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
+    case "ERR_JWK_INVALID":
+      return new InvalidTokenError("key", "No trusted key matches the token", { cause: error });
+    case "ERR_JWKS_TIMEOUT":
+    case "ERR_JWKS_INVALID":
+      return new InvalidTokenError("jwks-unavailable", "The key set could not be fetched; the token was refused", { cause: error });
+    default:
+      return new InvalidTokenError("malformed", "Token is malformed or uses an unsupported feature", { cause: error });
+  }
+}
+
+/**
+ * Creates a verifier for validated identity options. Principals it mints carry
+ * its own key, so a warden can refuse principals of another identity provider.
+ */
+export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock): TokenVerifier {
+  const keys: KeySource = createKeySource(options);
+  const algorithms = options.algorithms ?? (keys.kind === "secret" ? ["HS256"] : [...DEFAULT_ALGORITHMS]);
+  const allowed = new Set(algorithms);
+  const scopeClaims = options.claims?.scopes;
+  const mapping: ClaimMapping = {
+    scopes: scopeClaims === undefined ? DEFAULT_CLAIM_MAPPING.scopes : typeof scopeClaims === "string" ? [scopeClaims] : scopeClaims,
+    tenant: options.claims?.tenant ?? DEFAULT_CLAIM_MAPPING.tenant,
+    roles: options.claims?.roles ?? DEFAULT_CLAIM_MAPPING.roles,
+  };
+  const tolerance = options.clockTolerance ?? 0;
+  const baseOptions: JWTVerifyOptions = {
+    issuer: options.issuer,
+    audience: options.audience,
+    algorithms,
+    requiredClaims: ["exp", "sub", ...(options.requiredClaims ?? [])],
+    clockTolerance: tolerance,
+    ...(options.maxTokenAge !== undefined ? { maxTokenAge: options.maxTokenAge } : {}),
+    ...(options.typ !== undefined ? { typ: options.typ } : {}),
+  };
+  const issuerKey = Symbol("warden.verifier");
+
+  async function verify(input: string): Promise<Principal> {
+    if (typeof input !== "string") fail("malformed", "Token must be a string");
+    const token = input.startsWith("Bearer ") ? input.slice(7).trim() : input.trim();
+    if (token.length === 0) fail("malformed", "Token is empty");
+    if (token.length > MAX_TOKEN_LENGTH) fail("malformed", "Token is too long");
+    if (!COMPACT_JWS.test(token)) fail("malformed", "Token is not a compact JWS");
+    let alg: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch (error) {
+      fail("malformed", "Token header cannot be decoded", undefined, error);
+    }
+    if (typeof alg !== "string" || !allowed.has(alg)) fail("algorithm", "Token algorithm is not allowed");
+    if ((HMAC_ALGORITHMS as readonly string[]).includes(alg) !== (keys.kind === "secret")) {
+      fail("algorithm", "Token algorithm does not match the configured key type");
+    }
+    const now = clock.now();
+    let payload: JWTPayload;
+    try {
+      const verifyOptions = { ...baseOptions, currentDate: new Date(now) };
+      const result =
+        keys.kind === "secret" ? await jwtVerify(token, keys.secret, verifyOptions) : await jwtVerify(token, keys.getKey, verifyOptions);
+      payload = result.payload;
+    } catch (error) {
+      throw translate(error);
+    }
+    const nowSeconds = Math.floor(now / 1000);
+    if (typeof payload.iat === "number" && payload.iat > nowSeconds + tolerance) {
+      fail("not-yet-valid", "Token is not valid yet (iat)", "iat");
+    }
+    if (typeof payload.sub !== "string" || payload.sub === "") fail("claim", 'Token claim "sub" is missing or invalid', "sub");
+    const { scopes, roles, tenant } = readClaims(payload, mapping);
+    return mintPrincipal(
+      { sub: payload.sub, ...(tenant !== undefined ? { tenant } : {}), scopes, roles, expiresAt: (payload.exp as number) * 1000, claims: payload },
+      issuerKey,
+    );
+  }
+
+  return { verify, issuerKey };
+}

@@ -1,0 +1,47 @@
+/**
+ * Warden: zero-trust security for LangChain.js agents.
+ *
+ * @module langchain-warden
+ */
+export { createWarden } from "./warden.js";
+export type { Warden, WardenOptions, WardenAuditOptions } from "./warden.js";
+export { guardTool, GuardedTool } from "./guards/tool.js";
+export type { GuardableTool, GuardToolOptions, ToolGuardOptions } from "./guards/tool.js";
+export type { OnDenied } from "./guards/runtime.js";
+export { getPrincipal } from "./run-config.js";
+export { isPrincipal } from "./identity/principal.js";
+export type { Principal } from "./identity/principal.js";
+export type { IdentityOptions } from "./identity/options.js";
+export { scopeGrants } from "./identity/scopes.js";
+export type { PolicyInput, Policy, ToolRuleInput, ToolRule, ApprovalRule, Condition, ConditionInput } from "./policy/schema.js";
+export type { PolicyDecision, PolicyEffect, DecisionCode } from "./policy/decision.js";
+export { memorySink } from "./audit/memory-sink.js";
+export type { MemorySink } from "./audit/memory-sink.js";
+export { AuditLog } from "./audit/audit-log.js";
+export type { AuditFailMode, AuditLogOptions } from "./audit/audit-log.js";
+export { WardenAuditHandler } from "./audit/callback-handler.js";
+export type {
+  AuditEvent,
+  AuditEventType,
+  AuditOutcome,
+  AuditActor,
+  AuditTarget,
+  AuditRun,
+  AuditSink,
+  AuditEventInput,
+} from "./audit/event.js";
+export type { Clock } from "./clock.js";
+export {
+  WardenError,
+  InvalidTokenError,
+  MissingPrincipalError,
+  AccessDeniedError,
+  ApprovalRejectedError,
+  ApprovalInvalidError,
+  RateLimitedError,
+  BudgetExceededError,
+  CircuitOpenError,
+  AuditWriteError,
+  PolicyError,
+} from "./errors.js";
+export type { WardenErrorCode, InvalidTokenReason } from "./errors.js";

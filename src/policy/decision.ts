@@ -1,0 +1,109 @@
+import { canonicalJson } from "../canonical-json.js";
+import { hasScope, missingScopes } from "../identity/scopes.js";
+import type { Principal } from "../identity/principal.js";
+import type { ApprovalRule, Policy, ToolRule } from "./schema.js";
+
+/** The outcome of a policy check. */
+export type PolicyEffect = "allow" | "deny" | "needs-approval";
+
+/** Category of a decision, stable for dashboards and for the message shown to a model. */
+export type DecisionCode =
+  | "allowed"
+  | "no-rule"
+  | "missing-scope"
+  | "denied-args"
+  | "condition"
+  | "condition-error"
+  | "approval-required";
+
+/** A policy decision: what, why, and which rule decided. */
+export interface PolicyDecision {
+  /** allow, deny, or needs-approval. */
+  readonly effect: PolicyEffect;
+  /** Why, in words safe for an audit record (no argument values). */
+  readonly reason: string;
+  /** Path of the rule that decided, e.g. `tools.refund_order.scopes`. */
+  readonly rule: string;
+  /** Stable category of the decision. */
+  readonly code: DecisionCode;
+  /** The approval rule, when `effect` is `needs-approval`. */
+  readonly approval?: ApprovalRule;
+}
+
+/** The scopes a principal holds: its own plus those its roles expand to. */
+export function effectiveScopes(policy: Policy, principal: Principal): readonly string[] {
+  if (principal.roles.length === 0) return principal.scopes;
+  const scopes = new Set(principal.scopes);
+  for (const role of principal.roles) for (const scope of policy.roles[role] ?? []) scopes.add(scope);
+  return [...scopes];
+}
+
+/** Deny patterns with stateful flags (`g`, `y`) removed, so `test` never depends on a previous call. */
+export function statelessPattern(pattern: RegExp): RegExp {
+  return pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "")) : pattern;
+}
+
+/** True when the principal's scopes (with roles expanded) satisfy the rule's scopes. */
+export function canEverUse(policy: Policy, principal: Principal, rule: ToolRule | undefined): boolean {
+  if (!rule) return false;
+  const scopes = effectiveScopes(policy, principal);
+  return rule.scopes.every((scope) => hasScope(scopes, scope));
+}
+
+async function runCondition(
+  condition: NonNullable<ToolRule["when"]>,
+  principal: Principal,
+  args: Record<string, unknown>,
+): Promise<{ ok: true } | { ok: false; reason: string; error: boolean }> {
+  try {
+    const verdict = await condition({ principal, args });
+    if (verdict === true) return { ok: true };
+    if (typeof verdict === "string" && verdict.length > 0) return { ok: false, reason: verdict, error: false };
+    return { ok: false, reason: "the policy condition was not met", error: false };
+  } catch {
+    return { ok: false, reason: "the policy condition could not be evaluated", error: true };
+  }
+}
+
+const deny = (code: DecisionCode, reason: string, rule: string): PolicyDecision => ({ effect: "deny", code, reason, rule });
+
+/**
+ * Decides a tool call: the rule must exist, the principal must hold every
+ * scope, no deny pattern may match the canonical JSON of the arguments, and
+ * `when` must allow. Approval rules then turn an allow into needs-approval.
+ */
+export async function decideTool(
+  policy: Policy,
+  name: string,
+  principal: Principal,
+  args: Record<string, unknown>,
+): Promise<PolicyDecision> {
+  const rule = Object.hasOwn(policy.tools, name) ? policy.tools[name] : undefined;
+  const path = `tools.${name}`;
+  if (!rule) return deny("no-rule", `no policy rule for tool "${name}"`, "tools");
+  const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
+  if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `${path}.scopes`);
+  if (rule.deny) {
+    const json = canonicalJson(args);
+    const index = rule.deny.args.findIndex((pattern) => statelessPattern(pattern).test(json));
+    if (index >= 0) return deny("denied-args", "the arguments match a deny pattern", `${path}.deny.args[${index}]`);
+  }
+  if (rule.when) {
+    const verdict = await runCondition(rule.when, principal, args);
+    if (!verdict.ok) return deny(verdict.error ? "condition-error" : "condition", verdict.reason, `${path}.when`);
+  }
+  if (rule.approval !== undefined && rule.approval !== false) {
+    const approval: ApprovalRule =
+      rule.approval === true ? { ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false } : rule.approval;
+    let needed = true;
+    if (approval.when) {
+      // `when` returning true asks for approval; a condition that throws asks for it too (fail closed).
+      const verdict = await runCondition(approval.when, principal, args);
+      needed = verdict.ok || verdict.error;
+    }
+    if (needed) {
+      return { effect: "needs-approval", code: "approval-required", reason: "the call requires human approval", rule: `${path}.approval`, approval };
+    }
+  }
+  return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: path };
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import type { Principal } from "../identity/principal.js";
+
+const scope = z
+  .string()
+  .min(1)
+  .regex(/^[^\s*]+$/, "a required scope is literal: no white space and no wildcard");
+const grantedScope = z.string().min(1).regex(/^\S+$/, "a scope has no white space");
+const fn = <T extends (...args: never[]) => unknown>() =>
+  z.custom<T>((v) => typeof v === "function", { message: "expected a function" });
+
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** Milliseconds, or a string such as `"90s"`, `"5m"`, `"1h"`. */
+const durationMs = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d+\s*(ms|s|m|h)$/, 'expected milliseconds or a string such as "90s", "5m", "1h"')
+    .transform((v) => Number.parseInt(v, 10) * (DURATION_MS[/(ms|s|m|h)$/.exec(v)?.[0] ?? "ms"] ?? 1)),
+]);
+
+/** Arguments handed to a rule's `when` condition. */
+export interface ConditionInput {
+  /** The verified caller. */
+  principal: Principal;
+  /** The call's arguments, after schema validation. */
+  args: Record<string, unknown>;
+}
+
+/** A condition: `true` allows, a string denies with that reason, `false` denies. */
+export type Condition = (input: ConditionInput) => boolean | string | Promise<boolean | string>;
+
+const approvalRule = z.strictObject({
+  when: fn<Condition>().optional(),
+  approverScopes: z.array(scope).optional(),
+  ttl: durationMs.default(300_000),
+  quorum: z.number().int().min(1).default(1),
+  allowEdit: z.boolean().default(true),
+  selfApproval: z.boolean().default(false),
+});
+
+const toolRule = z.strictObject({
+  scopes: z.array(scope),
+  risk: z.enum(["low", "medium", "high", "destructive"]).optional(),
+  when: fn<Condition>().optional(),
+  deny: z.strictObject({ args: z.array(z.instanceof(RegExp)).min(1) }).optional(),
+  approval: z.union([z.boolean(), approvalRule]).optional(),
+  onDenied: z.enum(["message", "throw"]).optional(),
+});
+
+const retrieverRule = z.strictObject({
+  scopes: z.array(scope),
+  documents: z.strictObject({ tenantKey: z.string().min(1).optional(), aclKey: z.string().min(1).optional() }).optional(),
+});
+
+const rate = z.string().regex(/^\d+\s*\/\s*(sec|s|min|m|hour|h|day|d)$/, 'expected a rate such as "30/min"');
+const modelRule = z.strictObject({
+  scopes: z.array(scope).optional(),
+  perUser: rate.optional(),
+  global: rate.optional(),
+  tokensPerDay: z.number().int().positive().optional(),
+});
+
+/** Zod schema of a Warden policy. Unknown keys are refused, so a typo never weakens a rule. */
+export const policySchema = z.strictObject({
+  roles: z.record(z.string().min(1), z.array(grantedScope)).default({}),
+  tools: z.record(z.string().min(1), toolRule).default({}),
+  retrievers: z.record(z.string().min(1), retrieverRule).default({}),
+  models: z.record(z.string().min(1), modelRule).default({}),
+  onDenied: z.enum(["message", "throw"]).default("message"),
+});
+
+/** A policy as written by the user. */
+export type PolicyInput = z.input<typeof policySchema>;
+/** A validated policy. */
+export type Policy = z.output<typeof policySchema>;
+/** A tool rule as written by the user. */
+export type ToolRuleInput = z.input<typeof toolRule>;
+/** A validated tool rule. */
+export type ToolRule = z.output<typeof toolRule>;
+/** A validated approval rule. */
+export type ApprovalRule = z.output<typeof approvalRule>;

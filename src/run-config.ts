@@ -1,0 +1,63 @@
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { CallbackManager } from "@langchain/core/callbacks/manager";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import { isPrincipal, type Principal } from "./identity/principal.js";
+
+/**
+ * Key of the principal inside `configurable`. The `__` prefix keeps LangGraph
+ * from copying it into checkpoint metadata or stream output.
+ * @internal
+ */
+export const PRINCIPAL_KEY = "__warden_principal";
+
+/**
+ * The verified principal a run carries, or `undefined`. With no argument it
+ * reads the config of the run in progress, so a tool body can call it bare.
+ * A look-alike object that no verifier minted is never returned.
+ */
+export function getPrincipal(config?: RunnableConfig): Principal | undefined {
+  const source = config ?? (AsyncLocalStorageProviderSingleton.getRunnableConfig() as RunnableConfig | undefined);
+  const value = source?.configurable?.[PRINCIPAL_KEY];
+  return isPrincipal(value) ? value : undefined;
+}
+
+/** The raw value in the principal slot of a config, verified or not. @internal */
+export function principalSlot(config: RunnableConfig | undefined): unknown {
+  return config?.configurable?.[PRINCIPAL_KEY];
+}
+
+function withHandler(callbacks: RunnableConfig["callbacks"], handler: BaseCallbackHandler): RunnableConfig["callbacks"] {
+  if (callbacks === undefined) return [handler];
+  if (Array.isArray(callbacks)) return callbacks.includes(handler) ? callbacks : [...callbacks, handler];
+  if (callbacks instanceof CallbackManager) {
+    const copy = callbacks.copy();
+    if (!copy.handlers.includes(handler)) copy.addHandler(handler, true);
+    return copy;
+  }
+  return [handler];
+}
+
+/**
+ * Builds a RunnableConfig that carries `principal` (and, when given, an audit
+ * handler) on top of `base`. The principal's `sub` and `tenant` also go into
+ * `metadata` so callback handlers can name the actor.
+ * @internal
+ */
+export function configWithPrincipal<C extends RunnableConfig>(
+  principal: Principal,
+  base: C | undefined,
+  handler: BaseCallbackHandler | undefined,
+): C & RunnableConfig {
+  const config: RunnableConfig = {
+    ...base,
+    configurable: { ...base?.configurable, [PRINCIPAL_KEY]: principal },
+    metadata: {
+      ...base?.metadata,
+      warden_sub: principal.sub,
+      ...(principal.tenant !== undefined ? { warden_tenant: principal.tenant } : {}),
+    },
+  };
+  if (handler) config.callbacks = withHandler(base?.callbacks, handler);
+  return config as C & RunnableConfig;
+}

@@ -1,0 +1,12 @@
+/**
+ * Test doubles for applications built on Warden: a token issuer with real
+ * keys, an in-memory audit sink and a fake clock.
+ *
+ * @module langchain-warden/testing
+ */
+export { createTestIdentity } from "./test-identity.js";
+export type { IssueOptions, TestIdentity, TestIdentityOptions } from "./test-identity.js";
+export { fakeClock } from "./fake-clock.js";
+export type { FakeClock } from "./fake-clock.js";
+export { memorySink } from "../audit/memory-sink.js";
+export type { MemorySink } from "../audit/memory-sink.js";

@@ -1,0 +1,152 @@
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { z } from "zod";
+import { AuditLog } from "./audit/audit-log.js";
+import { WardenAuditHandler } from "./audit/callback-handler.js";
+import { digest } from "./audit/digest.js";
+import type { AuditSink } from "./audit/event.js";
+import { memorySink } from "./audit/memory-sink.js";
+import { systemClock, type Clock } from "./clock.js";
+import { InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
+import { identityOptionsSchema, type IdentityOptions } from "./identity/options.js";
+import { principalIssuerKey, type Principal } from "./identity/principal.js";
+import { createTokenVerifier } from "./identity/verifier.js";
+import { canEverUse } from "./policy/decision.js";
+import { policySchema, type Policy, type PolicyInput } from "./policy/schema.js";
+import { GuardedTool, type GuardableTool, type ToolGuardOptions } from "./guards/tool.js";
+import type { GuardRuntime } from "./guards/runtime.js";
+import { configWithPrincipal } from "./run-config.js";
+import { parseOptions } from "./validate.js";
+
+/** Audit options of {@link createWarden}. */
+export interface WardenAuditOptions {
+  /** Where events go. Defaults to an in-memory sink: configure a durable one in production. */
+  sink?: AuditSink;
+  /** `closed` (default): an event that cannot be written refuses the action. `open`: the loss is counted. */
+  failMode?: "closed" | "open";
+  /** Chain id of this instance; a fresh UUID by default. */
+  chain?: string;
+}
+
+/** Options of {@link createWarden}, validated once when the warden is created. */
+export interface WardenOptions {
+  /** How bearer tokens are verified. */
+  identity: IdentityOptions;
+  /** Who may use which tool, under which conditions. */
+  policy: PolicyInput;
+  /** Where decisions are recorded. */
+  audit?: WardenAuditOptions;
+  /** Time source (inject `fakeClock()` in tests). */
+  clock?: Clock;
+}
+
+/** The Warden facade: authenticate callers, guard tools, build run configs. */
+export interface Warden {
+  /** The validated policy. */
+  readonly policy: Policy;
+  /** The LangChain callback handler that records tool lifecycles; `config()` attaches it. */
+  readonly auditHandler: WardenAuditHandler;
+  /** The audit log (chain id, lost-event count). */
+  readonly audit: AuditLog;
+  /**
+   * Verifies a bearer token (with or without the `Bearer ` prefix) and mints
+   * its principal. A refusal throws {@link InvalidTokenError} and is recorded
+   * as `token.rejected`.
+   */
+  authenticate(token: string): Promise<Principal>;
+  /** Guards one tool. */
+  tool<T extends GuardableTool>(tool: T, options?: ToolGuardOptions): GuardedTool;
+  /** Guards several tools. */
+  tools(tools: readonly GuardableTool[], options?: ToolGuardOptions): GuardedTool[];
+  /**
+   * Guards and keeps only the tools `principal` could ever use (a rule exists
+   * and its scopes are held), so a model never sees the rest.
+   */
+  toolsFor(principal: Principal, tools: readonly GuardableTool[], options?: ToolGuardOptions): GuardedTool[];
+  /**
+   * A RunnableConfig carrying `principal` and the audit handler, on top of
+   * `base`. Pass it to `invoke()`/`stream()` of an agent or chain.
+   */
+  config<C extends RunnableConfig>(principal: Principal, base?: C): C & RunnableConfig;
+  /** Flushes and closes the audit sink. */
+  close(): Promise<void>;
+}
+
+const wardenOptionsSchema = z.strictObject({
+  identity: z.unknown(),
+  policy: z.unknown(),
+  audit: z
+    .strictObject({
+      sink: z.custom<AuditSink>((v) => typeof (v as AuditSink)?.write === "function", { message: "expected a sink with write()" }).optional(),
+      failMode: z.enum(["closed", "open"]).optional(),
+      chain: z.string().min(1).optional(),
+    })
+    .optional(),
+  clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
+});
+
+/**
+ * Creates a Warden: validates every option once (a bad one throws
+ * {@link PolicyError} naming its path) and wires identity, policy, guards and
+ * audit.
+ */
+export function createWarden(options: WardenOptions): Warden {
+  const top = parseOptions(wardenOptionsSchema, options, "options");
+  const identity = parseOptions(identityOptionsSchema, top.identity, "identity");
+  const policy = parseOptions(policySchema, top.policy, "policy");
+  const clock = top.clock ?? systemClock;
+  let verifier: ReturnType<typeof createTokenVerifier>;
+  try {
+    verifier = createTokenVerifier(identity, clock);
+  } catch (error) {
+    throw new PolicyError("identity", error instanceof Error ? error.message : "invalid key material");
+  }
+  const audit = new AuditLog({
+    sink: top.audit?.sink ?? memorySink(),
+    clock,
+    failMode: top.audit?.failMode ?? "closed",
+    ...(top.audit?.chain !== undefined ? { chain: top.audit.chain } : {}),
+  });
+  const auditHandler = new WardenAuditHandler(audit);
+  const trusts = (value: unknown): value is Principal => principalIssuerKey(value) === verifier.issuerKey;
+  const runtime: GuardRuntime = { policy, audit, clock, trusts };
+
+  const guard = (tool: GuardableTool, guardOptions?: ToolGuardOptions) =>
+    tool instanceof GuardedTool ? tool : new GuardedTool(tool, runtime, guardOptions);
+
+  return {
+    policy,
+    auditHandler,
+    audit,
+    async authenticate(token) {
+      try {
+        return await verifier.verify(token);
+      } catch (error) {
+        const refusal = error instanceof InvalidTokenError ? error : new InvalidTokenError("malformed", "Token could not be verified", { cause: error });
+        await audit.record({
+          type: "token.rejected",
+          outcome: "denied",
+          actor: { sub: "anonymous" },
+          target: { kind: "identity", name: "authenticate" },
+          reason: refusal.reason,
+          data: { tokenDigest: typeof token === "string" ? digest(token) : null, ...(refusal.claim ? { claim: refusal.claim } : {}) },
+        });
+        throw refusal;
+      }
+    },
+    tool: (tool, guardOptions) => guard(tool, guardOptions),
+    tools: (tools, guardOptions) => tools.map((tool) => guard(tool, guardOptions)),
+    toolsFor(principal, tools, guardOptions) {
+      if (!trusts(principal)) throw new MissingPrincipalError("toolsFor() needs a principal minted by this warden");
+      return tools
+        .filter((tool) => canEverUse(policy, principal, Object.hasOwn(policy.tools, tool.name) ? policy.tools[tool.name] : undefined))
+        .map((tool) => guard(tool, guardOptions));
+    },
+    config(principal, base) {
+      if (!trusts(principal)) throw new MissingPrincipalError("config() needs a principal minted by this warden");
+      return configWithPrincipal(principal, base, auditHandler);
+    },
+    async close() {
+      await audit.close();
+    },
+  };
+}
