@@ -33,6 +33,7 @@ function errorCode(error: unknown): string {
 export class WardenAuditHandler extends BaseCallbackHandler {
   name = "warden_audit";
   override awaitHandlers = true;
+  override raiseError = true;
   private readonly log: AuditLog;
   private readonly open = new Map<string, OpenToolRun>();
 

@@ -1,0 +1,24 @@
+import { tool } from "@langchain/core/tools";
+import { MemorySaver } from "@langchain/langgraph";
+import { createAgent } from "langchain";
+import { z } from "zod";
+import { createWarden } from "langchain-warden";
+import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
+import { ScriptedChatModel, callTool, lastToolMessage, textOf } from "./support/scripted-model.js";
+
+const clock = fakeClock(Date.UTC(2025, 0, 15, 9, 0, 0));
+const idp = createTestIdentity({ clock });
+const sink = memorySink();
+const warden = createWarden({ identity: idp.identity, clock, audit: { sink }, policy: { tools: { search_orders: { scopes: ["orders:read"] } } } });
+const search = tool(async ({ query }) => `found ${query}`, { name: "search_orders", description: "s", schema: z.object({ query: z.string() }) });
+const other = tool(async () => `x`, { name: "other", description: "s", schema: z.object({}) });
+const model = new ScriptedChatModel([callTool("search_orders", { query: "ORD-1" }, "c1"), (m) => `answer: ${textOf(lastToolMessage(m))}`, callTool("other", {}, "c2"), (m) => `answer: ${textOf(lastToolMessage(m))}`]);
+const agent = createAgent({ model, tools: warden.tools([search, other]), checkpointer: new MemorySaver() });
+const p = await warden.authenticate(await idp.issue({ sub: "alice", scope: "orders:read" }));
+const t0 = Date.now();
+const r = await agent.invoke({ messages: [{ role: "user", content: "hi" }] }, warden.config(p, { configurable: { thread_id: "t1" } }));
+console.log(r.messages.map((m) => `${m.getType()}: ${JSON.stringify(m.content)} ${(m as any).status ?? ""}`));
+const r2 = await agent.invoke({ messages: [{ role: "user", content: "hi" }] }, warden.config(p, { configurable: { thread_id: "t2" } }));
+console.log(r2.messages.map((m) => `${m.getType()}: ${JSON.stringify(m.content)} ${(m as any).status ?? ""}`));
+console.log(model.offeredTools, Date.now() - t0);
+console.log(sink.events.map((e) => [e.type, e.actor.sub, e.target.name, e.reason, e.run?.threadId]));
