@@ -1,46 +1,59 @@
+/** Nesting deeper than this is refused (and catches circular structures). */
+const MAX_DEPTH = 256;
+
 /**
  * Canonical JSON (RFC 8785, JSON Canonicalization Scheme): object keys sorted by
  * UTF-16 code units, no white space, numbers and strings serialised as ECMAScript
  * does. Used for argument digests, deny patterns and the audit hash chain.
+ *
+ * The value is first brought into canonical key order (objects whose keys are
+ * already sorted are reused as they are), then serialised by `JSON.stringify`,
+ * whose output for sorted keys is the canonical form.
  */
 export function canonicalJson(value: unknown): string {
-  const out = serialize(value, new Set());
-  return out === undefined ? "null" : out;
+  return JSON.stringify(canonicalOrder(value, 0)) ?? "null";
 }
 
-function serialize(value: unknown, seen: Set<object>): string | undefined {
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value);
-    case "number":
-      return Number.isFinite(value) ? JSON.stringify(value) : "null";
-    case "boolean":
-      return value ? "true" : "false";
-    case "bigint":
-      return JSON.stringify(value.toString());
-    case "undefined":
-    case "function":
-    case "symbol":
-      return undefined;
+function canonicalOrder(value: unknown, depth: number): unknown {
+  if (typeof value !== "object" || value === null) {
+    return typeof value === "bigint" ? value.toString() : value;
   }
-  const obj = value as object;
-  const withToJson = obj as { toJSON?: () => unknown };
-  if (typeof withToJson.toJSON === "function") return serialize(withToJson.toJSON(), seen);
-  if (seen.has(obj)) throw new TypeError("canonicalJson: circular structure");
-  seen.add(obj);
-  try {
-    if (Array.isArray(obj)) {
-      return `[${obj.map((item) => serialize(item, seen) ?? "null").join(",")}]`;
+  if (depth > MAX_DEPTH) throw new TypeError("canonicalJson: structure too deep or circular");
+  const withToJson = value as { toJSON?: () => unknown };
+  if (typeof withToJson.toJSON === "function") return canonicalOrder(withToJson.toJSON(), depth + 1);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = canonicalOrder(value[i], depth + 1);
+      if (item !== value[i] && copy === undefined) copy = value.slice(0, i);
+      if (copy !== undefined) copy.push(item);
     }
-    const record = obj as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const key of Object.keys(record).sort()) {
-      const item = serialize(record[key], seen);
-      if (item !== undefined) parts.push(`${JSON.stringify(key)}:${item}`);
-    }
-    return `{${parts.join(",")}}`;
-  } finally {
-    seen.delete(obj);
+    return copy ?? value;
   }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) if ((keys[i - 1] as string) > (keys[i] as string)) sorted = false;
+  if (sorted) {
+    // Reuse the object unless one of its values had to change.
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const item = canonicalOrder(record[key], depth + 1);
+      if (item !== record[key]) return rebuild(record, keys, i, item, depth);
+    }
+    return record;
+  }
+  return rebuild(record, keys.sort(), 0, undefined, depth);
+}
+
+/** A null-prototype copy in key order (so a `__proto__` key stays a plain key). */
+function rebuild(record: Record<string, unknown>, keys: string[], from: number, first: unknown, depth: number): Record<string, unknown> {
+  const ordered: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i < from) ordered[key] = record[key];
+    else if (i === from && first !== undefined) ordered[key] = first;
+    else ordered[key] = canonicalOrder(record[key], depth + 1);
+  }
+  return ordered;
 }

@@ -18,7 +18,15 @@ export type { PolicyDecision, PolicyEffect, DecisionCode } from "./policy/decisi
 export { memorySink } from "./audit/memory-sink.js";
 export type { MemorySink } from "./audit/memory-sink.js";
 export { AuditLog } from "./audit/audit-log.js";
-export type { AuditFailMode, AuditLogOptions } from "./audit/audit-log.js";
+export type { AuditFailMode, AuditLogOptions, AuditHead } from "./audit/audit-log.js";
+export { jsonlSink } from "./audit/jsonl-sink.js";
+export type { JsonlSink, JsonlSinkOptions, JsonlDurability } from "./audit/jsonl-sink.js";
+export { callbackSink } from "./audit/callback-sink.js";
+export { generateAuditKeys, auditKeyId } from "./audit/keys.js";
+export type { AuditKeyPair } from "./audit/keys.js";
+export { verifyAuditLog, auditEventHash } from "./audit/verify.js";
+export type { AuditVerification, AuditProblem, AuditProblemKind, AuditChainSummary, VerifyAuditOptions } from "./audit/verify.js";
+export { auditEventSchema } from "./audit/schema.js";
 export { WardenAuditHandler } from "./audit/callback-handler.js";
 export type {
   AuditEvent,
@@ -29,6 +37,7 @@ export type {
   AuditRun,
   AuditSink,
   AuditEventInput,
+  AuditOrigin,
 } from "./audit/event.js";
 export type { Clock } from "./clock.js";
 export {

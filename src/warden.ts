@@ -3,7 +3,8 @@ import { z } from "zod";
 import { AuditLog } from "./audit/audit-log.js";
 import { WardenAuditHandler } from "./audit/callback-handler.js";
 import { digest } from "./audit/digest.js";
-import type { AuditSink } from "./audit/event.js";
+import type { AuditEvent, AuditSink } from "./audit/event.js";
+import type { JWK } from "jose";
 import { memorySink } from "./audit/memory-sink.js";
 import { systemClock, type Clock } from "./clock.js";
 import { InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
@@ -23,8 +24,18 @@ export interface WardenAuditOptions {
   sink?: AuditSink;
   /** `closed` (default): an event that cannot be written refuses the action. `open`: the loss is counted. */
   failMode?: "closed" | "open";
-  /** Chain id of this instance; a fresh UUID by default. */
+  /** Chain id of this instance; a fresh UUID by default. Must be unique per running instance. */
   chain?: string;
+  /** Private Ed25519 JWK (from `generateAuditKeys()`) that signs checkpoints. */
+  signingKey?: JWK;
+  /** Sign every Nth event (default 100); `1` signs every event. */
+  signEvery?: number;
+  /** Sign a checkpoint when events have waited this long unsigned, in ms (default 1000; 0 disables). */
+  signIntervalMs?: number;
+  /** Service name recorded in each event's origin. */
+  service?: string;
+  /** Called with every signed event: publish its hash out of band to detect truncation later. */
+  onCheckpoint?: (checkpoint: AuditEvent) => void;
 }
 
 /** Options of {@link createWarden}, validated once when the warden is created. */
@@ -71,6 +82,9 @@ export interface Warden {
   close(): Promise<void>;
 }
 
+/** Rejected tokens longer than this are not digested (they are refused unparsed anyway). */
+const MAX_DIGESTED_TOKEN = 16 * 1024;
+
 const wardenOptionsSchema = z.strictObject({
   identity: z.unknown(),
   policy: z.unknown(),
@@ -79,6 +93,15 @@ const wardenOptionsSchema = z.strictObject({
       sink: z.custom<AuditSink>((v) => typeof (v as AuditSink)?.write === "function", { message: "expected a sink with write()" }).optional(),
       failMode: z.enum(["closed", "open"]).optional(),
       chain: z.string().min(1).optional(),
+      signingKey: z
+        .custom<JWK>((v) => typeof v === "object" && v !== null && (v as JWK).kty === "OKP" && typeof (v as JWK).d === "string", {
+          message: "expected a private Ed25519 JWK (see generateAuditKeys())",
+        })
+        .optional(),
+      signEvery: z.number().int().positive().optional(),
+      signIntervalMs: z.number().int().nonnegative().optional(),
+      service: z.string().min(1).optional(),
+      onCheckpoint: z.custom<(checkpoint: AuditEvent) => void>((v) => typeof v === "function", { message: "expected a function" }).optional(),
     })
     .optional(),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
@@ -100,12 +123,13 @@ export function createWarden(options: WardenOptions): Warden {
   } catch (error) {
     throw new PolicyError("identity", error instanceof Error ? error.message : "invalid key material");
   }
-  const audit = new AuditLog({
-    sink: top.audit?.sink ?? memorySink(),
-    clock,
-    failMode: top.audit?.failMode ?? "closed",
-    ...(top.audit?.chain !== undefined ? { chain: top.audit.chain } : {}),
-  });
+  const { sink, ...auditOptions } = top.audit ?? {};
+  let audit: AuditLog;
+  try {
+    audit = new AuditLog({ ...auditOptions, sink: sink ?? memorySink(), clock });
+  } catch (error) {
+    throw new PolicyError("audit.signingKey", error instanceof Error ? error.message : "invalid signing key");
+  }
   const auditHandler = new WardenAuditHandler(audit);
   const trusts = (value: unknown): value is Principal => principalIssuerKey(value) === verifier.issuerKey;
   const runtime: GuardRuntime = { policy, audit, clock, trusts };
@@ -128,7 +152,10 @@ export function createWarden(options: WardenOptions): Warden {
           actor: { sub: "anonymous" },
           target: { kind: "identity", name: "authenticate" },
           reason: refusal.reason,
-          data: { tokenDigest: typeof token === "string" ? digest(token) : null, ...(refusal.claim ? { claim: refusal.claim } : {}) },
+          data: {
+            ...(refusal.claim ? { claim: refusal.claim } : {}),
+            tokenDigest: typeof token === "string" && token.length <= MAX_DIGESTED_TOKEN ? digest(token) : null,
+          },
         });
         throw refusal;
       }

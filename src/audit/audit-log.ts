@@ -1,14 +1,24 @@
 import { createHash, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
 import { AuditWriteError } from "../errors.js";
-import type { AuditEvent, AuditEventInput, AuditSink } from "./event.js";
+import type { AuditEvent, AuditEventInput, AuditOrigin, AuditSink } from "./event.js";
+import { createHashSigner, type HashSigner } from "./signer.js";
 
 /** What happens when the sink cannot take an event. */
 export type AuditFailMode = "closed" | "open";
 
 /** Hash that the first event of a chain points back to. */
 export const GENESIS_HASH = "0".repeat(64);
+
+/** The newest event of a chain: pass it as `expectHead` to detect a truncated log. */
+export interface AuditHead {
+  chain: string;
+  seq: number;
+  hash: string;
+}
 
 /** Options of an {@link AuditLog}. */
 export interface AuditLogOptions {
@@ -18,11 +28,25 @@ export interface AuditLogOptions {
   failMode?: AuditFailMode;
   /** Chain id; defaults to a fresh UUID per instance so instances never interleave a chain. */
   chain?: string;
+  /** Private Ed25519 JWK that signs checkpoints (see `generateAuditKeys()`). Without it events are chained but unsigned. */
+  signingKey?: JWK;
+  /** Sign every Nth event (default 100). `1` signs every event. */
+  signEvery?: number;
+  /** Also sign a checkpoint when unsigned events are this old, in ms (default 1000; 0 disables the timer). */
+  signIntervalMs?: number;
+  /** Service name written into each event's origin. */
+  service?: string;
+  /** Called with each signed event, e.g. to publish the signed head somewhere the log's writer cannot rewrite. */
+  onCheckpoint?: (checkpoint: AuditEvent) => void;
 }
 
 /**
- * Numbers, chains and writes audit events. Events of one log form a SHA-256
- * hash chain (`prev` → `hash`) over their canonical JSON.
+ * Numbers, chains, signs and writes audit events. Events of one log form a
+ * SHA-256 hash chain (`prev` → `hash`) over their canonical JSON (RFC 8785).
+ * With a signing key, the first event, every `signEvery`th event, a checkpoint
+ * every `signIntervalMs` while events are unsigned, and a final checkpoint at
+ * `close()` carry an Ed25519 signature over their hash — which covers every
+ * event before them.
  */
 export class AuditLog {
   /** This instance's chain id. */
@@ -31,16 +55,33 @@ export class AuditLog {
   readonly failMode: AuditFailMode;
   private readonly sink: AuditSink;
   private readonly clock: Clock;
+  private readonly signer: HashSigner | undefined;
+  private readonly signEvery: number;
+  private readonly origin: AuditOrigin;
+  private readonly onCheckpoint: ((checkpoint: AuditEvent) => void) | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private head = GENESIS_HASH;
+  private lastTs = 0;
+  private unsigned = 0;
   private lostCount = 0;
+  private closed = false;
 
-  /** @param options - sink, clock, fail mode and chain id */
+  /** @param options - sink, clock, fail mode, chain id and signing settings */
   constructor(options: AuditLogOptions) {
     this.sink = options.sink;
     this.clock = options.clock;
     this.failMode = options.failMode ?? "closed";
     this.chain = options.chain ?? randomUUID();
+    this.signer = options.signingKey ? createHashSigner(options.signingKey) : undefined;
+    this.signEvery = options.signEvery ?? 100;
+    this.onCheckpoint = options.onCheckpoint;
+    this.origin = { host: hostname(), pid: process.pid, ...(options.service !== undefined ? { service: options.service } : {}) };
+    const interval = options.signIntervalMs ?? 1_000;
+    if (this.signer && interval > 0) {
+      this.timer = setInterval(() => void this.checkpoint().catch(() => undefined), interval);
+      this.timer.unref();
+    }
   }
 
   /** Events that could not be written (only ever non-zero with `failMode: "open"`). */
@@ -48,39 +89,86 @@ export class AuditLog {
     return this.lostCount;
   }
 
+  /** The newest event's chain, seq and hash. */
+  get latest(): AuditHead {
+    return { chain: this.chain, seq: this.seq, hash: this.head };
+  }
+
+  /** Key id of the signing key, if any. */
+  get kid(): string | undefined {
+    return this.signer?.kid;
+  }
+
   /**
    * Records one event. With `failMode: "closed"` a sink failure throws
    * {@link AuditWriteError}, and the caller must not proceed.
    */
-  async record(input: AuditEventInput): Promise<AuditEvent> {
-    const unsigned = {
-      v: 1 as const,
-      id: randomUUID(),
+  record(input: AuditEventInput): Promise<AuditEvent> {
+    return this.append(input, false);
+  }
+
+  private async append(input: AuditEventInput, forceSign: boolean): Promise<AuditEvent> {
+    if (this.closed) throw new AuditWriteError("The audit log is closed; the action was refused");
+    const seq = ++this.seq;
+    const sign = this.signer !== undefined && (forceSign || seq === 1 || this.unsigned + 1 >= this.signEvery);
+    const now = Math.max(this.clock.now(), this.lastTs);
+    this.lastTs = now;
+    // Keys in canonical (sorted) order, so canonicalJson can serialise the body as it is.
+    const body = {
+      actor: input.actor,
       chain: this.chain,
-      seq: ++this.seq,
-      ts: new Date(this.clock.now()).toISOString(),
-      ...input,
+      ...(input.data !== undefined ? { data: input.data } : {}),
+      id: randomUUID(),
+      ...(sign ? { kid: this.signer!.kid } : {}),
+      origin: this.origin,
+      outcome: input.outcome,
       prev: this.head,
+      ...(input.reason !== undefined ? { reason: input.reason } : {}),
+      ...(input.run !== undefined ? { run: input.run } : {}),
+      seq,
+      target: input.target,
+      ts: new Date(now).toISOString(),
+      type: input.type,
+      v: 1 as const,
     };
-    const hash = createHash("sha256").update(canonicalJson(unsigned)).digest("hex");
-    const event: AuditEvent = { ...unsigned, hash };
+    const hash = createHash("sha256").update(canonicalJson(body)).digest("hex");
+    const event: AuditEvent = { ...body, hash, ...(sign ? { sig: this.signer!.sign(hash) } : {}) };
     this.head = hash;
+    this.unsigned = sign ? 0 : this.unsigned + 1;
     try {
       await this.sink.write(event);
     } catch (error) {
       if (this.failMode === "closed") throw new AuditWriteError(undefined, { cause: error });
       this.lostCount++;
     }
+    if (sign) this.onCheckpoint?.(event);
     return event;
   }
 
-  /** Flushes the sink. */
+  /** Writes a signed checkpoint if any event is not yet covered by a signature. */
+  async checkpoint(): Promise<AuditEvent | undefined> {
+    if (!this.signer || this.unsigned === 0 || this.closed) return undefined;
+    return this.append({
+      type: "audit.checkpoint",
+      outcome: "success",
+      actor: { sub: "warden" },
+      target: { kind: "audit", name: this.chain },
+      data: { count: this.seq + 1 },
+    }, true);
+  }
+
+  /** Writes a checkpoint for unsigned events, then flushes the sink. */
   async flush(): Promise<void> {
+    await this.checkpoint();
     await this.sink.flush?.();
   }
 
-  /** Flushes and closes the sink. */
+  /** Signs the tail, flushes and closes the sink. Further records are refused. */
   async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.closed) return;
+    await this.checkpoint();
+    this.closed = true;
     await this.sink.close?.();
   }
 }

@@ -10,20 +10,23 @@ export type AuditEventType =
   | "tool.end"
   | "tool.error"
   | "retriever.end"
+  | "model.start"
   | "model.end"
+  | "model.error"
   | "ratelimit.exceeded"
   | "budget.exceeded"
   | "circuit.open"
   | "token.rejected"
-  | "mask.applied";
+  | "mask.applied"
+  | "audit.checkpoint";
 
 /** How the recorded action turned out. */
 export type AuditOutcome = "success" | "failure" | "denied" | "pending";
 
 /** What an event is about. */
 export interface AuditTarget {
-  /** Kind of resource: a tool, retriever, model, approval, or the identity layer itself. */
-  kind: "tool" | "retriever" | "model" | "approval" | "identity";
+  /** Kind of resource: a tool, retriever, model, approval, the identity layer, or the audit log itself. */
+  kind: "tool" | "retriever" | "model" | "approval" | "identity" | "audit";
   /** Name of the resource. */
   name: string;
 }
@@ -39,6 +42,13 @@ export interface AuditRun {
   id: string;
   parentId?: string;
   threadId?: string;
+}
+
+/** Where an event was recorded: the host and process of the writing instance, and an optional service name. */
+export interface AuditOrigin {
+  host: string;
+  pid: number;
+  service?: string;
 }
 
 /**
@@ -58,13 +68,17 @@ export interface AuditEvent {
   reason?: string;
   run?: AuditRun;
   data?: Record<string, unknown>;
+  origin?: AuditOrigin;
   prev: string;
+  /** Key id of the signing key, on signed events (part of the hashed content). */
+  kid?: string;
   hash: string;
+  /** Ed25519 signature over `hash`, base64url (signed checkpoints only). */
   sig?: string;
 }
 
 /** The fields a recorder fills in; everything else comes from the caller. */
-export type AuditEventInput = Omit<AuditEvent, "v" | "id" | "chain" | "seq" | "ts" | "prev" | "hash" | "sig">;
+export type AuditEventInput = Omit<AuditEvent, "v" | "id" | "chain" | "seq" | "ts" | "origin" | "prev" | "kid" | "hash" | "sig">;
 
 /** Where audit events go. `write` must keep the order it is called in. */
 export interface AuditSink {

@@ -1,4 +1,4 @@
-import type { CallbackManagerForToolRun } from "@langchain/core/callbacks/manager";
+import { parseCallbackConfigArg, type CallbackManagerForToolRun, type Callbacks } from "@langchain/core/callbacks/manager";
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { StructuredTool, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
@@ -98,6 +98,13 @@ export class GuardedTool extends StructuredTool {
     this.target = { kind: "tool", name: inner.name };
   }
 
+  /** Runs under the wrapped tool's name, so traces and audit events name the real tool. */
+  override call(arg: unknown, configArg?: Callbacks | ToolRunnableConfig, tags?: string[]): Promise<unknown> {
+    const config = parseCallbackConfigArg(configArg) as ToolRunnableConfig;
+    config.runName ??= this.name;
+    return super.call(arg as never, config, tags);
+  }
+
   protected async _call(arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> {
     const run = runOf(runManager, config);
     const principal = await requirePrincipal(this.runtime, config, this.target, run);
@@ -112,7 +119,7 @@ export class GuardedTool extends StructuredTool {
       target: this.target,
       reason: decision.reason,
       ...(run ? { run } : {}),
-      data: { rule: decision.rule, effect: decision.effect, code: decision.code, argsDigest: digest(args) },
+      data: { argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
     });
     if (allowed) return this.callInner(arg, runManager, config);
     return this.refuse(decision, config);

@@ -16,8 +16,15 @@ function publicJwk(jwk: Record<string, unknown>): JWK {
   return jwk as JWK;
 }
 
+/** PEM armour of private key material (PKCS#8, SEC1, PKCS#1, encrypted PKCS#8). */
+const PRIVATE_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
 function toJwk(key: unknown): JWK {
-  if (typeof key === "string") return createPublicKey(key).export({ format: "jwk" }) as JWK;
+  if (typeof key === "string") {
+    // createPublicKey() would silently derive the public half of a private key.
+    if (PRIVATE_PEM.test(key)) throw new TypeError("identity.publicKey must be a public key");
+    return createPublicKey(key).export({ format: "jwk" }) as JWK;
+  }
   if (key instanceof KeyObject) {
     if (key.type !== "public") throw new TypeError("identity.publicKey must be a public key");
     return key.export({ format: "jwk" }) as JWK;
@@ -48,6 +55,17 @@ function remoteResolver(uri: string, options: ParsedIdentityOptions): JWTVerifyG
   };
 }
 
+/**
+ * Resolves the one configured `publicKey`. A PEM, a KeyObject or a JWK without
+ * `kid` names no key id, so a token's `kid` cannot select it: the key is
+ * pinned and only the token's `alg` (and then its signature) must match it.
+ */
+function singleKeyResolver(jwk: JWK): JWTVerifyGetKey {
+  const local = createLocalJWKSet({ keys: [jwk] });
+  if (jwk.kid !== undefined) return local;
+  return (header) => local({ alg: header.alg });
+}
+
 /** Builds the key source described by validated identity options. */
 export function createKeySource(options: ParsedIdentityOptions): KeySource {
   if (options.secret !== undefined) {
@@ -59,5 +77,5 @@ export function createKeySource(options: ParsedIdentityOptions): KeySource {
     const keys = options.jwks.keys.map((k) => publicJwk(k as Record<string, unknown>));
     return { kind: "jwks", getKey: createLocalJWKSet({ keys }) };
   }
-  return { kind: "jwks", getKey: createLocalJWKSet({ keys: [toJwk(options.publicKey)] }) };
+  return { kind: "jwks", getKey: singleKeyResolver(toJwk(options.publicKey)) };
 }

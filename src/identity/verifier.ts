@@ -22,35 +22,38 @@ function fail(reason: InvalidTokenReason, message: string, claim?: string, cause
   throw new InvalidTokenError(reason, message, { ...(claim ? { claim } : {}), cause });
 }
 
-/** Maps a jose failure onto a coded, token-free {@link InvalidTokenError}. */
+/**
+ * Maps a jose failure onto a coded, token-free {@link InvalidTokenError}. jose's
+ * own error is not kept as `cause`: claim failures carry the decoded payload.
+ */
 function translate(error: unknown): InvalidTokenError {
   if (error instanceof InvalidTokenError) return error;
   const e = error as { code?: string; claim?: string; reason?: string };
   switch (e.code) {
     case "ERR_JWT_EXPIRED":
       return e.claim === "iat"
-        ? new InvalidTokenError("expired", "Token is older than the maximum token age", { claim: "iat", cause: error })
-        : new InvalidTokenError("expired", "Token expired", { claim: "exp", cause: error });
+        ? new InvalidTokenError("expired", "Token is older than the maximum token age", { claim: "iat" })
+        : new InvalidTokenError("expired", "Token expired", { claim: "exp" });
     case "ERR_JWT_CLAIM_VALIDATION_FAILED": {
       const claim = e.claim ?? "unknown";
       if ((claim === "nbf" || claim === "iat") && e.reason === "check_failed") {
-        return new InvalidTokenError("not-yet-valid", `Token is not valid yet (${claim})`, { claim, cause: error });
+        return new InvalidTokenError("not-yet-valid", `Token is not valid yet (${claim})`, { claim });
       }
-      return new InvalidTokenError("claim", `Token claim "${claim}" is missing or invalid`, { claim, cause: error });
+      return new InvalidTokenError("claim", `Token claim "${claim}" is missing or invalid`, { claim });
     }
     case "ERR_JOSE_ALG_NOT_ALLOWED":
-      return new InvalidTokenError("algorithm", "Token algorithm is not allowed", { cause: error });
+      return new InvalidTokenError("algorithm", "Token algorithm is not allowed");
     case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
-      return new InvalidTokenError("signature", "Token signature is invalid", { cause: error });
+      return new InvalidTokenError("signature", "Token signature is invalid");
     case "ERR_JWKS_NO_MATCHING_KEY":
     case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
     case "ERR_JWK_INVALID":
-      return new InvalidTokenError("key", "No trusted key matches the token", { cause: error });
+      return new InvalidTokenError("key", "No trusted key matches the token");
     case "ERR_JWKS_TIMEOUT":
     case "ERR_JWKS_INVALID":
       return new InvalidTokenError("jwks-unavailable", "The key set could not be fetched; the token was refused", { cause: error });
     default:
-      return new InvalidTokenError("malformed", "Token is malformed or uses an unsupported feature", { cause: error });
+      return new InvalidTokenError("malformed", "Token is malformed or uses an unsupported feature");
   }
 }
 
@@ -82,7 +85,7 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
 
   async function verify(input: string): Promise<Principal> {
     if (typeof input !== "string") fail("malformed", "Token must be a string");
-    const token = input.startsWith("Bearer ") ? input.slice(7).trim() : input.trim();
+    const token = input.trim().replace(/^bearer\s+/i, "");
     if (token.length === 0) fail("malformed", "Token is empty");
     if (token.length > MAX_TOKEN_LENGTH) fail("malformed", "Token is too long");
     if (!COMPACT_JWS.test(token)) fail("malformed", "Token is not a compact JWS");

@@ -4,13 +4,14 @@ import type { Clock } from "../clock.js";
 export interface FakeClock extends Clock {
   /** Moves the clock forward by `ms` milliseconds. */
   advance(ms: number): void;
-  /** Sets the clock to `ms` (epoch milliseconds). */
-  set(ms: number): void;
+  /** Sets the clock to `ms` (epoch milliseconds or a Date). */
+  set(ms: number | Date): void;
 }
 
-/** Creates a fake clock starting at `start` (epoch ms; default: the real time now). Pass it as `clock`. */
-export function fakeClock(start: number = Date.now()): FakeClock {
-  let current = start;
+/** Creates a fake clock starting at `start` (epoch ms or a Date; default: the real time now). Pass it as `clock`. */
+export function fakeClock(start: number | Date = Date.now()): FakeClock {
+  let current = start instanceof Date ? start.getTime() : start;
+  if (!Number.isFinite(current)) throw new RangeError("fakeClock() takes epoch milliseconds or a Date");
   return {
     now: () => current,
     advance(ms) {
@@ -18,8 +19,9 @@ export function fakeClock(start: number = Date.now()): FakeClock {
       current += ms;
     },
     set(ms) {
-      if (!Number.isFinite(ms)) throw new RangeError("fakeClock.set() takes epoch milliseconds");
-      current = ms;
+      const next = ms instanceof Date ? ms.getTime() : ms;
+      if (!Number.isFinite(next)) throw new RangeError("fakeClock.set() takes epoch milliseconds or a Date");
+      current = next;
     },
   };
 }

@@ -16,9 +16,12 @@ export interface TestIdentityOptions {
 
 /** Per-token options of `issue()`. */
 export interface IssueOptions {
-  /** Lifetime: seconds, or a string such as `"5m"` (default `"1h"`). Negative numbers mint expired tokens. */
+  /**
+   * Lifetime: seconds from now, or a string such as `"5m"` (default `"1h"`); negative values
+   * mint expired tokens. A number above 10^9 is taken as an absolute `exp` (epoch seconds).
+   */
   expiresIn?: number | string;
-  /** Not-before offset from now: seconds or a string such as `"5m"`. */
+  /** Not-before: seconds from now or a string such as `"5m"`; a number above 10^9 is an absolute `nbf`. */
   notBefore?: number | string;
   /** Extra protected-header fields (e.g. `typ`). */
   header?: Record<string, unknown>;
@@ -42,6 +45,14 @@ export interface TestIdentity {
 }
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Epoch seconds above this are absolute timestamps, not offsets. */
+const ABSOLUTE_THRESHOLD = 1e9;
+
+function at(now: number, value: number | string): number {
+  if (typeof value === "number" && Math.abs(value) > ABSOLUTE_THRESHOLD) return Math.floor(value);
+  return now + seconds(value);
+}
 
 function seconds(value: number | string): number {
   if (typeof value === "number") return value;
@@ -71,9 +82,9 @@ export function createTestIdentity(options: TestIdentityOptions = {}): TestIdent
         iss: issuer,
         aud: audience,
         iat: now,
-        exp: now + seconds(issueOptions.expiresIn ?? "1h"),
+        exp: at(now, issueOptions.expiresIn ?? "1h"),
         jti: randomUUID(),
-        ...(issueOptions.notBefore !== undefined ? { nbf: now + seconds(issueOptions.notBefore) } : {}),
+        ...(issueOptions.notBefore !== undefined ? { nbf: at(now, issueOptions.notBefore) } : {}),
         ...claims,
       };
       return new SignJWT(payload).setProtectedHeader({ ...issueOptions.header, alg: "ES256", kid }).sign(privateKey);

@@ -1,0 +1,325 @@
+/**
+ * End-to-end story of Warden in front of a LangChain agent, on the embedded
+ * defaults: no API key, no network, deterministic output.
+ *
+ *   npm run demo
+ */
+import { AIMessage, type BaseMessage, type ToolMessage } from "@langchain/core/messages";
+import { tool, type StructuredToolInterface } from "@langchain/core/tools";
+import { MemorySaver } from "@langchain/langgraph";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { createAgent } from "langchain";
+import { z } from "zod";
+import {
+  createWarden,
+  InvalidTokenError,
+  MissingPrincipalError,
+  type AuditEvent,
+  type Principal,
+} from "langchain-warden";
+import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
+import { callTool, lastToolMessage, ScriptedChatModel, textOf, type ScriptStep } from "./support/scripted-model.js";
+
+// ── Output helpers ──────────────────────────────────────────────────────────
+
+const out = (line = "") => console.log(line);
+const clip = (text: string, max = 100) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const firstLine = (text: string) => text.split("\n")[0]?.trim() ?? "";
+const row = (who: string, text: string) => out(`  ${who.padEnd(8)}${clip(text)}`);
+let sceneNo = 0;
+function scene(title: string): void {
+  sceneNo++;
+  const heading = `── ${sceneNo}. ${title} `;
+  out();
+  out(`${heading}${"─".repeat(Math.max(4, 80 - heading.length))}`);
+}
+
+// ── The application: tools, policy, identity provider ───────────────────────
+
+const clock = fakeClock(Date.UTC(2025, 2, 3, 9, 0, 0));
+const idp = createTestIdentity({ clock, issuer: "https://idp.acme.test/", audience: "support-api" });
+const sink = memorySink();
+const checkpointer = new MemorySaver();
+const ran: string[] = [];
+
+const searchOrders = tool(
+  async ({ query }) => {
+    ran.push("search_orders");
+    return `${query}: 2 items, 89.90 EUR, shipped on 28 Feb`;
+  },
+  { name: "search_orders", description: "Find orders by id or customer", schema: z.object({ query: z.string() }) },
+);
+const refundOrder = tool(
+  async ({ orderId, amount }) => {
+    ran.push("refund_order");
+    return `refunded ${amount.toFixed(2)} EUR on ${orderId}`;
+  },
+  { name: "refund_order", description: "Refund an order", schema: z.object({ orderId: z.string(), amount: z.number().positive() }) },
+);
+const runSql = tool(
+  async () => {
+    ran.push("run_sql");
+    return "query executed";
+  },
+  { name: "run_sql", description: "Run a SQL statement on the orders database", schema: z.object({ sql: z.string() }) },
+);
+const exportCustomers = tool(
+  async () => {
+    ran.push("export_customers");
+    return "customers.csv";
+  },
+  { name: "export_customers", description: "Export every customer record", schema: z.object({ format: z.enum(["csv", "json"]) }) },
+);
+const allTools: StructuredToolInterface[] = [searchOrders, refundOrder, runSql, exportCustomers];
+
+const REFUND_LIMIT = 500;
+const warden = createWarden({
+  identity: idp.identity,
+  clock,
+  audit: { sink },
+  policy: {
+    roles: { manager: ["orders:*"] },
+    tools: {
+      search_orders: { scopes: ["orders:read"] },
+      refund_order: {
+        scopes: ["orders:refund"],
+        when: ({ args }) => (Number(args.amount) <= REFUND_LIMIT ? true : `refunds above ${REFUND_LIMIT} EUR need a finance review`),
+      },
+      run_sql: { scopes: ["db:query"], deny: { args: [/\b(drop|truncate|delete)\b/i] } },
+      // export_customers has no rule: deny by default.
+    },
+  },
+});
+const guardedTools = warden.tools(allTools);
+
+// ── One agent turn, told as a transcript ────────────────────────────────────
+
+/** The model's answer once the tool result is back: relay it, or relay the refusal. */
+const answerFromTool: ScriptStep = (messages) => {
+  const result = lastToolMessage(messages);
+  const text = firstLine(textOf(result));
+  if (result?.status !== "error") return `Here you go: ${text}`;
+  const why = text.replace(/^Access denied: /, "").replace(/^\w+Error: /, "").replace(/\.$/, "");
+  return `Sorry, I can't do that: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
+};
+
+interface Turn {
+  who: string;
+  ask: string;
+  call: AIMessage;
+  config: RunnableConfig;
+  thread: string;
+  tools?: StructuredToolInterface[];
+}
+
+function describeDecision(event: AuditEvent): string {
+  const verdict = event.type === "access.allowed" ? "ALLOW" : "DENY";
+  const rule = typeof event.data?.rule === "string" ? ` (rule ${event.data.rule})` : "";
+  return `${verdict}: ${event.reason ?? ""}${rule}`;
+}
+
+async function turn({ who, ask, call, config, thread, tools = guardedTools }: Turn): Promise<BaseMessage[]> {
+  const model = new ScriptedChatModel([call, answerFromTool]);
+  const agent = createAgent({ model, tools, checkpointer });
+  const eventsBefore = sink.events.length;
+  const ranBefore = ran.length;
+  row(who, `"${ask}"`);
+  const result = await agent.invoke({ messages: [{ role: "user", content: ask }] }, { ...config, configurable: { ...config.configurable, thread_id: thread } });
+  const messages = result.messages as BaseMessage[];
+  const start = messages.map((m) => m.getType()).lastIndexOf("human");
+  for (const message of messages.slice(start + 1)) {
+    if (message.getType() === "ai" && (message as AIMessage).tool_calls?.length) {
+      for (const tc of (message as AIMessage).tool_calls ?? []) row("model", `calls ${tc.name} ${JSON.stringify(tc.args)}`);
+    }
+  }
+  for (const event of sink.events.slice(eventsBefore)) {
+    if (event.type === "access.allowed" || event.type === "access.denied") row("warden", describeDecision(event));
+  }
+  const toolResult = lastToolMessage(messages.slice(start + 1)) as ToolMessage | undefined;
+  if (ran.length > ranBefore) row("tool", `ran → ${firstLine(textOf(toolResult))}`);
+  else {
+    row("tool", "did not run");
+    row("model", `is told: ${firstLine(textOf(toolResult))}`);
+  }
+  row("agent", `"${textOf(messages.at(-1))}"`);
+  return messages;
+}
+
+// ── The story ───────────────────────────────────────────────────────────────
+
+async function main(): Promise<void> {
+  out("Warden demo: a support agent behind zero-trust guards");
+  out("Embedded defaults: in-memory test IdP (ES256), in-memory audit sink, MemorySaver.");
+  out("Policy: search_orders needs orders:read; refund_order needs orders:refund and at most");
+  out(`        ${REFUND_LIMIT} EUR; run_sql needs db:query, no DROP/TRUNCATE/DELETE; role manager`);
+  out("        grants orders:*; export_customers has no rule (deny by default).");
+
+  const aliceToken = await idp.issue({ sub: "alice", scope: "orders:read" });
+  const alice = await warden.authenticate(aliceToken);
+  const maria = await warden.authenticate(await idp.issue({ sub: "maria", roles: ["manager"] }));
+  const dana = await warden.authenticate(await idp.issue({ sub: "dana", scope: "db:query" }));
+
+  scene("A support agent looks up an order");
+  out("  alice holds scope orders:read (verified ES256 token)");
+  await turn({
+    who: "alice",
+    ask: "Where is order ORD-1042?",
+    call: callTool("search_orders", { query: "ORD-1042" }, "call_1"),
+    config: warden.config(alice),
+    thread: "alice-1",
+  });
+
+  scene("The same user asks for a refund");
+  await turn({
+    who: "alice",
+    ask: "Refund 40 EUR on ORD-1042, the parcel arrived damaged.",
+    call: callTool("refund_order", { orderId: "ORD-1042", amount: 40 }, "call_2"),
+    config: warden.config(alice),
+    thread: "alice-2",
+  });
+
+  scene("A manager refunds");
+  out(`  maria holds role manager; policy.roles expands it to ${JSON.stringify(warden.policy.roles.manager)}`);
+  await turn({
+    who: "maria",
+    ask: "Refund 40 EUR on ORD-1042.",
+    call: callTool("refund_order", { orderId: "ORD-1042", amount: 40 }, "call_3"),
+    config: warden.config(maria),
+    thread: "maria-1",
+  });
+
+  scene("A refund over the limit");
+  await turn({
+    who: "maria",
+    ask: "Refund 2,500 EUR on ORD-7731.",
+    call: callTool("refund_order", { orderId: "ORD-7731", amount: 2500 }, "call_4"),
+    config: warden.config(maria),
+    thread: "maria-2",
+  });
+
+  scene("A destructive SQL statement");
+  out("  dana holds scope db:query; the rule's deny pattern rejects DROP/TRUNCATE/DELETE");
+  await turn({
+    who: "dana",
+    ask: "Clean up the old customers table.",
+    call: callTool("run_sql", { sql: "DROP TABLE customers" }, "call_5"),
+    config: warden.config(dana),
+    thread: "dana-1",
+  });
+
+  scene("A tool with no policy rule");
+  out("  maria holds orders:*, but export_customers has no rule at all");
+  await turn({
+    who: "maria",
+    ask: "Export all customers as CSV.",
+    call: callTool("export_customers", { format: "csv" }, "call_6"),
+    config: warden.config(maria),
+    thread: "maria-3",
+  });
+
+  scene("What each user's model is offered (warden.toolsFor)");
+  for (const [name, principal] of [["alice", alice], ["maria", maria], ["dana", dana]] as const) {
+    row(name, `[${warden.toolsFor(principal, allTools).map((t) => t.name).join(", ")}]`);
+  }
+  const offered = new ScriptedChatModel(["I can look up orders for you."]);
+  const scoped = createAgent({ model: offered, tools: warden.toolsFor(alice, allTools), checkpointer });
+  await scoped.invoke({ messages: [{ role: "user", content: "What can you do?" }] }, warden.config(alice, { configurable: { thread_id: "alice-3" } }));
+  out(`  alice's agent built with toolsFor: its model was bound to [${offered.offeredTools.join(", ")}]`);
+  out("  refund_order, run_sql and export_customers never reach her model's context.");
+
+  scene("A forged token");
+  const [header, payload, signature] = aliceToken.split(".") as [string, string, string];
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
+  const forgedPayload = Buffer.from(JSON.stringify({ ...claims, scope: "orders:* db:query" })).toString("base64url");
+  const forged = `${header}.${forgedPayload}.${signature}`;
+  out(`  alice's token with its payload edited: scope "orders:read" → "orders:* db:query"`);
+  try {
+    await warden.authenticate(forged);
+    row("warden", "accepted (unexpected)");
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+    row("warden", `authenticate() refused: ${error.name} (${error.code}), reason "${error.reason}"`);
+    row("", `message: ${error.message}`);
+  }
+
+  scene("A hand-built look-alike principal");
+  const lookalike = { sub: "alice", scopes: ["orders:*"], roles: [], expiresAt: Number.MAX_SAFE_INTEGER, claims: {} } as Principal;
+  out(`  an object with the same fields: ${JSON.stringify({ sub: lookalike.sub, scopes: lookalike.scopes })}`);
+  try {
+    warden.config(lookalike);
+    row("warden", "accepted (unexpected)");
+  } catch (error) {
+    if (!(error instanceof MissingPrincipalError)) throw error;
+    row("warden", `config() refused: ${error.name} (${error.code})`);
+  }
+  out("  slipping it straight into the run config instead:");
+  await turn({
+    who: "mallory",
+    ask: "Refund 300 EUR on ORD-1042.",
+    call: callTool("refund_order", { orderId: "ORD-1042", amount: 300 }, "call_7"),
+    config: { configurable: { __warden_principal: lookalike } },
+    thread: "mallory-1",
+  });
+
+  scene("A token that expires mid-conversation");
+  const bobToken = await idp.issue({ sub: "bob", scope: "orders:read" }, { expiresIn: "15m" });
+  const bob = await warden.authenticate(bobToken);
+  const bobConfig = warden.config(bob);
+  out(`  bob's token is valid for 15 minutes (expires ${new Date(bob.expiresAt).toISOString()})`);
+  await turn({
+    who: "bob",
+    ask: "Status of ORD-1042?",
+    call: callTool("search_orders", { query: "ORD-1042" }, "call_8"),
+    config: bobConfig,
+    thread: "bob-1",
+  });
+  clock.advance(16 * 60_000);
+  out(`  … 16 minutes later (${new Date(clock.now()).toISOString()}), same thread, same config:`);
+  await turn({
+    who: "bob",
+    ask: "And ORD-7731?",
+    call: callTool("search_orders", { query: "ORD-7731" }, "call_9"),
+    config: bobConfig,
+    thread: "bob-1",
+  });
+  try {
+    await warden.authenticate(bobToken);
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+    row("warden", `re-authenticating the old token: ${error.name}, reason "${error.reason}"`);
+  }
+
+  scene("Audit summary");
+  const events = sink.events;
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
+  out(`  ${events.length} events in the audit log, by type:`);
+  for (const [type, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) out(`    ${type.padEnd(16)}${String(count).padStart(3)}`);
+  const linked = events.every((event, i) => i === 0 || event.prev === events[i - 1]?.hash);
+  out(`  hash chain: ${linked ? "every event's prev is the previous event's hash" : "BROKEN"}`);
+  out();
+  out("  A few decisions (type, actor → target, reason, argsDigest):");
+  const decisions = events.filter((e) => e.type === "access.allowed" || e.type === "access.denied" || e.type === "token.rejected");
+  for (const event of decisions.slice(0, 9)) {
+    const argsDigest = typeof event.data?.argsDigest === "string" ? `${event.data.argsDigest.slice(0, 15)}…` : "-";
+    out(`    ${event.type.padEnd(15)} ${`${event.actor.sub} → ${event.target.name}`.padEnd(26)} ${clip(event.reason ?? "-", 38).padEnd(39)} ${argsDigest}`);
+  }
+  out("  Equal arguments give equal digests (alice's and maria's refund above), so calls can be");
+  out("  correlated without the log holding a single argument value.");
+  out();
+  const log = JSON.stringify(events);
+  const raw = ["ORD-1042", "ORD-7731", "DROP TABLE customers", aliceToken, forged];
+  const leaked = raw.filter((value) => log.includes(value));
+  out(`  raw values searched in the serialized log: order ids, the SQL text, both tokens → ${leaked.length === 0 ? "none found" : `FOUND ${leaked.length}`}`);
+  out(`  tool bodies that actually ran: ${ran.join(", ")}`);
+  await warden.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    const e = error as { name?: string; message?: string };
+    console.error(`demo failed: ${e?.name ?? "Error"}: ${e?.message ?? String(error)}`);
+    process.exit(1);
+  },
+);

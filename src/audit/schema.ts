@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** Zod schema of an audit event, version 1. The verifier checks every event against it. */
+export const auditEventSchema = z.strictObject({
+  v: z.literal(1),
+  id: z.string().min(1),
+  chain: z.string().min(1),
+  seq: z.number().int().positive(),
+  ts: z.iso.datetime(),
+  type: z.enum([
+    "access.allowed", "access.denied", "approval.requested", "approval.granted", "approval.rejected", "approval.invalid",
+    "tool.start", "tool.end", "tool.error", "retriever.end", "model.start", "model.end", "model.error", "ratelimit.exceeded",
+    "budget.exceeded", "circuit.open", "token.rejected", "mask.applied", "audit.checkpoint",
+  ]),
+  outcome: z.enum(["success", "failure", "denied", "pending"]),
+  actor: z.strictObject({ sub: z.string(), tenant: z.string().optional() }),
+  target: z.strictObject({
+    kind: z.enum(["tool", "retriever", "model", "approval", "identity", "audit"]),
+    name: z.string(),
+  }),
+  reason: z.string().optional(),
+  run: z.strictObject({ id: z.string(), parentId: z.string().optional(), threadId: z.string().optional() }).optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  origin: z.strictObject({ host: z.string(), pid: z.number().int(), service: z.string().optional() }).optional(),
+  prev: hex64,
+  kid: z.string().min(1).optional(),
+  hash: hex64,
+  sig: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+});

@@ -1,0 +1,271 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { JWK } from "jose";
+import { canonicalJson } from "../canonical-json.js";
+import { GENESIS_HASH } from "./audit-log.js";
+import type { AuditEvent } from "./event.js";
+import { auditEventSchema } from "./schema.js";
+import { createHashVerifier, type HashVerifier } from "./signer.js";
+
+/** What a verification problem is about. */
+export type AuditProblemKind =
+  | "parse" // a line is not JSON
+  | "torn-line" // the last line is incomplete: the writer stopped mid-write (a crash), not tampering
+  | "schema" // an event does not match schema v1
+  | "hash" // an event's content does not match its hash: it was modified
+  | "chain" // an event does not point to the previous event's hash: inserted, forged or replaced
+  | "missing" // seq jumps forward: events were deleted (or the log starts after seq 1)
+  | "order" // seq goes backwards: events were reordered
+  | "duplicate" // the same event appears twice
+  | "time" // time goes backwards within a chain
+  | "signature" // a signature does not verify
+  | "unknown-key" // a signed event names a key that was not supplied
+  | "unsigned" // no signature covers the events (or, in strict mode, the tail)
+  | "truncated"; // the expected head is not in the log
+
+/** One problem found by {@link verifyAuditLog}. */
+export interface AuditProblem {
+  kind: AuditProblemKind;
+  /** Sequence number of the event concerned, when known. */
+  seq?: number;
+  /** Chain of the event concerned, when known. */
+  chain?: string;
+  /** 1-based line number in a JSONL file, when verifying a file. */
+  line?: number;
+  /** What is wrong, in words. */
+  message: string;
+}
+
+/** Per-chain summary of a verification. */
+export interface AuditChainSummary {
+  chain: string;
+  count: number;
+  /** Hash of the chain's newest event. */
+  head: string;
+  /** Seq of the newest event. */
+  headSeq: number;
+  /** Signatures that verified. */
+  signed: number;
+  /** Events after the last verified signature: protected by the hash chain only. */
+  unsignedTail: number;
+}
+
+/** The result of {@link verifyAuditLog}. */
+export interface AuditVerification {
+  /** True when nothing but a torn last line was found. */
+  ok: boolean;
+  /** Events read. */
+  count: number;
+  /** Hash of the newest event of the log (of the last chain read); `undefined` for an empty log. */
+  head: string | undefined;
+  problems: AuditProblem[];
+  chains: AuditChainSummary[];
+}
+
+/** Options of {@link verifyAuditLog}. */
+export interface VerifyAuditOptions {
+  /** Public Ed25519 JWK that signed the checkpoints. */
+  publicKey?: JWK;
+  /** Several public keys (key rotation): `{ keys: [...] }`. */
+  jwks?: { keys: JWK[] };
+  /** A head hash published out of band (e.g. from `onCheckpoint`): the log must contain it. */
+  expectHead?: string | { hash: string; seq?: number; chain?: string };
+  /** Also report events after the last signature as `unsigned`. */
+  strict?: boolean;
+}
+
+interface ChainState {
+  summary: AuditChainSummary;
+  lastSeq: number;
+  lastHash: string;
+  lastTs: string;
+  ids: Set<string>;
+  seenAny: boolean;
+}
+
+interface Entry {
+  value: unknown;
+  line?: number;
+}
+
+function splitLines(text: string, problems: AuditProblem[]): Entry[] {
+  const lines = text.split("\n");
+  const endsClean = text.length === 0 || text.endsWith("\n");
+  if (endsClean) lines.pop();
+  const entries: Entry[] = [];
+  const unreadable: number[] = [];
+  lines.forEach((raw, index) => {
+    if (raw.trim() === "") return;
+    try {
+      entries.push({ value: JSON.parse(raw), line: index + 1 });
+    } catch {
+      unreadable.push(index + 1);
+    }
+  });
+  for (const line of unreadable) {
+    // A torn line is the file's last, or is followed by a fresh chain (seq 1): the
+    // writer crashed mid-write and a new instance appended after it.
+    const next = entries.find((entry) => (entry.line ?? 0) > line);
+    const torn = (line === lines.length && !endsClean) || (next !== undefined && (next.value as { seq?: unknown })?.seq === 1);
+    problems.push(
+      torn
+        ? { kind: "torn-line", line, message: "the line is incomplete: the writer stopped mid-write" }
+        : { kind: "parse", line, message: "the line is not valid JSON" },
+    );
+  }
+  return entries;
+}
+
+function keysOf(options: VerifyAuditOptions): Map<string, HashVerifier> {
+  const keys = new Map<string, HashVerifier>();
+  for (const jwk of [...(options.publicKey ? [options.publicKey] : []), ...(options.jwks?.keys ?? [])]) {
+    const verifier = createHashVerifier(jwk);
+    keys.set(verifier.kid, verifier);
+  }
+  return keys;
+}
+
+/** Hash of an event as written: SHA-256 of its canonical JSON without `hash` and `sig`. */
+export function auditEventHash(event: AuditEvent): string {
+  const { hash: _hash, sig: _sig, ...body } = event;
+  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+}
+
+/**
+ * Verifies an audit log offline: each event's hash, the chain links, sequence
+ * and time order per chain, signatures against the given public key(s), and an
+ * expected head. Names every problem with its kind and seq.
+ *
+ * @param eventsOrPath - the events, or the path of a JSONL file
+ */
+export async function verifyAuditLog(
+  eventsOrPath: readonly unknown[] | string,
+  options: VerifyAuditOptions = {},
+): Promise<AuditVerification> {
+  const problems: AuditProblem[] = [];
+  const entries: Entry[] =
+    typeof eventsOrPath === "string"
+      ? splitLines(await readFile(eventsOrPath, "utf8"), problems)
+      : eventsOrPath.map((value) => ({ value }));
+  const keys = keysOf(options);
+  const verifyingSignatures = keys.size > 0;
+  const chains = new Map<string, ChainState>();
+  let count = 0;
+  let lastChain: ChainState | undefined;
+
+  for (const { value, line } of entries) {
+    const where = line !== undefined ? { line } : {};
+    const parsed = auditEventSchema.safeParse(value);
+    if (!parsed.success) {
+      const seq = (value as { seq?: unknown })?.seq;
+      problems.push({ kind: "schema", ...(typeof seq === "number" ? { seq } : {}), ...where, message: "the event does not match audit schema v1" });
+      continue;
+    }
+    const event = parsed.data as AuditEvent;
+    count++;
+    const at = { seq: event.seq, chain: event.chain, ...where };
+    let state = chains.get(event.chain);
+    if (!state) {
+      state = {
+        summary: { chain: event.chain, count: 0, head: GENESIS_HASH, headSeq: 0, signed: 0, unsignedTail: 0 },
+        lastSeq: 0,
+        lastHash: GENESIS_HASH,
+        lastTs: "",
+        ids: new Set(),
+        seenAny: false,
+      };
+      chains.set(event.chain, state);
+    }
+    lastChain = state;
+    const hashOk = auditEventHash(event) === event.hash;
+    if (!hashOk) problems.push({ kind: "hash", ...at, message: "the event's content does not match its hash: it was modified" });
+
+    if (event.seq <= state.lastSeq) {
+      const duplicate = state.ids.has(event.id);
+      problems.push(
+        duplicate
+          ? { kind: "duplicate", ...at, message: `event seq ${event.seq} appears again` }
+          : { kind: "order", ...at, message: `seq ${event.seq} comes after seq ${state.lastSeq}: events were reordered or replaced` },
+      );
+      continue;
+    }
+    if (event.seq > state.lastSeq + 1) {
+      problems.push({
+        kind: "missing",
+        ...at,
+        message: `events ${state.lastSeq + 1}..${event.seq - 1} are missing`,
+      });
+    } else if (event.prev !== state.lastHash) {
+      problems.push({ kind: "chain", ...at, message: "the event does not follow the previous event: inserted, forged or replaced" });
+    }
+    if (state.seenAny && event.ts < state.lastTs) {
+      problems.push({ kind: "time", ...at, message: `time goes backwards (${event.ts} after ${state.lastTs})` });
+    }
+
+    let signedHere = false;
+    if (event.sig !== undefined && verifyingSignatures) {
+      const verifier = event.kid !== undefined ? keys.get(event.kid) : undefined;
+      if (!verifier) {
+        problems.push({ kind: "unknown-key", ...at, message: "the event is signed with a key that was not supplied" });
+      } else if (!verifier.verify(event.hash, event.sig)) {
+        problems.push({ kind: "signature", ...at, message: "the signature does not verify" });
+      } else if (hashOk) {
+        signedHere = true;
+      }
+    }
+
+    state.ids.add(event.id);
+    state.lastSeq = event.seq;
+    state.lastHash = event.hash;
+    state.lastTs = event.ts;
+    state.seenAny = true;
+    state.summary.count++;
+    state.summary.head = event.hash;
+    state.summary.headSeq = event.seq;
+    if (signedHere) {
+      state.summary.signed++;
+      state.summary.unsignedTail = 0;
+    } else {
+      state.summary.unsignedTail++;
+    }
+  }
+
+  if (verifyingSignatures) {
+    for (const { summary } of chains.values()) {
+      if (summary.signed === 0) {
+        problems.push({ kind: "unsigned", chain: summary.chain, message: "no valid signature covers this chain" });
+      } else if (options.strict && summary.unsignedTail > 0) {
+        problems.push({
+          kind: "unsigned",
+          chain: summary.chain,
+          seq: summary.headSeq,
+          message: `${summary.unsignedTail} event(s) after the last signed checkpoint`,
+        });
+      }
+    }
+  }
+
+  if (options.expectHead !== undefined) {
+    const expected = typeof options.expectHead === "string" ? { hash: options.expectHead } : options.expectHead;
+    const found = entries.some(({ value }) => {
+      const e = value as Partial<AuditEvent>;
+      return e?.hash === expected.hash && (expected.seq === undefined || e.seq === expected.seq) && (expected.chain === undefined || e.chain === expected.chain);
+    });
+    if (!found) {
+      problems.push({
+        kind: "truncated",
+        ...(expected.seq !== undefined ? { seq: expected.seq } : {}),
+        ...(expected.chain !== undefined ? { chain: expected.chain } : {}),
+        message: "the expected head is not in the log: it was truncated or rewritten",
+      });
+    }
+  }
+
+  return {
+    ok: problems.every((problem) => problem.kind === "torn-line"),
+    count,
+    head: lastChain?.summary.head,
+    problems,
+    chains: [...chains.values()].map((state) => state.summary),
+  };
+}

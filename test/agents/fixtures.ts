@@ -1,0 +1,134 @@
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
+import { interrupt } from "@langchain/langgraph";
+import { z } from "zod";
+import { createWarden, getPrincipal } from "langchain-warden";
+import { createTestIdentity, fakeClock, memorySink, type IssueOptions } from "langchain-warden/testing";
+
+/** What a tool body saw when it ran. */
+export interface ToolRun {
+  tool: string;
+  args: Record<string, unknown>;
+  /** `getPrincipal(config)?.sub` inside the body. */
+  sub: string | undefined;
+  /** `getPrincipal()?.sub` (no argument) inside the body. */
+  bareSub: string | undefined;
+  threadId: unknown;
+}
+
+/** Records the errors LangChain reports for tool runs. */
+export class ToolErrorCatcher extends BaseCallbackHandler {
+  name = "tool_error_catcher";
+  override awaitHandlers = true;
+  readonly errors: unknown[] = [];
+
+  override handleToolError(error: unknown): void {
+    this.errors.push(error);
+  }
+}
+
+/** A warden with the reference policy, its test identity provider, an audit sink, and recording tools. */
+export function setup() {
+  const clock = fakeClock();
+  const idp = createTestIdentity({ clock });
+  const sink = memorySink();
+  const ran: ToolRun[] = [];
+  /** Side effects a test can plug into tool bodies. */
+  const hooks: { search?: (query: string) => void | Promise<void> } = {};
+
+  const record = (name: string, args: Record<string, unknown>, config: { configurable?: Record<string, unknown> }) => {
+    ran.push({
+      tool: name,
+      args,
+      sub: getPrincipal(config)?.sub,
+      bareSub: getPrincipal()?.sub,
+      threadId: config.configurable?.thread_id,
+    });
+  };
+
+  const searchOrders = tool(
+    async ({ query }, config) => {
+      await hooks.search?.(query);
+      record("search_orders", { query }, config);
+      return `orders matching ${query} for ${getPrincipal(config)?.sub ?? "nobody"}`;
+    },
+    { name: "search_orders", description: "Search orders", schema: z.object({ query: z.string() }) },
+  );
+  const refundOrder = tool(
+    async ({ orderId, amount }, config) => {
+      record("refund_order", { orderId, amount }, config);
+      return "refunded";
+    },
+    { name: "refund_order", description: "Refund an order", schema: z.object({ orderId: z.string(), amount: z.number() }) },
+  );
+  const runSql = tool(
+    async ({ sql }, config) => {
+      record("run_sql", { sql }, config);
+      return "ok";
+    },
+    { name: "run_sql", description: "Run SQL", schema: z.object({ sql: z.string() }) },
+  );
+  const unlisted = tool(
+    async (_input, config) => {
+      record("unlisted", {}, config);
+      return "unlisted ran";
+    },
+    { name: "unlisted", description: "A tool with no policy rule", schema: z.object({}) },
+  );
+  const cancelOrder = tool(
+    async ({ orderId }, config) => {
+      const answer: unknown = interrupt({ ask: "confirm", orderId });
+      record("cancel_order", { orderId, answer }, config);
+      return `cancelled ${orderId}: ${String(answer)}`;
+    },
+    { name: "cancel_order", description: "Cancel an order after confirmation", schema: z.object({ orderId: z.string() }) },
+  );
+
+  const warden = createWarden({
+    identity: idp.identity,
+    clock,
+    audit: { sink },
+    policy: {
+      tools: {
+        search_orders: { scopes: ["orders:read"] },
+        refund_order: { scopes: ["orders:refund"] },
+        run_sql: { scopes: ["db:query"], deny: { args: [/\bdrop\b/i] } },
+        cancel_order: { scopes: ["orders:cancel"] },
+      },
+    },
+  });
+
+  const login = async (sub: string, scope: string, options?: IssueOptions) =>
+    warden.authenticate(await idp.issue({ sub, scope }, options));
+
+  return {
+    clock,
+    idp,
+    sink,
+    ran,
+    hooks,
+    warden,
+    login,
+    tools: { searchOrders, refundOrder, runSql, unlisted, cancelOrder },
+  };
+}
+
+/** The ToolMessages of a conversation. */
+export function toolMessages(messages: readonly BaseMessage[]): ToolMessage[] {
+  return messages.filter((message): message is ToolMessage => ToolMessage.isInstance(message));
+}
+
+/** A promise that settles once `count` parties have arrived. */
+export function barrier(count: number): () => Promise<void> {
+  let arrived = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return () => {
+    arrived++;
+    if (arrived >= count) open();
+    return opened;
+  };
+}
