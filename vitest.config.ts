@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^langchain-warden\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^langchain-warden\/postgres$/, replacement: src("postgres/index.ts") },
       { find: /^langchain-warden$/, replacement: src("index.ts") },
     ],
   },

@@ -1,51 +1,64 @@
 /**
- * Quick start: guard an agent's tools with Warden.
+ * The README quick start, runnable offline:
  *
  *   npm run build && npx tsx examples/quickstart.ts
  *
- * Runs offline: a test identity provider mints the bearer token and a scripted
- * model stands in for a real chat model. In an application, point `identity`
- * at your IdP (issuer, audience, jwksUri) and pass your chat model instead.
+ * Two stand-ins keep it free of keys and network: a test identity provider
+ * (real ES256 tokens from an in-memory key) instead of your IdP's JWKS, and a
+ * scripted chat model instead of a real one. Everything else is as in an
+ * application.
  */
 import { tool } from "@langchain/core/tools";
 import { MemorySaver } from "@langchain/langgraph";
-import { createAgent } from "langchain";
+import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { z } from "zod";
-import { createWarden, memorySink } from "langchain-warden";
+import { createWarden, getPrincipal, memorySink } from "langchain-warden";
 import { createTestIdentity } from "langchain-warden/testing";
 import { callTool, lastToolMessage, ScriptedChatModel, textOf } from "./support/scripted-model.js";
 
-// Your identity provider; here an in-memory one that signs real ES256 tokens.
-const idp = createTestIdentity({ issuer: "https://idp.example.com/", audience: "support-api" });
-
-const searchOrders = tool(async ({ query }) => `order ${query}: shipped`, {
-  name: "search_orders",
-  description: "Search orders",
-  schema: z.object({ query: z.string() }),
+const searchOrders = tool(
+  async ({ query }, config) => `orders of ${getPrincipal(config)?.sub} matching ${query}: A-1042 (shipped)`,
+  { name: "search_orders", description: "Search the caller's orders", schema: z.object({ query: z.string() }) },
+);
+const refundOrder = tool(async ({ orderId, amount }) => `refunded ${amount} on ${orderId}`, {
+  name: "refund_order",
+  description: "Refund an order",
+  schema: z.object({ orderId: z.string(), amount: z.number() }),
 });
 
-const audit = memorySink(); // in production: a durable sink
+// Stand-in for your IdP: in an application, `identity` is { issuer, audience, jwksUri }.
+const idp = createTestIdentity({ issuer: "https://idp.example.com/", audience: "support-api" });
+const audit = memorySink();
+
 const warden = createWarden({
-  identity: idp.identity, // in production: { issuer, audience, jwksUri }
-  policy: { tools: { search_orders: { scopes: ["orders:read"] } } },
+  identity: idp.identity,
+  policy: {
+    roles: { manager: ["orders:*"] },
+    tools: {
+      search_orders: { scopes: ["orders:read"] },
+      refund_order: { scopes: ["orders:refund"], when: ({ args }) => (Number(args.amount) <= 1000 ? true : "refunds over 1000 go through finance") },
+    },
+  },
   audit: { sink: audit },
 });
 
-// The bearer token of the request; Warden verifies it and mints the principal.
-const bearerToken = await idp.issue({ sub: "alice", scope: "orders:read" });
-const principal = await warden.authenticate(bearerToken);
+// In an application: request.headers.authorization.
+const authorization = `Bearer ${await idp.issue({ sub: "alice", scope: "orders:read" })}`;
+const principal = await warden.authenticate(authorization); // InvalidTokenError if not valid
 
+// Stand-in for a chat model: asks for one tool call, then answers from its result.
 const model = new ScriptedChatModel([
-  callTool("search_orders", { query: "A-1042" }, "call_1"),
-  (messages) => `Order status: ${textOf(lastToolMessage(messages))}`,
+  callTool("search_orders", { query: "last week" }, "call_1"),
+  (messages) => `You have one recent order: ${textOf(lastToolMessage(messages))}`,
 ]);
-const agent = createAgent({ model, tools: warden.tools([searchOrders]), checkpointer: new MemorySaver() });
 
+const agent = createReactAgent({ llm: model, tools: warden.toolsFor(principal, [searchOrders, refundOrder]), checkpointSaver: new MemorySaver() });
 const result = await agent.invoke(
-  { messages: [{ role: "user", content: "Where is order A-1042?" }] },
-  warden.config(principal, { configurable: { thread_id: "quickstart" } }),
+  { messages: [{ role: "user", content: "Where is my order?" }] },
+  warden.config(principal, { configurable: { thread_id: "t-1" } }),
 );
 
-console.log(textOf(result.messages.at(-1)));
-for (const event of audit.events) console.log(`audit: ${event.type} ${event.actor.sub} ${event.reason ?? ""}`.trimEnd());
+console.log(`tools offered to the model: ${model.offeredTools.join(", ")}`);
+console.log(`answer: ${textOf(result.messages.at(-1))}`);
+console.log(`audit: ${audit.events.map((e) => `${e.type} (${e.actor.sub} → ${e.target.name})`).join(", ")}`);
 await warden.close();

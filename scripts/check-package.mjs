@@ -17,6 +17,7 @@ const expectedNames = {
     "ApprovalInvalidError", "RateLimitedError", "BudgetExceededError", "CircuitOpenError", "AuditWriteError", "PolicyError",
   ],
   "./testing": ["createTestIdentity", "memorySink", "fakeClock"],
+  "./postgres": ["postgresSink", "migrateAuditTable", "readAuditEvents"],
 };
 
 function fail(message) {

@@ -47,6 +47,7 @@ describe("audit core", () => {
     expect(sink.events.map((e) => e.type)).toEqual(["tool.start", "access.allowed", "tool.end"]);
     const start = sink.ofType("tool.start")[0];
     expect(start?.actor).toEqual({ sub: "ann" });
+    expect(sink.events.map((e) => e.target)).toEqual(Array(3).fill({ kind: "tool", name: "lookup" }));
     expect(sink.ofType("access.allowed")[0]?.run?.id).toBe(start?.run?.id);
     expect(sink.ofType("access.allowed")[0]?.run?.threadId).toBe("t-1");
     expect(JSON.stringify(sink.events)).not.toContain("customer c1");

@@ -1,0 +1,160 @@
+/**
+ * The `warden` command: generate audit keys and verify audit logs offline.
+ *
+ *   warden keys generate [--out DIR] [--name NAME] [--force]
+ *   warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HASH] [--table NAME] [--chain ID] [--strict] [--json]
+ *
+ * Exit codes: 0 valid, 1 tampered (or a problem found), 2 bad usage.
+ *
+ * @module
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { JWK } from "jose";
+import { generateAuditKeys } from "../audit/keys.js";
+import { verifyAuditLog, type AuditVerification, type VerifyAuditOptions } from "../audit/verify.js";
+
+const USAGE = `Usage:
+  warden keys generate [--out DIR] [--name NAME] [--force]
+      Writes NAME.private.jwk (mode 0600) and NAME.public.jwk (default name "audit") to DIR (default ".").
+  warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HASH]
+                      [--table NAME] [--chain ID] [--strict] [--json]
+      Verifies hashes, chain links, order, signatures and (with --head) truncation.
+      Exit code: 0 valid, 1 tampered, 2 bad usage.`;
+
+class UsageError extends Error {}
+
+function readKeys(path: string): Pick<VerifyAuditOptions, "publicKey" | "jwks"> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    throw new UsageError(`cannot read a JSON key from ${path}`);
+  }
+  const value = parsed as { keys?: JWK[]; d?: string };
+  if (Array.isArray(value.keys)) return { jwks: { keys: value.keys.map(publicPart) } };
+  return { publicKey: publicPart(value as JWK) };
+}
+
+/** Only the public members of a key are ever used, even if a private key file is passed. */
+function publicPart(jwk: JWK): JWK {
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...(jwk.kid ? { kid: jwk.kid } : {}) };
+}
+
+async function readPostgres(url: string, table: string, chain: string | undefined): Promise<unknown[]> {
+  let postgres: typeof import("../postgres/index.js");
+  let pgModule: typeof import("pg");
+  try {
+    postgres = await import("../postgres/index.js");
+    pgModule = (await import("pg")).default as unknown as typeof import("pg");
+  } catch {
+    throw new UsageError('verifying a PostgreSQL log needs the "pg" package: npm install pg');
+  }
+  const pool = new pgModule.Pool({ connectionString: url, max: 1 });
+  try {
+    return await postgres.readAuditEvents(pool, table, chain === undefined ? {} : { chain });
+  } finally {
+    await pool.end();
+  }
+}
+
+function report(result: AuditVerification, source: string): string {
+  const lines: string[] = [];
+  const chains = result.chains.length;
+  if (result.ok) {
+    lines.push(`OK: ${result.count} event(s) in ${chains} chain(s) verified from ${source}`);
+  } else {
+    lines.push(`TAMPERED: ${result.problems.filter((p) => p.kind !== "torn-line").length} problem(s) in ${source} (${result.count} event(s) read)`);
+  }
+  for (const problem of result.problems) {
+    const where = [
+      problem.line !== undefined ? `line ${problem.line}` : undefined,
+      problem.seq !== undefined ? `seq ${problem.seq}` : undefined,
+      problem.chain !== undefined ? `chain ${problem.chain.slice(0, 8)}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(", ");
+    lines.push(`  ${problem.kind.padEnd(12)} ${where ? `${where}: ` : ""}${problem.message}`);
+  }
+  for (const chain of result.chains) {
+    const tail = chain.unsignedTail > 0 ? `, ${chain.unsignedTail} event(s) after the last signature` : "";
+    lines.push(`  chain ${chain.chain}: ${chain.count} event(s), ${chain.signed} signature(s), head ${chain.head}${tail}`);
+  }
+  return lines.join("\n");
+}
+
+async function keysGenerate(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: "string" }, name: { type: "string" }, force: { type: "boolean" } } });
+  const dir = resolve(values.out ?? ".");
+  const name = values.name ?? "audit";
+  if (!/^[\w.-]+$/.test(name)) throw new UsageError("--name may contain letters, digits, '.', '_' and '-' only");
+  const privatePath = join(dir, `${name}.private.jwk`);
+  const publicPath = join(dir, `${name}.public.jwk`);
+  if (!values.force && (existsSync(privatePath) || existsSync(publicPath))) {
+    throw new UsageError(`${privatePath} or ${publicPath} exists; pass --force to overwrite`);
+  }
+  const { privateKey, publicKey } = generateAuditKeys();
+  writeFileSync(privatePath, `${JSON.stringify(privateKey, null, 2)}\n`, { mode: 0o600, flag: values.force ? "w" : "wx" });
+  writeFileSync(publicPath, `${JSON.stringify(publicKey, null, 2)}\n`, { mode: 0o644, flag: values.force ? "w" : "wx" });
+  chmodSync(privatePath, 0o600);
+  process.stdout.write(`Wrote ${privatePath} (private, mode 0600) and ${publicPath}\nkid ${publicKey.kid}\n`);
+  return 0;
+}
+
+async function auditVerify(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      key: { type: "string" },
+      head: { type: "string" },
+      table: { type: "string" },
+      chain: { type: "string" },
+      strict: { type: "boolean" },
+      json: { type: "boolean" },
+    },
+  });
+  const source = positionals[0];
+  if (!source || positionals.length > 1) throw new UsageError("give exactly one log: a JSONL file or a postgres:// URL");
+  if (!values.key) throw new UsageError("--key <public.jwk> is required");
+  if (values.head !== undefined && !/^[0-9a-f]{64}$/.test(values.head)) throw new UsageError("--head must be a 64-character hex hash");
+  const options: VerifyAuditOptions = {
+    ...readKeys(values.key),
+    ...(values.head !== undefined ? { expectHead: values.head } : {}),
+    ...(values.strict ? { strict: true } : {}),
+  };
+  const isPostgres = /^postgres(ql)?:\/\//.test(source);
+  if (!isPostgres && !existsSync(source)) throw new UsageError(`no such file: ${source}`);
+  let events: unknown[] | string = source;
+  if (isPostgres) events = await readPostgres(source, values.table ?? "warden_audit", values.chain);
+  let result: AuditVerification;
+  try {
+    result = await verifyAuditLog(events, options);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : "verification could not run");
+  }
+  const label = isPostgres ? `${new URL(source).host}${new URL(source).pathname} (${values.table ?? "warden_audit"})` : source;
+  process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${report(result, label)}\n`);
+  return result.ok ? 0 : 1;
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [group, command, ...rest] = argv;
+  try {
+    if (group === undefined || group === "--help" || group === "-h" || group === "help") {
+      process.stdout.write(`${USAGE}\n`);
+      return group === undefined ? 2 : 0;
+    }
+    if (group === "keys" && command === "generate") return await keysGenerate(rest);
+    if (group === "audit" && command === "verify") return await auditVerify(rest);
+    throw new UsageError(`unknown command: ${[group, command].filter(Boolean).join(" ")}`);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`warden: ${(error as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { AuditLog, jsonlSink, type AuditEvent } from "langchain-warden";
+import { postgresSink } from "langchain-warden/postgres";
+import { main } from "../../src/cli/main.js";
+import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
+
+const dir = mkdtempSync(join(tmpdir(), "warden-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+async function writeLog(path: string, privateKeyPath: string, events = 30): Promise<AuditLog> {
+  const signingKey = JSON.parse(readFileSync(privateKeyPath, "utf8"));
+  const log = new AuditLog({ sink: jsonlSink(path), clock: { now: () => Date.now() }, signingKey, signEvery: 10, signIntervalMs: 0 });
+  for (let i = 0; i < events; i++) {
+    await log.record({ type: "access.allowed", outcome: "success", actor: { sub: `user-${i}` }, target: { kind: "tool", name: "lookup" } });
+  }
+  await log.close();
+  return log;
+}
+
+describe("warden keys generate", () => {
+  it("writes an Ed25519 pair, the private key with mode 0600, and refuses to overwrite", async () => {
+    const first = await run("keys", "generate", "--out", dir);
+    expect(first.code).toBe(0);
+    const privateKey = JSON.parse(readFileSync(join(dir, "audit.private.jwk"), "utf8"));
+    const publicKey = JSON.parse(readFileSync(join(dir, "audit.public.jwk"), "utf8"));
+    expect(privateKey).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA" });
+    expect(typeof privateKey.d).toBe("string");
+    expect(publicKey.d).toBeUndefined();
+    expect(publicKey.kid).toBe(privateKey.kid);
+    expect(statSync(join(dir, "audit.private.jwk")).mode & 0o777).toBe(0o600);
+    const again = await run("keys", "generate", "--out", dir);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain("--force");
+  });
+});
+
+describe("warden audit verify", () => {
+  it("exits 0 for an untampered log and 1 for a tampered one, naming the problem", async () => {
+    await run("keys", "generate", "--out", dir, "--name", "v");
+    const path = join(dir, "v.jsonl");
+    const log = await writeLog(path, join(dir, "v.private.jwk"));
+    const ok = await run("audit", "verify", path, "--key", join(dir, "v.public.jwk"), "--head", log.latest.hash);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^OK: 31 event\(s\) in 1 chain\(s\)/);
+
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    const event = JSON.parse(lines[4]!) as AuditEvent;
+    event.actor.sub = "someone-else";
+    lines[4] = JSON.stringify(event);
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const bad = await run("audit", "verify", path, "--key", join(dir, "v.public.jwk"));
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^TAMPERED/);
+    expect(bad.out).toMatch(/hash\s+line 5, seq 5/);
+  });
+
+  it("detects a truncated tail against --head", async () => {
+    await run("keys", "generate", "--out", dir, "--name", "t");
+    const path = join(dir, "t.jsonl");
+    const log = await writeLog(path, join(dir, "t.private.jwk"));
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    writeFileSync(path, `${lines.slice(0, -3).join("\n")}\n`);
+    const result = await run("audit", "verify", path, "--key", join(dir, "t.public.jwk"), "--head", log.latest.hash);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain("truncated");
+  });
+
+  it("exits 2 on bad usage", async () => {
+    expect((await run("audit", "verify", join(dir, "v.jsonl"))).code).toBe(2);
+    expect((await run("audit", "verify", join(dir, "missing.jsonl"), "--key", join(dir, "v.public.jwk"))).code).toBe(2);
+    expect((await run("audit", "verify", join(dir, "v.jsonl"), "--key", join(dir, "v.public.jwk"), "--head", "nothex")).code).toBe(2);
+    expect((await run("audit", "verify", join(dir, "v.jsonl"), "--key", join(dir, "v.jsonl"))).code).toBe(2);
+    expect((await run("audit", "frobnicate")).code).toBe(2);
+    expect((await run("audit", "verify", "--bogus")).code).toBe(2);
+    expect((await run()).code).toBe(2);
+    expect((await run("--help")).code).toBe(0);
+  });
+
+  it("prints machine-readable JSON with --json", async () => {
+    const result = await run("audit", "verify", join(dir, "t.jsonl"), "--key", join(dir, "t.public.jwk"), "--json");
+    expect(JSON.parse(result.out)).toMatchObject({ ok: true, count: 28 });
+  });
+});
+
+const postgresUp = await serviceAvailable("postgres");
+
+describe.skipIf(!postgresUp)("warden audit verify postgres:// (PostgreSQL on 127.0.0.1:5432)", () => {
+  it("verifies a PostgreSQL audit table", async () => {
+    await run("keys", "generate", "--out", dir, "--name", "pg");
+    const signingKey = JSON.parse(readFileSync(join(dir, "pg.private.jwk"), "utf8"));
+    const table = `warden_cli_${Date.now()}`;
+    const log = new AuditLog({ sink: postgresSink({ connectionString: POSTGRES_URL, table }), clock: { now: () => Date.now() }, signingKey, signIntervalMs: 0 });
+    for (let i = 0; i < 12; i++) await log.record({ type: "tool.start", outcome: "pending", actor: { sub: "u" }, target: { kind: "tool", name: "t" } });
+    await log.close();
+    try {
+      const result = await run("audit", "verify", POSTGRES_URL, "--table", table, "--chain", log.chain, "--key", join(dir, "pg.public.jwk"));
+      expect(result.out).toContain("OK: 13 event(s)");
+      expect(result.code).toBe(0);
+    } finally {
+      const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+      await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+      await pool.end();
+    }
+  });
+});
