@@ -132,7 +132,7 @@ export function createWarden(options: WardenOptions): Warden {
   }
   const auditHandler = new WardenAuditHandler(audit);
   const trusts = (value: unknown): value is Principal => principalIssuerKey(value) === verifier.issuerKey;
-  const runtime: GuardRuntime = { policy, audit, clock, trusts };
+  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler };
 
   const guard = (tool: GuardableTool, guardOptions?: ToolGuardOptions) =>
     tool instanceof GuardedTool ? tool : new GuardedTool(tool, runtime, guardOptions);

@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
 import { AuditWriteError } from "../errors.js";
+import { sha256Hex } from "./digest.js";
 import type { AuditEvent, AuditEventInput, AuditOrigin, AuditSink } from "./event.js";
 import { createHashSigner, type HashSigner } from "./signer.js";
 
@@ -63,6 +64,8 @@ export class AuditLog {
   private seq = 0;
   private head = GENESIS_HASH;
   private lastTs = 0;
+  private lastIsoMs = -1;
+  private lastIso = "";
   private unsigned = 0;
   private lostCount = 0;
   private closed = false;
@@ -109,39 +112,45 @@ export class AuditLog {
 
   private async append(input: AuditEventInput, forceSign: boolean): Promise<AuditEvent> {
     if (this.closed) throw new AuditWriteError("The audit log is closed; the action was refused");
-    const seq = ++this.seq;
-    const sign = this.signer !== undefined && (forceSign || seq === 1 || this.unsigned + 1 >= this.signEvery);
+    // The seq and head move only once the event is built: an event that cannot be
+    // serialised (e.g. circular data) throws without leaving a gap in the chain.
+    const seq = this.seq + 1;
+    const signer = this.signer !== undefined && (forceSign || seq === 1 || this.unsigned + 1 >= this.signEvery) ? this.signer : undefined;
     const now = Math.max(this.clock.now(), this.lastTs);
     this.lastTs = now;
-    // Keys in canonical (sorted) order, so canonicalJson can serialise the body as it is.
-    const body = {
-      actor: input.actor,
-      chain: this.chain,
-      ...(input.data !== undefined ? { data: input.data } : {}),
-      id: randomUUID(),
-      ...(sign ? { kid: this.signer!.kid } : {}),
-      origin: this.origin,
-      outcome: input.outcome,
-      prev: this.head,
-      ...(input.reason !== undefined ? { reason: input.reason } : {}),
-      ...(input.run !== undefined ? { run: input.run } : {}),
-      seq,
-      target: input.target,
-      ts: new Date(now).toISOString(),
-      type: input.type,
-      v: 1 as const,
-    };
-    const hash = createHash("sha256").update(canonicalJson(body)).digest("hex");
-    const event: AuditEvent = { ...body, hash, ...(sign ? { sig: this.signer!.sign(hash) } : {}) };
+    // Keys are added in canonical (sorted) order, so canonicalJson serialises the body as it is.
+    const event = { actor: input.actor, chain: this.chain } as AuditEvent;
+    if (input.data !== undefined) event.data = input.data;
+    event.id = randomUUID();
+    if (signer) event.kid = signer.kid;
+    event.origin = this.origin;
+    event.outcome = input.outcome;
+    event.prev = this.head;
+    if (input.reason !== undefined) event.reason = input.reason;
+    if (input.run !== undefined) event.run = input.run;
+    event.seq = seq;
+    event.target = input.target;
+    if (now !== this.lastIsoMs) {
+      this.lastIsoMs = now;
+      this.lastIso = new Date(now).toISOString();
+    }
+    event.ts = this.lastIso;
+    event.type = input.type;
+    event.v = 1;
+    const hash = sha256Hex(canonicalJson(event));
+    event.hash = hash;
+    if (signer) event.sig = signer.sign(hash);
+    this.seq = seq;
     this.head = hash;
-    this.unsigned = sign ? 0 : this.unsigned + 1;
+    this.unsigned = signer ? 0 : this.unsigned + 1;
     try {
-      await this.sink.write(event);
+      const written = this.sink.write(event);
+      if (written !== undefined) await written;
     } catch (error) {
       if (this.failMode === "closed") throw new AuditWriteError(undefined, { cause: error });
       this.lostCount++;
     }
-    if (sign) this.onCheckpoint?.(event);
+    if (signer) this.onCheckpoint?.(event);
     return event;
   }
 
@@ -163,11 +172,21 @@ export class AuditLog {
     await this.sink.flush?.();
   }
 
-  /** Signs the tail, flushes and closes the sink. Further records are refused. */
+  /**
+   * Signs the tail, flushes and closes the sink. Further records are refused.
+   * If the final checkpoint cannot be written, the sink is still closed and the
+   * write error is thrown.
+   */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.closed) return;
-    await this.checkpoint();
+    try {
+      await this.checkpoint();
+    } catch (error) {
+      this.closed = true;
+      await this.sink.close?.().catch(() => undefined);
+      throw error;
+    }
     this.closed = true;
     await this.sink.close?.();
   }

@@ -3,10 +3,13 @@ import type { DocumentInterface } from "@langchain/core/documents";
 import type { Serialized } from "@langchain/core/load/serializable";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
-import { isGraphBubbleUp } from "@langchain/langgraph";
 import type { AuditLog } from "./audit-log.js";
 import { digest } from "./digest.js";
 import type { AuditActor, AuditRun, AuditTarget } from "./event.js";
+import { errorCode, toolEndEvent, toolErrorEvent } from "./tool-lifecycle.js";
+
+/** Class name under which guarded tools serialise (see `GuardedTool.lc_name`). */
+const GUARDED_TOOL = "GuardedTool";
 
 interface OpenRun {
   target: AuditTarget;
@@ -34,12 +37,6 @@ function nameOf(serialized: Serialized | undefined, runName: string | undefined,
   return runName ?? (Array.isArray(id) && typeof id[id.length - 1] === "string" ? (id[id.length - 1] as string) : fallback);
 }
 
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === "string") return code;
-  return error instanceof Error ? error.name : "unknown";
-}
-
 function tokenUsage(output: LLMResult): Record<string, number> | undefined {
   const fromLlm = output.llmOutput?.tokenUsage as Record<string, unknown> | undefined;
   const message = (output.generations?.[0]?.[0] as { message?: { usage_metadata?: Record<string, unknown> } } | undefined)?.message;
@@ -53,7 +50,8 @@ function tokenUsage(output: LLMResult): Record<string, number> | undefined {
 /**
  * A LangChain callback handler that records what happens inside a run that
  * `warden.config()` set up: tool start, end and error (a LangGraph interrupt
- * ends a tool run as `pending`, never as an error); retriever end with the
+ * ends a tool run as `pending`, never as an error) — guarded tools record
+ * their own; retriever end with the
  * number of documents; chat model start, end with token usage, and errors.
  * Every event carries the run id, parent run id and `thread_id`, and the
  * principal's `sub` and `tenant`. Inputs and outputs are digested, never
@@ -93,33 +91,20 @@ export class WardenAuditHandler extends BaseCallbackHandler {
     metadata?: Record<string, unknown>,
     runName?: string,
   ): Promise<void> {
+    // Guarded tools record their own decision and lifecycle.
+    if (Array.isArray(tool?.id) && tool.id[tool.id.length - 1] === GUARDED_TOOL) return;
     const entry = this.begin(runId, { kind: "tool", name: nameOf(tool, runName, "tool") }, parentRunId, metadata);
     await this.log.record({ type: "tool.start", outcome: "pending", ...entry, data: { inputDigest: digest(input) } });
   }
 
   override async handleToolEnd(output: unknown, runId: string): Promise<void> {
     const entry = this.finish(runId);
-    if (!entry) return;
-    const status = (output as { status?: unknown })?.status;
-    await this.log.record({
-      type: "tool.end",
-      outcome: status === "error" ? "failure" : "success",
-      ...entry,
-      data: { outputDigest: digest((output as { content?: unknown })?.content ?? output) },
-    });
+    if (entry) await this.log.record(toolEndEvent(entry, output));
   }
 
   override async handleToolError(error: unknown, runId: string): Promise<void> {
     const entry = this.finish(runId);
-    if (!entry) return;
-    const interrupted = isGraphBubbleUp(error);
-    await this.log.record({
-      type: interrupted ? "tool.end" : "tool.error",
-      outcome: interrupted ? "pending" : "failure",
-      ...entry,
-      reason: interrupted ? "interrupted: waiting for input" : "the tool failed",
-      data: { error: errorCode(error) },
-    });
+    if (entry) await this.log.record(toolErrorEvent(entry, error));
   }
 
   override async handleRetrieverStart(

@@ -94,29 +94,40 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
     path,
     async write(event: AuditEvent) {
       check();
-      open();
       const line = `${JSON.stringify(event)}\n`;
-      if (durability === "event") {
-        writeBuffer();
-        writeSync(open(), line);
-        fdatasyncSync(open());
-        return;
-      }
-      buffer.push(line);
-      bufferBytes += line.length;
-      if (event.sig !== undefined) {
-        writeBuffer();
-        await sync();
-      } else if (bufferBytes >= MAX_BUFFER_BYTES) {
-        writeBuffer();
-      } else {
-        flushSoon();
+      try {
+        open();
+        if (durability === "event") {
+          writeBuffer();
+          writeSync(open(), line);
+          fdatasyncSync(open());
+          return;
+        }
+        buffer.push(line);
+        bufferBytes += line.length;
+        if (event.sig !== undefined) {
+          writeBuffer();
+          await sync();
+        } else if (bufferBytes >= MAX_BUFFER_BYTES) {
+          writeBuffer();
+        } else {
+          flushSoon();
+        }
+      } catch (error) {
+        // Sticky: once the file failed, no later event is acknowledged.
+        failure ??= error;
+        throw error;
       }
     },
     async flush() {
       check();
-      writeBuffer();
-      await sync();
+      try {
+        writeBuffer();
+        await sync();
+      } catch (error) {
+        failure ??= error;
+        throw error;
+      }
     },
     async close() {
       if (closed) return;

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
 import { GENESIS_HASH } from "./audit-log.js";
+import { sha256Hex } from "./digest.js";
 import type { AuditEvent } from "./event.js";
 import { auditEventSchema } from "./schema.js";
 import { createHashVerifier, type HashVerifier } from "./signer.js";
@@ -79,7 +79,8 @@ interface ChainState {
   lastSeq: number;
   lastHash: string;
   lastTs: string;
-  ids: Set<string>;
+  /** Hash of each event id seen in the chain. */
+  ids: Map<string, string>;
   seenAny: boolean;
 }
 
@@ -128,7 +129,7 @@ function keysOf(options: VerifyAuditOptions): Map<string, HashVerifier> {
 /** Hash of an event as written: SHA-256 of its canonical JSON without `hash` and `sig`. */
 export function auditEventHash(event: AuditEvent): string {
   const { hash: _hash, sig: _sig, ...body } = event;
-  return createHash("sha256").update(canonicalJson(body)).digest("hex");
+  return sha256Hex(canonicalJson(body));
 }
 
 /**
@@ -171,7 +172,7 @@ export async function verifyAuditLog(
         lastSeq: 0,
         lastHash: GENESIS_HASH,
         lastTs: "",
-        ids: new Set(),
+        ids: new Map(),
         seenAny: false,
       };
       chains.set(event.chain, state);
@@ -181,7 +182,8 @@ export async function verifyAuditLog(
     if (!hashOk) problems.push({ kind: "hash", ...at, message: "the event's content does not match its hash: it was modified" });
 
     if (event.seq <= state.lastSeq) {
-      const duplicate = state.ids.has(event.id);
+      // A duplicate is the very same event again; the same id with other content is a replacement.
+      const duplicate = state.ids.get(event.id) === event.hash;
       problems.push(
         duplicate
           ? { kind: "duplicate", ...at, message: `event seq ${event.seq} appears again` }
@@ -214,7 +216,7 @@ export async function verifyAuditLog(
       }
     }
 
-    state.ids.add(event.id);
+    state.ids.set(event.id, event.hash);
     state.lastSeq = event.seq;
     state.lastHash = event.hash;
     state.lastTs = event.ts;

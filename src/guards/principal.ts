@@ -10,27 +10,29 @@ import type { GuardRuntime } from "./runtime.js";
  * throws {@link MissingPrincipalError}; an expired one throws
  * {@link InvalidTokenError} (`expired`). Every refusal is recorded first.
  */
-export async function requirePrincipal(
+export function requirePrincipal(
   runtime: GuardRuntime,
   config: RunnableConfig | undefined,
   target: AuditTarget,
   run: AuditRun | undefined,
-): Promise<Principal> {
+): Principal | Promise<never> {
   const value = principalSlot(config);
-  const refuse = async (reason: string, actor = { sub: "anonymous" }) => {
-    await runtime.audit.record({ type: "access.denied", outcome: "denied", actor, target, reason, ...(run ? { run } : {}) });
-  };
+  if (runtime.trusts(value) && value.expiresAt > runtime.clock.now()) return value;
+  return refuse(runtime, value, target, run);
+}
+
+/** Records why the principal was refused, then throws the matching error. */
+async function refuse(runtime: GuardRuntime, value: unknown, target: AuditTarget, run: AuditRun | undefined): Promise<never> {
+  const record = (reason: string, actor: { sub: string; tenant?: string } = { sub: "anonymous" }) =>
+    runtime.audit.record({ type: "access.denied", outcome: "denied", actor, target, reason, ...(run ? { run } : {}) });
   if (value === undefined) {
-    await refuse("no principal in the run config");
+    await record("no principal in the run config");
     throw new MissingPrincipalError();
   }
   if (!runtime.trusts(value)) {
-    await refuse("the principal was not minted by this warden's verifier");
+    await record("the principal was not minted by this warden's verifier");
     throw new MissingPrincipalError("The run config carries a principal that no trusted verifier minted");
   }
-  if (value.expiresAt <= runtime.clock.now()) {
-    await refuse("token expired", { sub: value.sub, ...(value.tenant !== undefined ? { tenant: value.tenant } : {}) });
-    throw new InvalidTokenError("expired", "Token expired", { claim: "exp" });
-  }
-  return value;
+  await record("token expired", { sub: value.sub, ...(value.tenant !== undefined ? { tenant: value.tenant } : {}) });
+  throw new InvalidTokenError("expired", "Token expired", { claim: "exp" });
 }

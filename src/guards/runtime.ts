@@ -1,3 +1,4 @@
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Clock } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
@@ -16,4 +17,10 @@ export interface GuardRuntime {
   readonly clock: Clock;
   /** True when `value` is a principal this runtime accepts (minted by a trusted verifier). */
   trusts(value: unknown): value is Principal;
+  /**
+   * The warden's audit handler. A guard records its own tool run, so when this
+   * handler is a call's only callback the guard leaves it out of its own run
+   * (sparing LangChain's callback machinery) and hands it on to nested runs.
+   */
+  readonly auditHandler?: BaseCallbackHandler;
 }

@@ -1,4 +1,5 @@
 import { parseCallbackConfigArg, type CallbackManagerForToolRun, type Callbacks } from "@langchain/core/callbacks/manager";
+import { randomUUID } from "node:crypto";
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { StructuredTool, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
@@ -6,6 +7,7 @@ import { AuditLog } from "../audit/audit-log.js";
 import { digest } from "../audit/digest.js";
 import type { AuditRun, AuditSink, AuditTarget } from "../audit/event.js";
 import { memorySink } from "../audit/memory-sink.js";
+import { toolEndEvent, toolErrorEvent } from "../audit/tool-lifecycle.js";
 import { systemClock, type Clock } from "../clock.js";
 import { AccessDeniedError } from "../errors.js";
 import { isPrincipal } from "../identity/principal.js";
@@ -38,15 +40,22 @@ function agentMessage(tool: string, decision: PolicyDecision): string {
   return byCode[decision.code];
 }
 
-function runOf(runManager: CallbackManagerForToolRun | undefined, config: RunnableConfig | undefined): AuditRun | undefined {
+function isAsyncGenerator(value: unknown): boolean {
+  return typeof (value as AsyncGenerator | undefined)?.[Symbol.asyncIterator] === "function" && typeof (value as AsyncGenerator).next === "function";
+}
+
+/** The run a guarded call belongs to; a fresh id when no callback manager assigned one. */
+function runOf(runManager: CallbackManagerForToolRun | undefined, config: RunnableConfig | undefined): AuditRun {
   const threadId = config?.configurable?.thread_id;
-  if (!runManager && threadId === undefined) return undefined;
   return {
-    id: runManager?.runId ?? "",
+    id: runManager?.runId ?? randomUUID(),
     ...(runManager?.parentRunId !== undefined ? { parentId: runManager.parentRunId } : {}),
     ...(threadId !== undefined ? { threadId: String(threadId) } : {}),
   };
 }
+
+/** Configs whose audit handler the guard held back from its own run. */
+const handlerHeldBack = new WeakSet<object>();
 
 interface InnerCallable {
   _call?: (arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig) => unknown;
@@ -98,10 +107,20 @@ export class GuardedTool extends StructuredTool {
     this.target = { kind: "tool", name: inner.name };
   }
 
-  /** Runs under the wrapped tool's name, so traces and audit events name the real tool. */
+  /**
+   * Runs under the wrapped tool's name, so traces and audit events name the
+   * real tool. When the warden's audit handler is the only callback, it is left
+   * out of this run (the guard records the run itself) and restored for the
+   * wrapped tool's nested runs.
+   */
   override call(arg: unknown, configArg?: Callbacks | ToolRunnableConfig, tags?: string[]): Promise<unknown> {
     const config = parseCallbackConfigArg(configArg) as ToolRunnableConfig;
     config.runName ??= this.name;
+    const handler = this.runtime.auditHandler;
+    if (handler && Array.isArray(config.callbacks) && config.callbacks.length === 1 && config.callbacks[0] === handler) {
+      config.callbacks = undefined;
+      handlerHeldBack.add(config);
+    }
     return super.call(arg as never, config, tags);
   }
 
@@ -118,15 +137,33 @@ export class GuardedTool extends StructuredTool {
       actor,
       target: this.target,
       reason: decision.reason,
-      ...(run ? { run } : {}),
+      run,
       data: { argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
     });
-    if (allowed) return this.callInner(arg, runManager, config);
-    return this.refuse(decision, config);
+    if (!allowed) return this.refuse(decision, config);
+    const context = { target: this.target, actor, run };
+    let output: unknown;
+    try {
+      output = await this.callInner(arg, runManager, config);
+    } catch (error) {
+      // Recorded, then re-thrown untouched (a GraphInterrupt is recorded as pending).
+      await this.runtime.audit.record(toolErrorEvent(context, error));
+      throw error;
+    }
+    if (!isAsyncGenerator(output)) await this.runtime.audit.record(toolEndEvent(context, output));
+    return output;
   }
 
   private callInner(arg: unknown, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): unknown {
     const inner = this.inner as GuardableTool & InnerCallable;
+    const handler = this.runtime.auditHandler;
+    if (handler && config && handlerHeldBack.has(config)) {
+      // Nested runs of the wrapped tool get the audit handler back.
+      const nested = runManager ? runManager.getChild() : undefined;
+      nested?.addHandler(handler, true);
+      config = { ...config, callbacks: nested ?? [handler] };
+      runManager = undefined;
+    }
     if (typeof inner._call === "function") return inner._call(arg, runManager, config);
     return inner.invoke(arg as never, config);
   }

@@ -217,7 +217,8 @@ describe("createReactAgent with guarded tools", () => {
     expect(denied?.reason).toBe("token expired");
     expect(denied?.actor).toEqual({ sub: "alice" });
     expect(denied?.run?.threadId).toBe("thread-expiry");
-    expect(fx.sink.ofType("tool.error").map((e) => e.data?.error)).toEqual(["WARDEN_INVALID_TOKEN"]);
+    // The guard records its refusal as access.denied; the tool never started, so there is no tool.error.
+    expect(fx.sink.ofType("tool.error")).toEqual([]);
   });
 
   it("lets InvalidTokenError propagate from invoke() when the ToolNode does not handle tool errors", async () => {

@@ -39,17 +39,20 @@ describe("audit core", () => {
     expect(events.find((e) => e.type === "access.allowed")?.actor).toEqual({ sub: "ann", tenant: "acme" });
   });
 
-  it("records tool lifecycle through the audit handler that config() attaches", async () => {
+  it("records a guarded tool's decision and lifecycle in the guard, joined to the run", async () => {
     const sink = memorySink();
     const warden = createWarden({ identity: idp.identity, policy: { tools: { lookup: { scopes: [] } } }, audit: { sink } });
     const principal = await warden.authenticate(await idp.issue({ sub: "ann" }));
     await warden.tool(lookup([])).invoke({ id: "c1" }, warden.config(principal, { configurable: { thread_id: "t-1" } }));
-    expect(sink.events.map((e) => e.type)).toEqual(["tool.start", "access.allowed", "tool.end"]);
-    const start = sink.ofType("tool.start")[0];
-    expect(start?.actor).toEqual({ sub: "ann" });
-    expect(sink.events.map((e) => e.target)).toEqual(Array(3).fill({ kind: "tool", name: "lookup" }));
-    expect(sink.ofType("access.allowed")[0]?.run?.id).toBe(start?.run?.id);
-    expect(sink.ofType("access.allowed")[0]?.run?.threadId).toBe("t-1");
+    expect(sink.events.map((e) => e.type)).toEqual(["access.allowed", "tool.end"]);
+    const [allowed, end] = sink.events;
+    expect(end?.actor).toEqual({ sub: "ann" });
+    expect(end?.outcome).toBe("success");
+    expect(end?.data?.outputDigest).toMatch(/^sha256:/);
+    expect(sink.events.map((e) => e.target)).toEqual(Array(2).fill({ kind: "tool", name: "lookup" }));
+    expect(allowed?.run?.id).toBe(end?.run?.id);
+    expect(allowed?.run?.id).toMatch(/[0-9a-f-]{36}/);
+    expect(allowed?.run?.threadId).toBe("t-1");
     expect(JSON.stringify(sink.events)).not.toContain("customer c1");
   });
 
@@ -77,7 +80,7 @@ describe("audit core", () => {
     const principal = await warden.authenticate(await idp.issue({}));
     await warden.tool(lookup(ran)).invoke({ id: "c1" }, warden.config(principal));
     expect(ran).toEqual(["c1"]);
-    expect(warden.audit.lost).toBe(3);
+    expect(warden.audit.lost).toBe(2);
   });
 
   it("records rejected tokens without the token", async () => {
