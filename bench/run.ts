@@ -1,190 +1,250 @@
 /**
- * Overhead of a guarded tool call against the plain `tool.invoke` of the same
- * tool, measured in one process and reported as ratios to that baseline.
+ * Warden benchmarks. Every figure that matters is a ratio against a baseline
+ * measured in the same run (machines are shared and noisy; absolute times do
+ * not carry from run to run), taken as the median of several rounds.
  *
  *   npm run bench
+ *
+ * 1. guard:  a guarded tool call (with its audit events) / the plain tool.invoke
+ * 2. audit:  a guarded call with recording (memory, JSONL) / the same guard with recording switched off
+ * 3. events: audit events per second, signed and written (memory, JSONL), and verified
  */
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { ToolMessage } from "@langchain/core/messages";
-import type { RunnableConfig } from "@langchain/core/runnables";
+import { AIMessage, ToolMessage } from "@langchain/core/messages";
+import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { createWarden } from "langchain-warden";
+import {
+  AuditLog,
+  createWarden,
+  generateAuditKeys,
+  jsonlSink,
+  verifyAuditLog,
+  type AuditEvent,
+  type AuditEventInput,
+  type Warden,
+} from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
 
 const ROUNDS = 7;
-const ROUND_MS = 500;
-const WARMUP_MS = 800;
-const MIN_CALLS = 200;
-
-// ── Subject: one trivial tool, plain and guarded ────────────────────────────
-
-const lookup = tool(async ({ orderId, qty }) => `${orderId}:${qty * 2}`, {
-  name: "lookup_order",
-  description: "Look up an order",
-  schema: z.object({ orderId: z.string(), qty: z.number().int() }),
-});
-
-const idp = createTestIdentity();
-const sink = memorySink();
-const warden = createWarden({
-  identity: idp.identity,
-  audit: { sink },
-  policy: { tools: { lookup_order: { scopes: ["orders:read"] } } },
-});
-const guarded = warden.tool(lookup);
-const principal = await warden.authenticate(await idp.issue({ sub: "bench", scope: "orders:read" }, { expiresIn: "1h" }));
-const withAudit: RunnableConfig = warden.config(principal);
-const withoutHandler: RunnableConfig = { ...withAudit, callbacks: [] };
-const input = { type: "tool_call" as const, id: "call_bench", name: "lookup_order", args: { orderId: "o-1", qty: 21 } };
-
-interface Variant {
-  key: "plain" | "guarded" | "guardedNoHandler";
-  label: string;
-  call: () => Promise<unknown>;
-  calls: number;
-}
-
-const variants: Variant[] = [
-  { key: "plain", label: "plain tool.invoke", call: () => lookup.invoke(input), calls: 0 },
-  { key: "guarded", label: "guarded, warden.config()", call: () => guarded.invoke(input, withAudit), calls: 0 },
-  { key: "guardedNoHandler", label: "guarded, audit handler removed", call: () => guarded.invoke(input, withoutHandler), calls: 0 },
-];
-
-// ── Sanity: every variant does the real work and the guard allows ───────────
-
-for (const variant of variants) {
-  const result = await variant.call();
-  if (!(result instanceof ToolMessage) || result.content !== "o-1:42" || result.status === "error") {
-    throw new Error(`${variant.key}: unexpected result ${JSON.stringify(result)}`);
-  }
-}
-if (sink.ofType("access.allowed").length !== 2 || sink.ofType("access.denied").length !== 0) {
-  throw new Error("the guard did not allow the bench call");
-}
-sink.clear();
-
-// ── Measurement ─────────────────────────────────────────────────────────────
-
-/** Mean µs per call over `n` sequential calls. */
-async function measure(variant: Variant, n: number): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await variant.call();
-  const elapsed = performance.now() - start;
-  sink.clear();
-  return (elapsed * 1000) / n;
-}
-
-/** Runs `variant` for about `ms` and returns the mean µs per call. */
-async function runFor(variant: Variant, ms: number): Promise<number> {
-  let calls = 0;
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    for (let i = 0; i < 50; i++) await variant.call();
-    calls += 50;
-  }
-  const elapsed = performance.now() - start;
-  sink.clear();
-  return (elapsed * 1000) / calls;
-}
+const ROUND_MS = 400;
+const started = performance.now();
+const scratch = mkdtempSync(join(tmpdir(), "warden-bench-"));
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
+const fixed = (n: number, digits = 2) => Number(n.toFixed(digits));
 
-const started = performance.now();
-for (const variant of variants) {
-  const warmUs = await runFor(variant, WARMUP_MS / variants.length);
-  variant.calls = Math.max(MIN_CALLS, Math.round((ROUND_MS * 1000) / warmUs));
+interface Variant {
+  key: string;
+  call: () => Promise<unknown>;
+  /** Runs between rounds, outside the timed section (e.g. clearing a memory sink). */
+  reset?: () => void;
 }
 
-interface Round {
-  round: number;
-  order: string[];
-  plainUs: number;
-  guardedUs: number;
-  guardedNoHandlerUs: number;
-  guardedRatio: number;
-  guardedNoHandlerRatio: number;
+/** Mean µs per call of `variant` over `n` sequential calls. */
+async function timeCalls(variant: Variant, n: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await variant.call();
+  const us = ((performance.now() - start) * 1000) / n;
+  variant.reset?.();
+  return us;
 }
 
-const runs: Round[] = [];
-for (let r = 0; r < ROUNDS; r++) {
-  const order = r % 2 === 0 ? variants : [...variants].reverse();
-  const us: Record<Variant["key"], number> = { plain: 0, guarded: 0, guardedNoHandler: 0 };
-  for (const variant of order) us[variant.key] = await measure(variant, variant.calls);
-  runs.push({
-    round: r + 1,
-    order: order.map((v) => v.key),
-    plainUs: us.plain,
-    guardedUs: us.guarded,
-    guardedNoHandlerUs: us.guardedNoHandler,
-    guardedRatio: us.guarded / us.plain,
-    guardedNoHandlerRatio: us.guardedNoHandler / us.plain,
-  });
+/**
+ * Runs every variant in each round (alternating the order), and returns the
+ * median over rounds of each variant's µs per call and of its ratio to the
+ * first variant (the baseline).
+ */
+async function compare(variants: Variant[]): Promise<{ us: Record<string, number>; ratio: Record<string, number> }> {
+  const calls = new Map<string, number>();
+  for (const variant of variants) {
+    const warm = await timeCalls(variant, 500);
+    calls.set(variant.key, Math.max(300, Math.round((ROUND_MS * 1000) / warm)));
+  }
+  const us: Record<string, number[]> = {};
+  const ratios: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    const perCall: Record<string, number> = {};
+    for (const variant of order) perCall[variant.key] = await timeCalls(variant, calls.get(variant.key) ?? 300);
+    const base = perCall[variants[0]!.key]!;
+    for (const variant of variants) {
+      (us[variant.key] ??= []).push(perCall[variant.key]!);
+      (ratios[variant.key] ??= []).push(perCall[variant.key]! / base);
+    }
+  }
+  return {
+    us: Object.fromEntries(Object.entries(us).map(([k, v]) => [k, fixed(median(v))])),
+    ratio: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, fixed(median(v), 3)])),
+  };
 }
-const totalSeconds = (performance.now() - started) / 1000;
 
-const ratios = {
-  guarded: median(runs.map((r) => r.guardedRatio)),
-  guardedNoHandler: median(runs.map((r) => r.guardedNoHandlerRatio)),
+// ── The subject: one trivial tool, plain and guarded ────────────────────────
+
+const lookup = tool(async ({ orderId, qty }) => `${orderId}:${qty * 2}`, {
+  name: "lookup_order",
+  description: "Look up an order",
+  schema: z.object({ orderId: z.string(), qty: z.number().int() }),
+});
+const input = { type: "tool_call" as const, id: "call_bench", name: "lookup_order", args: { orderId: "o-1", qty: 21 } };
+const policy = { tools: { lookup_order: { scopes: ["orders:read"] } } };
+const idp = createTestIdentity();
+const token = await idp.issue({ sub: "bench", scope: "orders:read" }, { expiresIn: "1h" });
+const keys = generateAuditKeys();
+const clock = { now: () => Date.now() };
+
+/** An audit log that records nothing: the baseline for the cost of recording. */
+class UnrecordedLog extends AuditLog {
+  override async record(event: AuditEventInput): Promise<AuditEvent> {
+    return event as AuditEvent;
+  }
+  override recordOrdered(event: AuditEventInput): AuditEvent {
+    return event as AuditEvent;
+  }
+}
+
+async function guardedVariant(key: string, warden: Warden, reset?: () => void): Promise<Variant> {
+  const guarded = warden.tool(lookup);
+  const config = warden.config(await warden.authenticate(token));
+  const variant: Variant = { key, call: () => guarded.invoke(input, config), ...(reset ? { reset } : {}) };
+  const result = await variant.call();
+  if (!(result instanceof ToolMessage) || result.content !== "o-1:42" || result.status === "error") {
+    throw new Error(`${key}: the guard did not allow the bench call`);
+  }
+  return variant;
+}
+
+const memory = memorySink();
+const memoryWarden = createWarden({ identity: idp.identity, policy, audit: { sink: memory, signingKey: keys.privateKey } });
+const fileWarden = createWarden({
+  identity: idp.identity,
+  policy,
+  audit: { sink: jsonlSink(join(scratch, "guard.jsonl")), signingKey: keys.privateKey },
+});
+const unrecordedWarden = createWarden({ identity: idp.identity, policy, audit: { log: new UnrecordedLog({ sink: memorySink(), clock }) } });
+
+const plain: Variant = { key: "plain", call: () => lookup.invoke(input) };
+const guardedMemory = await guardedVariant("guarded", memoryWarden, () => memory.clear());
+const guardedFile = await guardedVariant("guardedJsonl", fileWarden);
+const guardedUnrecorded = await guardedVariant("guardedUnrecorded", unrecordedWarden);
+
+console.log("1. guard: guarded tool call with its audit events vs plain tool.invoke (same tool, same ToolCall input)");
+const guard = await compare([plain, guardedMemory]);
+console.log(`   plain ${guard.us.plain} µs, guarded ${guard.us.guarded} µs → ratio ${guard.ratio.guarded} (target ≤ 2.0)`);
+
+console.log("2. audit: a guarded call with recording vs the same guard recording nothing (signed checkpoints, default settings)");
+const audit = await compare([guardedUnrecorded, guardedMemory, guardedFile]);
+console.log(
+  `   direct tool.invoke: unrecorded ${audit.us.guardedUnrecorded} µs, memory sink ${audit.us.guarded} µs (×${audit.ratio.guarded}), JSONL ${audit.us.guardedJsonl} µs (×${audit.ratio.guardedJsonl}) (target ≤ 1.15)`,
+);
+
+/** The same guarded tool called the way agents call it: through LangGraph's ToolNode. */
+async function toolNodeVariant(key: string, warden: Warden, reset?: () => void): Promise<Variant> {
+  const node = new ToolNode([warden.tool(lookup)]);
+  const config = warden.config(await warden.authenticate(token));
+  const state = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "call_bench", name: "lookup_order", args: input.args }] })] };
+  const variant: Variant = { key, call: () => node.invoke(state, config), ...(reset ? { reset } : {}) };
+  const result = (await variant.call()) as { messages: ToolMessage[] };
+  if (result.messages[0]?.content !== "o-1:42") throw new Error(`${key}: the guard did not allow the bench call`);
+  return variant;
+}
+const inNode = await compare([
+  await toolNodeVariant("unrecorded", unrecordedWarden),
+  await toolNodeVariant("memory", memoryWarden, () => memory.clear()),
+  await toolNodeVariant("jsonl", fileWarden),
+]);
+console.log(
+  `   through a ToolNode: unrecorded ${inNode.us.unrecorded} µs, memory sink ${inNode.us.memory} µs (×${inNode.ratio.memory}), JSONL ${inNode.us.jsonl} µs (×${inNode.ratio.jsonl})`,
+);
+
+// ── Audit events per second ─────────────────────────────────────────────────
+
+const EVENTS = 20_000;
+const sample: AuditEventInput = {
+  type: "access.allowed",
+  outcome: "success",
+  actor: { sub: "user-42", tenant: "acme" },
+  target: { kind: "tool", name: "lookup_order" },
+  reason: "allowed by policy",
+  run: { id: "6f1c2b9e-8d2a-4d8e-9c55-0b7a3f1e2d4c", threadId: "thread-1" },
+  data: { argsDigest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", code: "allowed", effect: "allow", rule: "tools.lookup_order" },
 };
-const medians = {
-  plainUs: median(runs.map((r) => r.plainUs)),
-  guardedUs: median(runs.map((r) => r.guardedUs)),
-  guardedNoHandlerUs: median(runs.map((r) => r.guardedNoHandlerUs)),
-};
 
-// ── Report ──────────────────────────────────────────────────────────────────
-
-const f = (n: number, digits = 1) => n.toFixed(digits);
-const line = (cells: string[], widths: number[]) => cells.map((c, i) => c.padStart(widths[i] ?? 8)).join("  ");
-const widths = [5, 9, 11, 14, 13, 16];
-
-console.log(`guarded tool call vs plain tool.invoke: same tool, same ToolCall input, one process`);
-console.log(`node ${process.version}, ${ROUNDS} rounds, alternating order; calls per round: ${variants.map((v) => `${v.key} ${v.calls}`).join(", ")}`);
-console.log();
-console.log(line(["round", "plain µs", "guarded µs", "no handler µs", "guarded/plain", "no handler/plain"], widths));
-for (const r of runs) {
-  console.log(line([String(r.round), f(r.plainUs), f(r.guardedUs), f(r.guardedNoHandlerUs), f(r.guardedRatio, 2), f(r.guardedNoHandlerRatio, 2)], widths));
+async function eventsPerSecond(makeLog: () => AuditLog): Promise<number> {
+  const rates: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const log = makeLog();
+    const start = performance.now();
+    for (let i = 0; i < EVENTS; i++) await log.record(sample);
+    await log.close();
+    rates.push(EVENTS / ((performance.now() - start) / 1000));
+  }
+  return Math.round(median(rates));
 }
-console.log();
-console.log(`median ratio guarded / plain:                          ${f(ratios.guarded, 2)}`);
-console.log(`median ratio guarded without audit handler / plain:    ${f(ratios.guardedNoHandler, 2)}`);
-console.log();
-console.log(`median µs per call (informative only, machine-dependent):`);
-console.log(`  plain ${f(medians.plainUs)}   guarded ${f(medians.guardedUs)}   guarded without handler ${f(medians.guardedNoHandlerUs)}`);
-console.log(`measured in ${f(totalSeconds)} s`);
 
-const resultsPath = new URL("./results.json", import.meta.url);
+const memoryLog = () => new AuditLog({ sink: memorySink(), clock, signingKey: keys.privateKey, signIntervalMs: 0 });
+const recordMemory = await eventsPerSecond(memoryLog);
+let fileIndex = 0;
+const recordJsonl = await eventsPerSecond(
+  () => new AuditLog({ sink: jsonlSink(join(scratch, `events-${fileIndex++}.jsonl`)), clock, signingKey: keys.privateKey, signIntervalMs: 0 }),
+);
+const recordStrict = await eventsPerSecond(() => new AuditLog({ sink: memorySink(), clock, signingKey: keys.privateKey, signEvery: 1, signIntervalMs: 0 }));
+
+const verifySink = memorySink();
+const verifyLog = new AuditLog({ sink: verifySink, clock, signingKey: keys.privateKey, signIntervalMs: 0 });
+for (let i = 0; i < 50_000; i++) await verifyLog.record(sample);
+await verifyLog.close();
+const verifyPath = join(scratch, "verify.jsonl");
+writeFileSync(verifyPath, verifySink.events.map((event) => JSON.stringify(event)).join("\n") + "\n");
+const verifyRates: number[] = [];
+const verifyFileRates: number[] = [];
+for (let round = 0; round < 5; round++) {
+  let start = performance.now();
+  const report = await verifyAuditLog(verifySink.events, { publicKey: keys.publicKey });
+  verifyRates.push(report.count / ((performance.now() - start) / 1000));
+  if (!report.ok) throw new Error("the benchmark log did not verify");
+  start = performance.now();
+  const fromFile = await verifyAuditLog(verifyPath, { publicKey: keys.publicKey });
+  verifyFileRates.push(fromFile.count / ((performance.now() - start) / 1000));
+  if (!fromFile.ok) throw new Error("the benchmark file did not verify");
+}
+const verifyMemory = Math.round(median(verifyRates));
+const verifyFile = Math.round(median(verifyFileRates));
+
+console.log("3. events per second (median of 5 runs)");
+console.log(`   signed (every 1000th) and written: memory ${recordMemory}/s, JSONL ${recordJsonl}/s; signing every event: ${recordStrict}/s`);
+console.log(`   verified: ${verifyMemory}/s from memory, ${verifyFile}/s from a JSONL file (target ≥ 50,000/s)`);
+
+const totalSeconds = fixed((performance.now() - started) / 1000, 1);
+console.log(`measured in ${totalSeconds} s on node ${process.version}; µs figures are informative only`);
+
 writeFileSync(
-  resultsPath,
+  new URL("./results.json", import.meta.url),
   `${JSON.stringify(
     {
       date: new Date().toISOString(),
       node: process.version,
-      ratios: { guarded: Number(f(ratios.guarded, 3)), guardedNoHandler: Number(f(ratios.guardedNoHandler, 3)) },
-      medians: {
-        plainUs: Number(f(medians.plainUs, 2)),
-        guardedUs: Number(f(medians.guardedUs, 2)),
-        guardedNoHandlerUs: Number(f(medians.guardedNoHandlerUs, 2)),
+      rounds: ROUNDS,
+      guard: { ratio: guard.ratio.guarded, us: guard.us },
+      audit: {
+        direct: { ratioMemory: audit.ratio.guarded, ratioJsonl: audit.ratio.guardedJsonl, us: audit.us },
+        toolNode: { ratioMemory: inNode.ratio.memory, ratioJsonl: inNode.ratio.jsonl, us: inNode.us },
       },
-      runs: runs.map((r) => ({
-        ...r,
-        plainUs: Number(f(r.plainUs, 2)),
-        guardedUs: Number(f(r.guardedUs, 2)),
-        guardedNoHandlerUs: Number(f(r.guardedNoHandlerUs, 2)),
-        guardedRatio: Number(f(r.guardedRatio, 3)),
-        guardedNoHandlerRatio: Number(f(r.guardedNoHandlerRatio, 3)),
-      })),
-      calls: Object.fromEntries(variants.map((v) => [v.key, v.calls])),
+      eventsPerSecond: { recordMemory, recordJsonl, recordSignEveryEvent: recordStrict, verifyMemory, verifyFile },
+      seconds: totalSeconds,
     },
     null,
     2,
   )}\n`,
 );
-console.log(`wrote bench/results.json`);
-await warden.close();
+console.log("wrote bench/results.json");
+
+await Promise.all([memoryWarden.close(), fileWarden.close(), unrecordedWarden.close()]);
+rmSync(scratch, { recursive: true, force: true });

@@ -22,13 +22,18 @@ import { parseOptions } from "./validate.js";
 export interface WardenAuditOptions {
   /** Where events go. Defaults to an in-memory sink: configure a durable one in production. */
   sink?: AuditSink;
+  /**
+   * An existing audit log to write to instead (e.g. one chain shared by several
+   * wardens of one process). Excludes every other audit option.
+   */
+  log?: AuditLog;
   /** `closed` (default): an event that cannot be written refuses the action. `open`: the loss is counted. */
   failMode?: "closed" | "open";
   /** Chain id of this instance; a fresh UUID by default. Must be unique per running instance. */
   chain?: string;
   /** Private Ed25519 JWK (from `generateAuditKeys()`) that signs checkpoints. */
   signingKey?: JWK;
-  /** Sign every Nth event (default 100); `1` signs every event. */
+  /** Sign every Nth event (default 1000); `1` signs every event. */
   signEvery?: number;
   /** Sign a checkpoint when events have waited this long unsigned, in ms (default 1000; 0 disables). */
   signIntervalMs?: number;
@@ -91,6 +96,7 @@ const wardenOptionsSchema = z.strictObject({
   audit: z
     .strictObject({
       sink: z.custom<AuditSink>((v) => typeof (v as AuditSink)?.write === "function", { message: "expected a sink with write()" }).optional(),
+      log: z.instanceof(AuditLog, { message: "expected an AuditLog" }).optional(),
       failMode: z.enum(["closed", "open"]).optional(),
       chain: z.string().min(1).optional(),
       signingKey: z
@@ -103,6 +109,7 @@ const wardenOptionsSchema = z.strictObject({
       service: z.string().min(1).optional(),
       onCheckpoint: z.custom<(checkpoint: AuditEvent) => void>((v) => typeof v === "function", { message: "expected a function" }).optional(),
     })
+    .refine((audit) => audit.log === undefined || Object.keys(audit).length === 1, { message: "audit.log excludes every other audit option" })
     .optional(),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
 });
@@ -123,10 +130,10 @@ export function createWarden(options: WardenOptions): Warden {
   } catch (error) {
     throw new PolicyError("identity", error instanceof Error ? error.message : "invalid key material");
   }
-  const { sink, ...auditOptions } = top.audit ?? {};
+  const { sink, log, ...auditOptions } = top.audit ?? {};
   let audit: AuditLog;
   try {
-    audit = new AuditLog({ ...auditOptions, sink: sink ?? memorySink(), clock });
+    audit = log ?? new AuditLog({ ...auditOptions, sink: sink ?? memorySink(), clock });
   } catch (error) {
     throw new PolicyError("audit.signingKey", error instanceof Error ? error.message : "invalid signing key");
   }

@@ -31,7 +31,7 @@ export interface AuditLogOptions {
   chain?: string;
   /** Private Ed25519 JWK that signs checkpoints (see `generateAuditKeys()`). Without it events are chained but unsigned. */
   signingKey?: JWK;
-  /** Sign every Nth event (default 100). `1` signs every event. */
+  /** Sign every Nth event (default 1000). `1` signs every event. */
   signEvery?: number;
   /** Also sign a checkpoint when unsigned events are this old, in ms (default 1000; 0 disables the timer). */
   signIntervalMs?: number;
@@ -59,6 +59,8 @@ export class AuditLog {
   private readonly signer: HashSigner | undefined;
   private readonly signEvery: number;
   private readonly origin: AuditOrigin;
+  private readonly originJson: string;
+  private readonly chainJson: string;
   private readonly onCheckpoint: ((checkpoint: AuditEvent) => void) | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
   private seq = 0;
@@ -77,9 +79,11 @@ export class AuditLog {
     this.failMode = options.failMode ?? "closed";
     this.chain = options.chain ?? randomUUID();
     this.signer = options.signingKey ? createHashSigner(options.signingKey) : undefined;
-    this.signEvery = options.signEvery ?? 100;
+    this.signEvery = options.signEvery ?? 1000;
     this.onCheckpoint = options.onCheckpoint;
-    this.origin = { host: hostname(), pid: process.pid, ...(options.service !== undefined ? { service: options.service } : {}) };
+    this.origin = Object.freeze({ host: hostname(), pid: process.pid, ...(options.service !== undefined ? { service: options.service } : {}) });
+    this.originJson = canonicalJson(this.origin);
+    this.chainJson = JSON.stringify(this.chain);
     const interval = options.signIntervalMs ?? 1_000;
     if (this.signer && interval > 0) {
       this.timer = setInterval(() => void this.checkpoint().catch(() => undefined), interval);
@@ -106,11 +110,20 @@ export class AuditLog {
    * Records one event. With `failMode: "closed"` a sink failure throws
    * {@link AuditWriteError}, and the caller must not proceed.
    */
-  record(input: AuditEventInput): Promise<AuditEvent> {
-    return this.append(input, false);
+  async record(input: AuditEventInput): Promise<AuditEvent> {
+    return this.append(input, false, false);
   }
 
-  private async append(input: AuditEventInput, forceSign: boolean): Promise<AuditEvent> {
+  /**
+   * Records an event whose objects are already in canonical key order (the
+   * guards build them so), without re-sorting them. Returns the event at once
+   * when the sink takes it synchronously, else a promise. @internal
+   */
+  recordOrdered(input: AuditEventInput): AuditEvent | Promise<AuditEvent> {
+    return this.append(input, false, true);
+  }
+
+  private append(input: AuditEventInput, forceSign: boolean, ordered: boolean): AuditEvent | Promise<AuditEvent> {
     if (this.closed) throw new AuditWriteError("The audit log is closed; the action was refused");
     // The seq and head move only once the event is built: an event that cannot be
     // serialised (e.g. circular data) throws without leaving a gap in the chain.
@@ -118,39 +131,72 @@ export class AuditLog {
     const signer = this.signer !== undefined && (forceSign || seq === 1 || this.unsigned + 1 >= this.signEvery) ? this.signer : undefined;
     const now = Math.max(this.clock.now(), this.lastTs);
     this.lastTs = now;
-    // Keys are added in canonical (sorted) order, so canonicalJson serialises the body as it is.
-    const event = { actor: input.actor, chain: this.chain } as AuditEvent;
-    if (input.data !== undefined) event.data = input.data;
-    event.id = randomUUID();
-    if (signer) event.kid = signer.kid;
-    event.origin = this.origin;
-    event.outcome = input.outcome;
-    event.prev = this.head;
-    if (input.reason !== undefined) event.reason = input.reason;
-    if (input.run !== undefined) event.run = input.run;
-    event.seq = seq;
-    event.target = input.target;
     if (now !== this.lastIsoMs) {
       this.lastIsoMs = now;
       this.lastIso = new Date(now).toISOString();
     }
-    event.ts = this.lastIso;
-    event.type = input.type;
-    event.v = 1;
-    const hash = sha256Hex(canonicalJson(event));
+    const id = randomUUID();
+    const event: AuditEvent = {
+      actor: input.actor,
+      chain: this.chain,
+      data: input.data,
+      hash: "",
+      id,
+      kid: signer?.kid,
+      origin: this.origin,
+      outcome: input.outcome,
+      prev: this.head,
+      reason: input.reason,
+      run: input.run,
+      seq,
+      sig: undefined,
+      target: input.target,
+      ts: this.lastIso,
+      type: input.type,
+      v: 1,
+    };
+    // The canonical JSON of the event without hash and sig, assembled key by key in
+    // sorted order (RFC 8785); nested values are canonicalised on their own, or
+    // taken as they are when the caller built them in canonical order.
+    const nested = ordered ? JSON.stringify : canonicalJson;
+    let json = `{"actor":${nested(input.actor)},"chain":${this.chainJson}`;
+    if (input.data !== undefined) json += `,"data":${nested(input.data)}`;
+    json += `,"id":"${id}"`;
+    if (signer) json += `,"kid":${JSON.stringify(signer.kid)}`;
+    json += `,"origin":${this.originJson},"outcome":${JSON.stringify(input.outcome)},"prev":"${this.head}"`;
+    if (input.reason !== undefined) json += `,"reason":${JSON.stringify(input.reason)}`;
+    if (input.run !== undefined) json += `,"run":${nested(input.run)}`;
+    json += `,"seq":${seq},"target":${nested(input.target)},"ts":"${this.lastIso}","type":${JSON.stringify(input.type)},"v":1}`;
+    const hash = sha256Hex(json);
     event.hash = hash;
     if (signer) event.sig = signer.sign(hash);
     this.seq = seq;
     this.head = hash;
     this.unsigned = signer ? 0 : this.unsigned + 1;
+    let written: void | Promise<void>;
     try {
-      const written = this.sink.write(event);
-      if (written !== undefined) await written;
+      // For text sinks: the canonical JSON plus hash and signature, a complete JSON line.
+      written = this.sink.writesLines
+        ? this.sink.write(event, `${json.slice(0, -1)},"hash":"${hash}"${event.sig !== undefined ? `,"sig":"${event.sig}"` : ""}}`)
+        : this.sink.write(event);
     } catch (error) {
-      if (this.failMode === "closed") throw new AuditWriteError(undefined, { cause: error });
-      this.lostCount++;
+      return this.lose(error, event);
     }
-    if (signer) this.onCheckpoint?.(event);
+    if (written === undefined) return this.taken(event, signer !== undefined);
+    return written.then(
+      () => this.taken(event, signer !== undefined),
+      (error: unknown) => this.lose(error, event),
+    );
+  }
+
+  private taken(event: AuditEvent, signed: boolean): AuditEvent {
+    if (signed) this.onCheckpoint?.(event);
+    return event;
+  }
+
+  private lose(error: unknown, event: AuditEvent): AuditEvent {
+    if (this.failMode === "closed") throw new AuditWriteError(undefined, { cause: error });
+    this.lostCount++;
     return event;
   }
 
@@ -163,7 +209,7 @@ export class AuditLog {
       actor: { sub: "warden" },
       target: { kind: "audit", name: this.chain },
       data: { count: this.seq + 1 },
-    }, true);
+    }, true, false);
   }
 
   /** Writes a checkpoint for unsigned events, then flushes the sink. */

@@ -82,8 +82,14 @@ export type AuditEventInput = Omit<AuditEvent, "v" | "id" | "chain" | "seq" | "t
 
 /** Where audit events go. `write` must keep the order it is called in. */
 export interface AuditSink {
-  /** Stores one event. Throwing (or rejecting) means the event was not stored. */
-  write(event: AuditEvent): void | Promise<void>;
+  /**
+   * Stores one event. Throwing (or rejecting) means the event was not stored.
+   * For a sink with `writesLines`, `line` is the event already serialised as
+   * JSON (one line, no newline).
+   */
+  write(event: AuditEvent, line?: string): void | Promise<void>;
+  /** Set by sinks that store JSON text: the log then hands each event over serialised, too. */
+  readonly writesLines?: boolean;
   /** Makes every written event durable. */
   flush?(): Promise<void>;
   /** Flushes and releases resources. */

@@ -4,11 +4,14 @@ import type { AuditEvent, AuditSink } from "./event.js";
 /**
  * When written events reach the disk.
  * - `checkpoint` (default): events are buffered and written in batches (at the
- *   latest on the next turn of the event loop); each signed checkpoint is
- *   written and fsynced before its `write` resolves. A crash loses at most the
- *   events not yet written.
- * - `event`: every event is written and fsynced before its `write` resolves
+ *   latest on the next turn of the event loop); a signed checkpoint is written
+ *   to the file, with everything before it, before its `write` returns, and an
+ *   fsync starts in the background. A process crash loses at most the events
+ *   not yet written; a power loss at most those since the last completed fsync.
+ * - `event`: every event is written and fsynced before its `write` returns
  *   (strict, slow).
+ *
+ * A failed write or fsync is sticky: every later write is refused.
  */
 export type JsonlDurability = "checkpoint" | "event";
 
@@ -85,6 +88,27 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
       fdatasync(fd, (error) => (error ? reject(error) : resolve()));
     });
 
+  // Checkpoint fsyncs run in the background, one at a time; a failure is sticky.
+  let syncing: Promise<void> | undefined;
+  let syncAgain = false;
+  function syncSoon(): void {
+    if (syncing) {
+      syncAgain = true;
+      return;
+    }
+    syncing = sync()
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => {
+        syncing = undefined;
+        if (syncAgain) {
+          syncAgain = false;
+          syncSoon();
+        }
+      });
+  }
+
   function check(): void {
     if (failure !== undefined) throw failure;
     if (closed) throw new Error("the audit file is closed");
@@ -92,22 +116,23 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
 
   return {
     path,
-    async write(event: AuditEvent) {
+    writesLines: true,
+    write(event: AuditEvent, line?: string): void {
       check();
-      const line = `${JSON.stringify(event)}\n`;
+      const text = `${line ?? JSON.stringify(event)}\n`;
       try {
         open();
         if (durability === "event") {
           writeBuffer();
-          writeSync(open(), line);
+          writeSync(open(), text);
           fdatasyncSync(open());
           return;
         }
-        buffer.push(line);
-        bufferBytes += line.length;
+        buffer.push(text);
+        bufferBytes += text.length;
         if (event.sig !== undefined) {
           writeBuffer();
-          await sync();
+          syncSoon();
         } else if (bufferBytes >= MAX_BUFFER_BYTES) {
           writeBuffer();
         } else {
@@ -123,6 +148,7 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
       check();
       try {
         writeBuffer();
+        await syncing;
         await sync();
       } catch (error) {
         failure ??= error;
@@ -132,6 +158,7 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
     async close() {
       if (closed) return;
       try {
+        await syncing;
         if (failure === undefined) {
           writeBuffer();
           await sync();

@@ -131,7 +131,8 @@ export class GuardedTool extends StructuredTool {
     const decision = await decideTool(this.runtime.policy, this.name, principal, args);
     const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
     const allowed = decision.effect === "allow";
-    await this.runtime.audit.record({
+    // Objects below are built in canonical key order (see AuditLog.recordOrdered).
+    const recorded = this.runtime.audit.recordOrdered({
       type: allowed ? "access.allowed" : "access.denied",
       outcome: allowed ? "success" : "denied",
       actor,
@@ -140,6 +141,7 @@ export class GuardedTool extends StructuredTool {
       run,
       data: { argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
     });
+    if (recorded instanceof Promise) await recorded;
     if (!allowed) return this.refuse(decision, config);
     const context = { target: this.target, actor, run };
     let output: unknown;
@@ -147,10 +149,13 @@ export class GuardedTool extends StructuredTool {
       output = await this.callInner(arg, runManager, config);
     } catch (error) {
       // Recorded, then re-thrown untouched (a GraphInterrupt is recorded as pending).
-      await this.runtime.audit.record(toolErrorEvent(context, error));
+      await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
       throw error;
     }
-    if (!isAsyncGenerator(output)) await this.runtime.audit.record(toolEndEvent(context, output));
+    if (!isAsyncGenerator(output)) {
+      const ended = this.runtime.audit.recordOrdered(toolEndEvent(context, output));
+      if (ended instanceof Promise) await ended;
+    }
     return output;
   }
 
