@@ -17,8 +17,8 @@ import {
   type AuditEvent,
   type Principal,
 } from "langchain-warden";
-import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
-import { callTool, lastToolMessage, ScriptedChatModel, textOf, type ScriptStep } from "./support/scripted-model.js";
+import { createTestIdentity, fakeClock, memorySink, scriptedChatModel, type ScriptedTurn } from "langchain-warden/testing";
+import { callTool, lastToolMessage, textOf } from "./support/messages.js";
 
 // ── Output helpers ──────────────────────────────────────────────────────────
 
@@ -95,7 +95,7 @@ const guardedTools = warden.tools(allTools);
 // ── One agent turn, told as a transcript ────────────────────────────────────
 
 /** The model's answer once the tool result is back: relay it, or relay the refusal. */
-const answerFromTool: ScriptStep = (messages) => {
+const answerFromTool: ScriptedTurn = (messages) => {
   const result = lastToolMessage(messages);
   const text = firstLine(textOf(result));
   if (result?.status !== "error") return `Here you go: ${text}`;
@@ -119,7 +119,7 @@ function describeDecision(event: AuditEvent): string {
 }
 
 async function turn({ who, ask, call, config, thread, tools = guardedTools }: Turn): Promise<BaseMessage[]> {
-  const model = new ScriptedChatModel([call, answerFromTool]);
+  const model = scriptedChatModel([call, answerFromTool]);
   const agent = createAgent({ model, tools, checkpointer });
   const eventsBefore = sink.events.length;
   const ranBefore = ran.length;
@@ -221,10 +221,10 @@ async function main(): Promise<void> {
   for (const [name, principal] of [["alice", alice], ["maria", maria], ["dana", dana]] as const) {
     row(name, `[${warden.toolsFor(principal, allTools).map((t) => t.name).join(", ")}]`);
   }
-  const offered = new ScriptedChatModel(["I can look up orders for you."]);
+  const offered = scriptedChatModel(["I can look up orders for you."]);
   const scoped = createAgent({ model: offered, tools: warden.toolsFor(alice, allTools), checkpointer });
   await scoped.invoke({ messages: [{ role: "user", content: "What can you do?" }] }, warden.config(alice, { configurable: { thread_id: "alice-3" } }));
-  out(`  alice's agent built with toolsFor: its model was bound to [${offered.offeredTools.join(", ")}]`);
+  out(`  alice's agent built with toolsFor: its model was bound to [${offered.lastBoundTools?.join(", ")}]`);
   out("  refund_order, run_sql and export_customers never reach her model's context.");
 
   scene("A forged token");

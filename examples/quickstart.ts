@@ -13,8 +13,8 @@ import { MemorySaver } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { z } from "zod";
 import { createWarden, getPrincipal, memorySink } from "langchain-warden";
-import { createTestIdentity } from "langchain-warden/testing";
-import { callTool, lastToolMessage, ScriptedChatModel, textOf } from "./support/scripted-model.js";
+import { createTestIdentity, scriptedChatModel } from "langchain-warden/testing";
+import { callTool, lastToolMessage, textOf } from "./support/messages.js";
 
 const searchOrders = tool(
   async ({ query }, config) => `orders of ${getPrincipal(config)?.sub} matching ${query}: A-1042 (shipped)`,
@@ -47,7 +47,7 @@ const authorization = `Bearer ${await idp.issue({ sub: "alice", scope: "orders:r
 const principal = await warden.authenticate(authorization); // InvalidTokenError if not valid
 
 // Stand-in for a chat model: asks for one tool call, then answers from its result.
-const model = new ScriptedChatModel([
+const model = scriptedChatModel([
   callTool("search_orders", { query: "last week" }, "call_1"),
   (messages) => `You have one recent order: ${textOf(lastToolMessage(messages))}`,
 ]);
@@ -58,7 +58,7 @@ const result = await agent.invoke(
   warden.config(principal, { configurable: { thread_id: "t-1" } }),
 );
 
-console.log(`tools offered to the model: ${model.offeredTools.join(", ")}`);
+console.log(`tools offered to the model: ${model.lastBoundTools?.join(", ")}`);
 console.log(`answer: ${textOf(result.messages.at(-1))}`);
 console.log(`audit: ${audit.events.map((e) => `${e.type} (${e.actor.sub} → ${e.target.name})`).join(", ")}`);
 await warden.close();

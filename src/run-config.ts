@@ -49,10 +49,13 @@ export function configWithPrincipal<C extends RunnableConfig>(
   base: C | undefined,
   handler: BaseCallbackHandler | undefined,
 ): C & RunnableConfig {
+  const threadId = base?.configurable?.thread_id;
   const config: RunnableConfig = {
     ...base,
     configurable: { ...base?.configurable, [PRINCIPAL_KEY]: principal },
     metadata: {
+      // As LangGraph does inside a graph, so runs outside one are joined to their thread too.
+      ...(typeof threadId === "string" || typeof threadId === "number" ? { thread_id: threadId } : {}),
       ...base?.metadata,
       warden_sub: principal.sub,
       ...(principal.tenant !== undefined ? { warden_tenant: principal.tenant } : {}),

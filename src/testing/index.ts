@@ -10,3 +10,5 @@ export { fakeClock } from "./fake-clock.js";
 export type { FakeClock } from "./fake-clock.js";
 export { memorySink } from "../audit/memory-sink.js";
 export type { MemorySink } from "../audit/memory-sink.js";
+export { scriptedChatModel, ScriptedChatModel, turnIndex } from "./scripted-model.js";
+export type { ScriptedAnswer, ScriptedResponder, ScriptedToolCall, ScriptedTurn } from "./scripted-model.js";

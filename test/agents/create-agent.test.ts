@@ -4,7 +4,8 @@ import { Command, isGraphInterrupt, MemorySaver, type Interrupt } from "@langcha
 import { createAgent, createMiddleware } from "langchain";
 import { describe, expect, it } from "vitest";
 import { InvalidTokenError, MissingPrincipalError, WardenError, type GuardedTool } from "langchain-warden";
-import { lastHumanText, ScriptedChatModel, scriptedModel, type Turn } from "./fake-model.js";
+import { ScriptedChatModel, scriptedChatModel, type ScriptedTurn } from "langchain-warden/testing";
+import { lastHumanText } from "./fixtures.js";
 import { barrier, setup, ToolErrorCatcher, toolMessages } from "./fixtures.js";
 
 type Fixture = ReturnType<typeof setup>;
@@ -43,8 +44,8 @@ const ask = (text: string) => ({ messages: [new HumanMessage(text)] });
 const thread = (thread_id: string) => ({ configurable: { thread_id } });
 
 /** An agent over the four reference tools, all guarded, answering from `turns`. */
-function agentFor(fx: Fixture, turns: readonly Turn[]) {
-  const model = scriptedModel(turns);
+function agentFor(fx: Fixture, turns: readonly ScriptedTurn[]) {
+  const model = scriptedChatModel(turns);
   const tools = fx.warden.tools([fx.tools.searchOrders, fx.tools.refundOrder, fx.tools.runSql, fx.tools.unlisted]);
   return { model, ...langchainAgent(model, tools) };
 }
@@ -238,7 +239,7 @@ describe("langchain createAgent with guarded tools", () => {
   it("lets InvalidTokenError propagate from invoke() when a wrapToolCall middleware is in the stack", async () => {
     const fx = setup();
     const alice = await fx.login("alice", "orders:read", { expiresIn: 60 });
-    const model = scriptedModel([
+    const model = scriptedChatModel([
       [{ name: "search_orders", args: { query: "first" } }],
       [{ name: "search_orders", args: { query: "second" } }],
     ]);
@@ -284,7 +285,7 @@ describe("langchain createAgent with guarded tools", () => {
 
   it("lets MissingPrincipalError propagate from invoke() when a wrapToolCall middleware is in the stack", async () => {
     const fx = setup();
-    const model = scriptedModel([[{ name: "search_orders", args: { query: "4242" } }]]);
+    const model = scriptedChatModel([[{ name: "search_orders", args: { query: "4242" } }]]);
     const { invoke } = langchainAgent(model, fx.warden.tools([fx.tools.searchOrders]), { middleware: [passThrough] });
 
     await expect(invoke(ask("find order 4242"), thread("thread-anonymous-throw"))).rejects.toBeInstanceOf(MissingPrincipalError);
@@ -295,7 +296,7 @@ describe("langchain createAgent with guarded tools", () => {
   it("still answers a policy denial with an error ToolMessage when a wrapToolCall middleware is in the stack", async () => {
     const fx = setup();
     const alice = await fx.login("alice", "orders:read");
-    const model = scriptedModel([[{ name: "refund_order", args: { orderId: "o-1", amount: 5 } }]]);
+    const model = scriptedChatModel([[{ name: "refund_order", args: { orderId: "o-1", amount: 5 } }]]);
     const { invoke } = langchainAgent(model, fx.warden.tools([fx.tools.refundOrder]), { middleware: [passThrough] });
 
     const result = await invoke(ask("refund o-1"), fx.warden.config(alice, thread("thread-scope-middleware")));
@@ -313,7 +314,7 @@ describe("langchain createAgent with guarded tools", () => {
     const alice = await fx.login("alice", "orders:read");
     const all = [fx.tools.searchOrders, fx.tools.refundOrder, fx.tools.runSql, fx.tools.unlisted];
     // The model asks for a tool it was never given.
-    const model = scriptedModel([[{ name: "refund_order", args: { orderId: "o-1", amount: 5 } }]]);
+    const model = scriptedChatModel([[{ name: "refund_order", args: { orderId: "o-1", amount: 5 } }]]);
     const { invoke } = langchainAgent(model, fx.warden.toolsFor(alice, all));
 
     const result = await invoke(ask("refund o-1"), fx.warden.config(alice, thread("thread-visible")));
@@ -328,7 +329,7 @@ describe("langchain createAgent with guarded tools", () => {
     expect(fx.sink.events.filter((e) => e.type.startsWith("access."))).toEqual([]);
 
     const admin = await fx.login("admin", "orders:read orders:refund db:query");
-    const adminModel = scriptedModel([]);
+    const adminModel = scriptedChatModel([]);
     const adminAgent = langchainAgent(adminModel, fx.warden.toolsFor(admin, all));
     await adminAgent.invoke(ask("hello"), fx.warden.config(admin, thread("thread-visible-admin")));
     expect(adminModel.lastBoundTools).toEqual(["search_orders", "refund_order", "run_sql"]);
@@ -337,7 +338,7 @@ describe("langchain createAgent with guarded tools", () => {
   it("lets interrupt() inside a guarded tool pass through the guard, and resumes with Command", async () => {
     const fx = setup();
     const carol = await fx.login("carol", "orders:cancel");
-    const model = scriptedModel([[{ name: "cancel_order", args: { orderId: "o-9" } }]]);
+    const model = scriptedChatModel([[{ name: "cancel_order", args: { orderId: "o-9" } }]]);
     const { invoke } = langchainAgent(model, fx.warden.tools([fx.tools.cancelOrder]));
     const catcher = new ToolErrorCatcher();
     const config = fx.warden.config(carol, { ...thread("thread-interrupt"), callbacks: [catcher] });
@@ -371,7 +372,7 @@ describe("langchain createAgent with guarded tools", () => {
   it("refuses a resumed call whose token expired while the run was paused", async () => {
     const fx = setup();
     const carol = await fx.login("carol", "orders:cancel", { expiresIn: 60 });
-    const model = scriptedModel([[{ name: "cancel_order", args: { orderId: "o-9" } }]]);
+    const model = scriptedChatModel([[{ name: "cancel_order", args: { orderId: "o-9" } }]]);
     const { invoke } = langchainAgent(model, fx.warden.tools([fx.tools.cancelOrder]));
     const config = fx.warden.config(carol, thread("thread-interrupt-expired"));
 
@@ -391,7 +392,7 @@ describe("langchain createAgent with guarded tools", () => {
     const fx = setup();
     const carol = await fx.login("carol", "orders:read orders:secret-scope");
     const checkpointer = new MemorySaver();
-    const model = scriptedModel([[{ name: "search_orders", args: { query: "4242" } }]]);
+    const model = scriptedChatModel([[{ name: "search_orders", args: { query: "4242" } }]]);
     const { invoke } = langchainAgent(model, fx.warden.tools([fx.tools.searchOrders]), { checkpointer });
 
     await invoke(ask("find 4242"), fx.warden.config(carol, thread("thread-checkpoint")));

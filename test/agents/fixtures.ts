@@ -1,5 +1,5 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { interrupt } from "@langchain/langgraph";
 import { z } from "zod";
@@ -131,4 +131,13 @@ export function barrier(count: number): () => Promise<void> {
     if (arrived >= count) open();
     return opened;
   };
+}
+
+/** The text of the latest human message. */
+export function lastHumanText(messages: readonly BaseMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (HumanMessage.isInstance(message)) return message.text;
+  }
+  return "";
 }

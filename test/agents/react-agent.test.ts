@@ -4,7 +4,8 @@ import { Command, isGraphInterrupt, MemorySaver, type Interrupt } from "@langcha
 import { createReactAgent, ToolNode } from "@langchain/langgraph/prebuilt";
 import { describe, expect, it } from "vitest";
 import { InvalidTokenError, MissingPrincipalError, WardenError } from "langchain-warden";
-import { lastHumanText, ScriptedChatModel, scriptedModel, type Turn } from "./fake-model.js";
+import { ScriptedChatModel, scriptedChatModel, type ScriptedTurn } from "langchain-warden/testing";
+import { lastHumanText } from "./fixtures.js";
 import { barrier, setup, ToolErrorCatcher, toolMessages } from "./fixtures.js";
 
 type Fixture = ReturnType<typeof setup>;
@@ -29,8 +30,8 @@ const ask = (text: string) => ({ messages: [new HumanMessage(text)] });
 const thread = (thread_id: string) => ({ configurable: { thread_id } });
 
 /** An agent over the four reference tools, all guarded, answering from `turns`. */
-function agentFor(fx: Fixture, turns: readonly Turn[]) {
-  const model = scriptedModel(turns);
+function agentFor(fx: Fixture, turns: readonly ScriptedTurn[]) {
+  const model = scriptedChatModel(turns);
   const tools = fx.warden.tools([fx.tools.searchOrders, fx.tools.refundOrder, fx.tools.runSql, fx.tools.unlisted]);
   return { model, ...reactAgent(model, tools) };
 }
@@ -224,7 +225,7 @@ describe("createReactAgent with guarded tools", () => {
   it("lets InvalidTokenError propagate from invoke() when the ToolNode does not handle tool errors", async () => {
     const fx = setup();
     const alice = await fx.login("alice", "orders:read", { expiresIn: 60 });
-    const model = scriptedModel([
+    const model = scriptedChatModel([
       [{ name: "search_orders", args: { query: "first" } }],
       [{ name: "search_orders", args: { query: "second" } }],
     ]);
@@ -271,7 +272,7 @@ describe("createReactAgent with guarded tools", () => {
 
   it("lets MissingPrincipalError propagate from invoke() when the ToolNode does not handle tool errors", async () => {
     const fx = setup();
-    const model = scriptedModel([[{ name: "search_orders", args: { query: "4242" } }]]);
+    const model = scriptedChatModel([[{ name: "search_orders", args: { query: "4242" } }]]);
     const toolNode = new ToolNode(fx.warden.tools([fx.tools.searchOrders]), { handleToolErrors: false });
     const { invoke } = reactAgent(model, toolNode);
 
@@ -285,7 +286,7 @@ describe("createReactAgent with guarded tools", () => {
     const alice = await fx.login("alice", "orders:read");
     const all = [fx.tools.searchOrders, fx.tools.refundOrder, fx.tools.runSql, fx.tools.unlisted];
     // The model asks for a tool it was never given.
-    const model = scriptedModel([[{ name: "refund_order", args: { orderId: "o-1", amount: 5 } }]]);
+    const model = scriptedChatModel([[{ name: "refund_order", args: { orderId: "o-1", amount: 5 } }]]);
     const { invoke } = reactAgent(model, fx.warden.toolsFor(alice, all));
 
     const result = await invoke(ask("refund o-1"), fx.warden.config(alice, thread("thread-visible")));
@@ -299,7 +300,7 @@ describe("createReactAgent with guarded tools", () => {
     expect(fx.sink.events.filter((e) => e.type.startsWith("access."))).toEqual([]);
 
     const admin = await fx.login("admin", "orders:read orders:refund db:query");
-    const adminModel = scriptedModel([]);
+    const adminModel = scriptedChatModel([]);
     const adminAgent = reactAgent(adminModel, fx.warden.toolsFor(admin, all));
     await adminAgent.invoke(ask("hello"), fx.warden.config(admin, thread("thread-visible-admin")));
     expect(adminModel.lastBoundTools).toEqual(["search_orders", "refund_order", "run_sql"]);
@@ -308,7 +309,7 @@ describe("createReactAgent with guarded tools", () => {
   it("lets interrupt() inside a guarded tool pass through the guard, and resumes with Command", async () => {
     const fx = setup();
     const carol = await fx.login("carol", "orders:cancel");
-    const model = scriptedModel([[{ name: "cancel_order", args: { orderId: "o-9" } }]]);
+    const model = scriptedChatModel([[{ name: "cancel_order", args: { orderId: "o-9" } }]]);
     const { invoke } = reactAgent(model, fx.warden.tools([fx.tools.cancelOrder]));
     const catcher = new ToolErrorCatcher();
     const config = fx.warden.config(carol, { ...thread("thread-interrupt"), callbacks: [catcher] });
@@ -342,7 +343,7 @@ describe("createReactAgent with guarded tools", () => {
   it("refuses a resumed call whose token expired while the run was paused", async () => {
     const fx = setup();
     const carol = await fx.login("carol", "orders:cancel", { expiresIn: 60 });
-    const model = scriptedModel([[{ name: "cancel_order", args: { orderId: "o-9" } }]]);
+    const model = scriptedChatModel([[{ name: "cancel_order", args: { orderId: "o-9" } }]]);
     const { invoke } = reactAgent(model, fx.warden.tools([fx.tools.cancelOrder]));
     const config = fx.warden.config(carol, thread("thread-interrupt-expired"));
 
@@ -362,7 +363,7 @@ describe("createReactAgent with guarded tools", () => {
     const fx = setup();
     const carol = await fx.login("carol", "orders:read orders:secret-scope");
     const saver = new MemorySaver();
-    const model = scriptedModel([[{ name: "search_orders", args: { query: "4242" } }]]);
+    const model = scriptedChatModel([[{ name: "search_orders", args: { query: "4242" } }]]);
     const { invoke } = reactAgent(model, fx.warden.tools([fx.tools.searchOrders]), saver);
 
     await invoke(ask("find 4242"), fx.warden.config(carol, thread("thread-checkpoint")));
