@@ -22,7 +22,7 @@ function setup() {
 }
 
 class StaticRetriever extends BaseRetriever {
-  lc_namespace = ["test"];
+  override lc_namespace = ["test"];
   async _getRelevantDocuments(): Promise<Document[]> {
     return [new Document({ pageContent: "secret plan A" }), new Document({ pageContent: "secret plan B" })];
   }
@@ -97,7 +97,7 @@ describe("the audit handler that warden.config() attaches", () => {
     const config = warden.config(principal, { configurable: { thread_id: "t-int" } });
     const input = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "confirm_delete", args: { id: "cus_1" } }] })] };
     const paused = await graph.invoke(input, config);
-    expect(paused.__interrupt__).toHaveLength(1);
+    expect((paused as { __interrupt__?: unknown[] }).__interrupt__).toHaveLength(1);
     expect(ran).toEqual([]);
     const pending = sink.ofType("tool.end").find((e) => e.outcome === "pending");
     expect(pending?.reason).toMatch(/interrupted/);

@@ -1,0 +1,69 @@
+/**
+ * The audit trail end to end: sign checkpoints with an Ed25519 key, write an
+ * append-only JSONL file, verify it offline, and catch a tampered copy.
+ *
+ *   npm run build && npx tsx examples/audit.ts
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tool } from "@langchain/core/tools";
+import { z } from "zod";
+import { createWarden, generateAuditKeys, jsonlSink, verifyAuditLog, type AuditEvent } from "langchain-warden";
+import { createTestIdentity } from "langchain-warden/testing";
+
+const dir = mkdtempSync(join(tmpdir(), "warden-audit-"));
+const path = join(dir, "audit.jsonl");
+
+// In production the private key comes from a secret manager (`npx warden keys generate` writes a pair).
+const { privateKey, publicKey } = generateAuditKeys();
+let lastSignedHead = "";
+
+const idp = createTestIdentity();
+const warden = createWarden({
+  identity: idp.identity,
+  policy: { tools: { lookup_customer: { scopes: ["crm:read"] } } },
+  audit: {
+    sink: jsonlSink(path),
+    signingKey: privateKey,
+    signEvery: 10,
+    // Publish signed heads somewhere the log's writer cannot rewrite; here we just keep the last one.
+    onCheckpoint: (event) => {
+      lastSignedHead = event.hash;
+    },
+  },
+});
+
+const lookupCustomer = tool(async ({ id }) => `customer ${id}: Jane Doe, jane@example.com`, {
+  name: "lookup_customer",
+  description: "Look up a customer",
+  schema: z.object({ id: z.string() }),
+});
+const guarded = warden.tool(lookupCustomer);
+const agentUser = await warden.authenticate(await idp.issue({ sub: "support-7", scope: "crm:read" }));
+const intruder = await warden.authenticate(await idp.issue({ sub: "intern-2" }));
+
+for (let i = 0; i < 12; i++) {
+  const caller = i % 4 === 3 ? intruder : agentUser;
+  await guarded.invoke({ type: "tool_call", id: `call_${i}`, name: "lookup_customer", args: { id: `cus_${i}` } }, warden.config(caller));
+}
+await warden.close(); // signs the tail and closes the file
+
+const report = await verifyAuditLog(path, { publicKey, expectHead: lastSignedHead });
+console.log(`verified ${report.count} events: ok=${report.ok}, ${report.chains[0]?.signed} signatures, head ${report.head?.slice(0, 16)}…`);
+console.log(`no raw value in the log: ${!readFileSync(path, "utf8").includes("jane@example.com")}`);
+
+// Someone edits a denial into an allow and deletes another line.
+const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+const index = lines.findIndex((line) => (JSON.parse(line) as AuditEvent).type === "access.denied");
+const edited = JSON.parse(lines[index]!) as AuditEvent;
+edited.type = "access.allowed";
+lines[index] = JSON.stringify(edited);
+lines.splice(index + 3, 1);
+writeFileSync(path, `${lines.join("\n")}\n`);
+
+const tampered = await verifyAuditLog(path, { publicKey, expectHead: lastSignedHead });
+console.log(`tampered copy: ok=${tampered.ok}`);
+for (const problem of tampered.problems) console.log(`  ${problem.kind} at seq ${problem.seq}: ${problem.message}`);
+
+rmSync(dir, { recursive: true, force: true });
