@@ -23,7 +23,7 @@ function setup() {
 
 class StaticRetriever extends BaseRetriever {
   override lc_namespace = ["test"];
-  async _getRelevantDocuments(): Promise<Document[]> {
+  override async _getRelevantDocuments(): Promise<Document[]> {
     return [new Document({ pageContent: "secret plan A" }), new Document({ pageContent: "secret plan B" })];
   }
 }
