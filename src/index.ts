@@ -4,11 +4,19 @@
  * @module langchain-warden
  */
 export { createWarden } from "./warden.js";
-export type { Warden, WardenOptions, WardenAuditOptions } from "./warden.js";
+export type { Warden, WardenOptions, WardenAuditOptions, WardenApprovalOptions } from "./warden.js";
 export { guardTool, GuardedTool } from "./guards/tool.js";
 export type { GuardableTool, GuardToolOptions, ToolGuardOptions } from "./guards/tool.js";
 export type { OnDenied } from "./guards/runtime.js";
 export { getPrincipal } from "./run-config.js";
+export { interruptApprover, callbackApprover } from "./approval/approver.js";
+export type { Approver, CallbackApproverOptions } from "./approval/approver.js";
+export { approvalDecisionSchema } from "./approval/decision.js";
+export type { ApprovalDecision } from "./approval/decision.js";
+export type { ApprovalRequest, ApprovalDecisionKind } from "./approval/request.js";
+export { pendingApprovals } from "./approval/pending.js";
+export type { PendingApproval } from "./approval/pending.js";
+export type { InvalidDecisionCode } from "./approval/flow.js";
 export { isPrincipal } from "./identity/principal.js";
 export type { Principal } from "./identity/principal.js";
 export type { IdentityOptions } from "./identity/options.js";

@@ -14,7 +14,11 @@ import { createTokenVerifier } from "./identity/verifier.js";
 import { canEverUse } from "./policy/decision.js";
 import { policySchema, type Policy, type PolicyInput } from "./policy/schema.js";
 import { GuardedTool, type GuardableTool, type ToolGuardOptions } from "./guards/tool.js";
-import type { GuardRuntime } from "./guards/runtime.js";
+import type { ApprovalRuntime, GuardRuntime } from "./guards/runtime.js";
+import { interruptApprover, type Approver } from "./approval/approver.js";
+import { ApprovalLedger } from "./approval/ledger.js";
+import { RequestBinder } from "./approval/request.js";
+import { randomBytes } from "node:crypto";
 import { configWithPrincipal } from "./run-config.js";
 import { parseOptions } from "./validate.js";
 
@@ -43,6 +47,18 @@ export interface WardenAuditOptions {
   onCheckpoint?: (checkpoint: AuditEvent) => void;
 }
 
+/** Approval options of {@link createWarden}. */
+export interface WardenApprovalOptions {
+  /** Who decides: LangGraph `interrupt()` (default) or `callbackApprover(fn)`. */
+  approver?: Approver;
+  /**
+   * Key that binds request ids (HMAC, at least 32 bytes). Random per warden by
+   * default; give every process the same one when one process may resume a
+   * request another raised (e.g. with a PostgreSQL checkpointer).
+   */
+  secret?: string | Uint8Array;
+}
+
 /** Options of {@link createWarden}, validated once when the warden is created. */
 export interface WardenOptions {
   /** How bearer tokens are verified. */
@@ -51,6 +67,8 @@ export interface WardenOptions {
   policy: PolicyInput;
   /** Where decisions are recorded. */
   audit?: WardenAuditOptions;
+  /** Human approvals for rules with `approval`. */
+  approvals?: WardenApprovalOptions;
   /** Time source (inject `fakeClock()` in tests). */
   clock?: Clock;
 }
@@ -112,6 +130,19 @@ const wardenOptionsSchema = z.strictObject({
     .refine((audit) => audit.log === undefined || Object.keys(audit).length === 1, { message: "audit.log excludes every other audit option" })
     .optional(),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
+  approvals: z
+    .strictObject({
+      approver: z
+        .custom<Approver>((v) => typeof (v as Approver)?.ask === "function" && ["interrupt", "callback"].includes((v as Approver).kind), {
+          message: "expected an approver (interruptApprover() or callbackApprover(fn))",
+        })
+        .optional(),
+      secret: z
+        .union([z.string(), z.instanceof(Uint8Array)])
+        .refine((v) => (typeof v === "string" ? Buffer.byteLength(v) : v.length) >= 32, { message: "the approval secret must be at least 32 bytes" })
+        .optional(),
+    })
+    .optional(),
 });
 
 /**
@@ -139,7 +170,14 @@ export function createWarden(options: WardenOptions): Warden {
   }
   const auditHandler = new WardenAuditHandler(audit);
   const trusts = (value: unknown): value is Principal => principalIssuerKey(value) === verifier.issuerKey;
-  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler };
+  const secret = top.approvals?.secret;
+  const approvals: ApprovalRuntime = {
+    approver: top.approvals?.approver ?? interruptApprover(),
+    binder: new RequestBinder(secret === undefined ? randomBytes(32) : typeof secret === "string" ? Buffer.from(secret) : secret),
+    ledger: new ApprovalLedger(),
+    verifyToken: (token) => verifier.verify(token),
+  };
+  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals };
 
   const guard = (tool: GuardableTool, guardOptions?: ToolGuardOptions) =>
     tool instanceof GuardedTool ? tool : new GuardedTool(tool, runtime, guardOptions);

@@ -1,4 +1,7 @@
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import type { Approver } from "../approval/approver.js";
+import type { ApprovalLedger } from "../approval/ledger.js";
+import type { RequestBinder } from "../approval/request.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Clock } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
@@ -23,4 +26,15 @@ export interface GuardRuntime {
    * (sparing LangChain's callback machinery) and hands it on to nested runs.
    */
   readonly auditHandler?: BaseCallbackHandler;
+  /** Human approvals; without them a call that needs approval is refused. */
+  readonly approvals?: ApprovalRuntime;
+}
+
+/** What the guards need to run approvals. */
+export interface ApprovalRuntime {
+  readonly approver: Approver;
+  readonly binder: RequestBinder;
+  readonly ledger: ApprovalLedger;
+  /** Verifies an approver's token through the warden's identity layer. */
+  verifyToken(token: string): Promise<Principal>;
 }

@@ -5,11 +5,14 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { StructuredTool, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
 import { AuditLog } from "../audit/audit-log.js";
 import { digest } from "../audit/digest.js";
-import type { AuditRun, AuditSink, AuditTarget } from "../audit/event.js";
+import type { AuditActor, AuditRun, AuditSink, AuditTarget } from "../audit/event.js";
 import { memorySink } from "../audit/memory-sink.js";
 import { toolEndEvent, toolErrorEvent } from "../audit/tool-lifecycle.js";
 import { systemClock, type Clock } from "../clock.js";
-import { AccessDeniedError } from "../errors.js";
+import { runApproval } from "../approval/flow.js";
+import { AccessDeniedError, ApprovalRejectedError } from "../errors.js";
+import type { Principal } from "../identity/principal.js";
+import { validateToolArgs } from "./tool-schema.js";
 import { isPrincipal } from "../identity/principal.js";
 import { decideTool, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
 import { policySchema, type PolicyInput } from "../policy/schema.js";
@@ -130,19 +133,40 @@ export class GuardedTool extends StructuredTool {
     const args = typeof arg === "object" && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : { input: arg };
     const decision = await decideTool(this.runtime.policy, this.name, principal, args);
     const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
+    if (decision.effect === "needs-approval" && this.runtime.approvals && decision.approval) {
+      return this.approveThenRun(arg, args, principal, actor, decision, run, runManager, config);
+    }
     const allowed = decision.effect === "allow";
+    await this.recordAccess(allowed, actor, run, args, decision);
+    if (!allowed) return this.refuse(decision, config);
+    return this.execute(arg, actor, run, runManager, config);
+  }
+
+  private async recordAccess(allowed: boolean, actor: AuditActor, run: AuditRun, args: Record<string, unknown>, decision: PolicyDecision, approval?: string): Promise<void> {
     // Objects below are built in canonical key order (see AuditLog.recordOrdered).
     const recorded = this.runtime.audit.recordOrdered({
       type: allowed ? "access.allowed" : "access.denied",
       outcome: allowed ? "success" : "denied",
       actor,
       target: this.target,
-      reason: decision.reason,
+      reason: approval !== undefined ? "allowed by policy after approval" : decision.reason,
       run,
-      data: { argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
+      data:
+        approval !== undefined
+          ? { approval, argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule }
+          : { argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
     });
     if (recorded instanceof Promise) await recorded;
-    if (!allowed) return this.refuse(decision, config);
+  }
+
+  /** Runs the wrapped tool and records how it ended. */
+  private async execute(
+    arg: unknown,
+    actor: AuditActor,
+    run: AuditRun,
+    runManager: CallbackManagerForToolRun | undefined,
+    config: ToolRunnableConfig | undefined,
+  ): Promise<unknown> {
     const context = { target: this.target, actor, run };
     let output: unknown;
     try {
@@ -157,6 +181,65 @@ export class GuardedTool extends StructuredTool {
       if (ended instanceof Promise) await ended;
     }
     return output;
+  }
+
+  /**
+   * A call that needs approval: the approval runs to its end (LangGraph's
+   * interrupt passes through), then the tool runs once — with the approver's
+   * edited arguments, if any. When LangGraph replays the approved request on a
+   * later resume, the first run's result is returned instead of running again.
+   */
+  private async approveThenRun(
+    arg: unknown,
+    args: Record<string, unknown>,
+    principal: Principal,
+    actor: AuditActor,
+    decision: PolicyDecision,
+    run: AuditRun,
+    runManager: CallbackManagerForToolRun | undefined,
+    config: ToolRunnableConfig | undefined,
+  ): Promise<unknown> {
+    const approvals = this.runtime.approvals!;
+    const toolRule = Object.hasOwn(this.runtime.policy.tools, this.name) ? this.runtime.policy.tools[this.name] : undefined;
+    const threadId = config?.configurable?.thread_id;
+    const outcome = await runApproval({
+      approver: approvals.approver,
+      binder: approvals.binder,
+      ledger: approvals.ledger,
+      audit: this.runtime.audit,
+      clock: this.runtime.clock,
+      policy: this.runtime.policy,
+      rule: decision.approval!,
+      toolRule,
+      tool: this.name,
+      args,
+      requester: principal,
+      threadId: threadId === undefined ? "" : String(threadId),
+      toolCallId: config?.toolCall?.id ?? "",
+      reason: decision.reason,
+      run,
+      verifyToken: approvals.verifyToken,
+      validateArgs: (edited) => validateToolArgs(this.schema, edited),
+    });
+    if (outcome.outcome === "rejected") return this.refuseRejected(outcome.message, config);
+    const earlier = approvals.ledger.run(outcome.key);
+    if (earlier) return earlier;
+    const now = this.runtime.clock.now();
+    const finalArgs = outcome.edited ? outcome.args : args;
+    await this.recordAccess(true, actor, run, finalArgs, { ...decision, effect: "allow", code: "allowed" }, outcome.requestId);
+    const result = this.execute(outcome.edited ? outcome.args : arg, actor, run, runManager, config);
+    approvals.ledger.remember(outcome.key, result, now);
+    return result;
+  }
+
+  private refuseRejected(message: string | undefined, config: ToolRunnableConfig | undefined): unknown {
+    const rule = Object.hasOwn(this.runtime.policy.tools, this.name) ? this.runtime.policy.tools[this.name] : undefined;
+    const mode = rule?.onDenied ?? this.onDenied ?? this.runtime.policy.onDenied;
+    const text = `The request to use the tool "${this.name}" was rejected${message ? `: ${message}` : ""}`;
+    const toolCallId = config?.toolCall?.id;
+    if (mode === "throw" || typeof toolCallId !== "string") throw new ApprovalRejectedError(text);
+    const reply = new ToolMessage({ content: `${text}.`, status: "error", tool_call_id: toolCallId, name: this.name });
+    return this.responseFormat === "content_and_artifact" ? [reply, undefined] : reply;
   }
 
   private callInner(arg: unknown, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): unknown {

@@ -1,8 +1,8 @@
 import { tool } from "@langchain/core/tools";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AccessDeniedError, createWarden, type PolicyInput } from "langchain-warden";
-import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { AccessDeniedError, ApprovalRejectedError, createWarden, guardTool, type PolicyInput } from "langchain-warden";
+import { createTestIdentity, memorySink, scriptedApprover } from "langchain-warden/testing";
 
 const idp = createTestIdentity();
 const echo = (name: string) =>
@@ -69,17 +69,43 @@ describe("policy decisions", () => {
     expect((await decide(policy, "t", {}, { note: "fine" })).outcome).toBe("ran");
   });
 
-  it("refuses calls that need approval until an approver is configured, and says so", async () => {
-    const policy = { tools: { t: { scopes: [], approval: { when: ({ args }: { args: Record<string, unknown> }) => Number(args.amount) > 100 } } } };
-    expect((await decide(policy, "t", {}, { amount: 50 })).outcome).toBe("ran");
-    const big = await decide(policy, "t", {}, { amount: 500 });
-    expect(big.outcome).toBe("denied");
-    expect(big.event?.data).toMatchObject({ effect: "needs-approval", code: "approval-required", rule: "tools.t.approval" });
-    expect((await decide({ tools: { t: { scopes: [], approval: true } } }, "t", {}, {})).outcome).toBe("denied");
+  it("asks the approver only when the approval condition holds", async () => {
+    const approver = scriptedApprover(["reject"]);
+    const sink = memorySink();
+    const warden = createWarden({
+      identity: idp.identity,
+      audit: { sink },
+      approvals: { approver },
+      policy: { tools: { t: { scopes: [], approval: { when: ({ args }) => Number(args.amount) > 100 } } } },
+    });
+    const principal = await warden.authenticate(await idp.issue({}));
+    const guarded = warden.tool(echo("t"));
+    await guarded.invoke({ amount: 50 }, warden.config(principal));
+    expect(approver.requests).toHaveLength(0);
+    await expect(guarded.invoke({ amount: 500 }, warden.config(principal))).rejects.toBeInstanceOf(ApprovalRejectedError);
+    expect(approver.requests).toHaveLength(1);
+    expect(sink.ofType("approval.requested")[0]?.data).toMatchObject({ quorum: 1 });
+    expect(sink.ofType("approval.rejected")).toHaveLength(1);
   });
 
   it("asks for approval when the approval condition throws (fail closed)", async () => {
-    const policy = { tools: { t: { scopes: [], approval: { when: () => { throw new Error("x"); } } } } };
-    expect((await decide(policy, "t", {}, {})).outcome).toBe("denied");
+    const approver = scriptedApprover(["reject"]);
+    const warden = createWarden({
+      identity: idp.identity,
+      approvals: { approver },
+      policy: { tools: { t: { scopes: [], approval: { when: () => { throw new Error("x"); } } } } },
+    });
+    const principal = await warden.authenticate(await idp.issue({}));
+    await expect(warden.tool(echo("t")).invoke({}, warden.config(principal))).rejects.toBeInstanceOf(ApprovalRejectedError);
+    expect(approver.requests).toHaveLength(1);
+  });
+
+  it("refuses calls that need approval when the guard has no approver (standalone guardTool)", async () => {
+    const sink = memorySink();
+    const guarded = guardTool(echo("t"), { policy: { tools: { t: { scopes: [], approval: true } } }, audit: { sink } });
+    const warden = createWarden({ identity: idp.identity, policy: {} });
+    const principal = await warden.authenticate(await idp.issue({}));
+    await expect(guarded.invoke({}, { configurable: { __warden_principal: principal } })).rejects.toBeInstanceOf(AccessDeniedError);
+    expect(sink.ofType("access.denied")[0]?.data).toMatchObject({ effect: "needs-approval", code: "approval-required", rule: "tools.t.approval" });
   });
 });

@@ -1,0 +1,280 @@
+import { isGraphBubbleUp } from "@langchain/langgraph";
+import type { AuditLog } from "../audit/audit-log.js";
+import { digest, sha256Hex } from "../audit/digest.js";
+import type { AuditActor, AuditRun } from "../audit/event.js";
+import { canonicalJson } from "../canonical-json.js";
+import type { Clock } from "../clock.js";
+import type { Principal } from "../identity/principal.js";
+import { missingScopes } from "../identity/scopes.js";
+import { decideTool, effectiveScopes } from "../policy/decision.js";
+import type { ApprovalRule, Policy, ToolRule } from "../policy/schema.js";
+import { TIMED_OUT, type Approver } from "./approver.js";
+import { approvalDecisionSchema } from "./decision.js";
+import type { ApprovalLedger } from "./ledger.js";
+import type { ApprovalDecisionKind, ApprovalRequest, RequestBinder, RequestBinding } from "./request.js";
+import { isTrustedDecision } from "./trusted.js";
+
+/** Why a decision was refused: stable codes for the audit log and for `ApprovalInvalidError`. */
+export type InvalidDecisionCode =
+  | "malformed"
+  | "wrong-request"
+  | "expired"
+  | "approver-token"
+  | "approver-scope"
+  | "self-approval"
+  | "other-tenant"
+  | "edit-not-allowed"
+  | "edit-schema"
+  | "edit-policy"
+  | "duplicate-approver";
+
+const MESSAGES: Record<InvalidDecisionCode, string> = {
+  malformed: "the decision is malformed",
+  "wrong-request": "the decision does not answer this request (another request, thread, tool or arguments)",
+  expired: "the request expired before the decision",
+  "approver-token": "the approver's token is not valid",
+  "approver-scope": "the approver does not hold the required scope",
+  "self-approval": "the requester cannot approve their own request",
+  "other-tenant": "the approver belongs to another tenant",
+  "edit-not-allowed": "this tool does not allow edits",
+  "edit-schema": "the edited arguments do not match the tool's schema",
+  "edit-policy": "the edited arguments exceed the requester's policy",
+  "duplicate-approver": "the same approver cannot count twice toward the quorum",
+};
+
+/** Everything one approval needs: the request's facts and the means to verify answers. */
+export interface ApprovalContext {
+  approver: Approver;
+  binder: RequestBinder;
+  ledger: ApprovalLedger;
+  audit: AuditLog;
+  clock: Clock;
+  policy: Policy;
+  rule: ApprovalRule;
+  toolRule: ToolRule | undefined;
+  tool: string;
+  args: Record<string, unknown>;
+  requester: Principal;
+  threadId: string;
+  toolCallId: string;
+  reason: string;
+  run: AuditRun;
+  /** Verifies an approver's bearer token through the warden's identity layer. */
+  verifyToken(token: string): Promise<Principal>;
+  /** Validates edited arguments against the tool's schema; `undefined` when they do not match. */
+  validateArgs(args: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
+}
+
+/** How an approval ended. */
+export type ApprovalOutcome =
+  | { outcome: "approved"; args: Record<string, unknown>; edited: boolean; approvers: AuditActor[]; requestId: string; key: string }
+  | { outcome: "rejected"; message: string | undefined; approver: AuditActor };
+
+type Verdict =
+  | { ok: true; kind: ApprovalDecisionKind; approver: AuditActor; args?: Record<string, unknown>; message?: string; requestId: string }
+  | { ok: false; code: InvalidDecisionCode; approver?: AuditActor; requestId?: string };
+
+const actorOf = (p: { sub: string; tenant?: string }): AuditActor => (p.tenant !== undefined ? { sub: p.sub, tenant: p.tenant } : { sub: p.sub });
+
+/** Checks one answer against the request it claims to answer. */
+async function verify(
+  value: unknown,
+  context: ApprovalContext,
+  binding: RequestBinding,
+  approvedBy: ReadonlySet<string>,
+): Promise<Verdict> {
+  const { rule, requester } = context;
+  const now = context.clock.now();
+  let kind: ApprovalDecisionKind;
+  let approver: AuditActor;
+  let args: Record<string, unknown> | undefined;
+  let message: string | undefined;
+  let requestId: string;
+  let scopes: readonly string[] | undefined;
+
+  if (value === TIMED_OUT) return { ok: true, kind: "reject", approver: { sub: "warden" }, message: "the approval timed out", requestId: "" };
+  if (isTrustedDecision(value)) {
+    ({ decision: kind, args, message } = value);
+    approver = { sub: value.approver };
+    requestId = "trusted";
+  } else {
+    const parsed = approvalDecisionSchema.safeParse(value);
+    if (!parsed.success) return { ok: false, code: "malformed" };
+    const decision = parsed.data;
+    requestId = decision.requestId;
+    const createdAt = context.binder.check(decision.requestId, binding);
+    if (createdAt === undefined) return { ok: false, code: "wrong-request", requestId };
+    if (now > createdAt + rule.ttl || createdAt > now + 60_000) return { ok: false, code: "expired", requestId };
+    let principal: Principal;
+    try {
+      principal = await context.verifyToken(decision.approverToken);
+    } catch {
+      return { ok: false, code: "approver-token", requestId };
+    }
+    approver = actorOf(principal);
+    scopes = effectiveScopes(context.policy, principal);
+    ({ decision: kind, args, message } = decision);
+  }
+  const refuse = (code: InvalidDecisionCode): Verdict => ({ ok: false, code, approver, requestId });
+
+  // Approvers verified by token must belong to the requester's tenant (test doubles have none).
+  if (scopes !== undefined && requester.tenant !== undefined && approver.tenant !== requester.tenant) return refuse("other-tenant");
+  if (approver.sub === requester.sub && !rule.selfApproval) return refuse("self-approval");
+  if (scopes !== undefined && missingScopes(scopes, rule.approverScopes ?? []).length > 0) return refuse("approver-scope");
+  if (kind !== "reject" && approvedBy.has(approver.sub)) return refuse("duplicate-approver");
+  if (kind === "edit") {
+    if (!rule.allowEdit) return refuse("edit-not-allowed");
+    if (args === undefined) return refuse("malformed");
+    const valid = await context.validateArgs(args);
+    if (valid === undefined) return refuse("edit-schema");
+    const recheck = await decideTool(context.policy, context.tool, requester, valid);
+    if (recheck.effect === "deny") return refuse("edit-policy");
+    args = valid;
+  } else if (args !== undefined) {
+    return refuse("malformed");
+  }
+  return { ok: true, kind, approver, ...(args !== undefined ? { args } : {}), ...(message !== undefined ? { message } : {}), requestId };
+}
+
+/**
+ * Runs an approval to its end: raises the request, verifies each answer
+ * (approver token, scope, approver ≠ requester, same tenant, expiry, binding to
+ * tool + arguments + tool call + thread + requester, single use, distinct
+ * approvers up to the quorum, edits re-validated against the schema and the
+ * requester's policy), records every step, and raises the request again after
+ * an invalid answer so a bad resume never wedges the thread. LangGraph's
+ * interrupt passes through untouched.
+ */
+export async function runApproval(context: ApprovalContext): Promise<ApprovalOutcome> {
+  const { audit, ledger, clock, rule, tool, args, requester, run } = context;
+  const argsHash = digest(args);
+  const binding: RequestBinding = {
+    tool,
+    argsHash,
+    toolCallId: context.toolCallId,
+    threadId: context.threadId,
+    requester: actorOf(requester),
+  };
+  const target = { kind: "approval" as const, name: tool };
+  const approvedBy = new Set<string>();
+  const approvers: AuditActor[] = [];
+  let finalArgs = args;
+  let edited = false;
+  let lastRequestId = "";
+  let completingRequestId = "";
+  const maxAttempts = context.approver.kind === "interrupt" ? Number.POSITIVE_INFINITY : 3;
+
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const now = clock.now();
+    const request: ApprovalRequest = {
+      type: "warden.approval",
+      id: context.binder.issue(binding, now),
+      tool,
+      args,
+      argsHash,
+      requester: binding.requester,
+      ...(context.threadId ? { threadId: context.threadId } : {}),
+      ...(context.toolCallId ? { toolCallId: context.toolCallId } : {}),
+      reason: context.reason,
+      ...(context.toolRule?.risk !== undefined ? { risk: context.toolRule.risk } : {}),
+      expiresAt: now + rule.ttl,
+      allowedDecisions: rule.allowEdit ? ["approve", "edit", "reject"] : ["approve", "reject"],
+      approverScopes: rule.approverScopes ?? [],
+      quorum: rule.quorum,
+      approvals: approvers.map((a) => ({ sub: a.sub })),
+    };
+    const requested = {
+      type: "approval.requested" as const,
+      outcome: "pending" as const,
+      actor: binding.requester,
+      target,
+      reason: context.reason,
+      run,
+      data: { argsDigest: argsHash, expiresAt: request.expiresAt, quorum: rule.quorum, requestId: request.id },
+    };
+    let answer: unknown;
+    if (context.approver.kind === "interrupt") {
+      try {
+        answer = await context.approver.ask(request);
+      } catch (error) {
+        if (isGraphBubbleUp(error)) await audit.record(requested);
+        throw error;
+      }
+    } else {
+      await audit.record(requested);
+      answer = await context.approver.ask(request);
+    }
+
+    const fingerprint = sha256Hex(canonicalJson(isTrustedDecision(answer) ? { ...answer, attempt } : answer === TIMED_OUT ? "timeout" : answer));
+    const answerKey = `${binding.threadId}|${binding.toolCallId}|${argsHash}|${attempt}|${fingerprint}`;
+    // LangGraph replays earlier answers on every resume: an answer found valid once stays
+    // valid (its token or the request may have expired since), so replays never diverge.
+    const verdict = (ledger.verdict(answerKey) as Verdict | undefined) ?? (await verify(answer, context, binding, approvedBy));
+    if (verdict.ok) ledger.rememberVerdict(answerKey, verdict, clock.now());
+    const firstTime = ledger.first(answerKey, clock.now());
+    if (!verdict.ok) {
+      if (firstTime) {
+        await audit.record({
+          type: "approval.invalid",
+          outcome: "denied",
+          actor: verdict.approver ?? { sub: "anonymous" },
+          target,
+          reason: MESSAGES[verdict.code],
+          run,
+          data: { code: verdict.code, requestId: verdict.requestId ?? null },
+        });
+      }
+      continue;
+    }
+    if (verdict.kind === "reject") {
+      if (firstTime) {
+        await audit.record({
+          type: "approval.rejected",
+          outcome: "denied",
+          actor: verdict.approver,
+          target,
+          reason: verdict.approver.sub === "warden" ? "the approval timed out" : "rejected by an approver",
+          run,
+          data: { argsDigest: argsHash, requestId: verdict.requestId },
+        });
+      }
+      return { outcome: "rejected", message: verdict.message, approver: verdict.approver };
+    }
+    approvedBy.add(verdict.approver.sub);
+    approvers.push(verdict.approver);
+    lastRequestId = `${verdict.requestId}|${fingerprint}`;
+    completingRequestId = verdict.requestId;
+    if (verdict.kind === "edit" && verdict.args) {
+      finalArgs = verdict.args;
+      edited = true;
+    }
+    if (firstTime) {
+      await audit.record({
+        type: "approval.granted",
+        outcome: "success",
+        actor: verdict.approver,
+        target,
+        reason: verdict.kind === "edit" ? "approved with edited arguments" : "approved",
+        run,
+        data: {
+          approvals: approvers.length,
+          argsDigest: argsHash,
+          ...(verdict.kind === "edit" ? { editedArgsDigest: digest(finalArgs) } : {}),
+          quorum: rule.quorum,
+          requestId: verdict.requestId,
+        },
+      });
+    }
+    if (approvers.length >= rule.quorum) {
+      return {
+        outcome: "approved",
+        args: finalArgs,
+        edited,
+        approvers,
+        requestId: completingRequestId,
+        key: `${binding.threadId}|${binding.toolCallId}|${argsHash}|${lastRequestId}`,
+      };
+    }
+  }
+  return { outcome: "rejected", message: "no valid decision was given", approver: { sub: "warden" } };
+}

@@ -1,0 +1,37 @@
+import { AIMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
+import { Command, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
+import { ToolNode } from "@langchain/langgraph/prebuilt";
+import { expect, it } from "vitest";
+import { z } from "zod";
+import { createWarden, pendingApprovals } from "langchain-warden";
+import { createTestIdentity, memorySink } from "langchain-warden/testing";
+
+it("pauses a destructive call until a manager approves it, then runs it once", async () => {
+  const idp = createTestIdentity();
+  const sink = memorySink();
+  const ran: string[] = [];
+  const warden = createWarden({
+    identity: idp.identity,
+    audit: { sink },
+    policy: { tools: { delete_customer: { scopes: ["customers:delete"], risk: "destructive", approval: { approverScopes: ["approvals:customers"] } } } },
+  });
+  const del = tool(async ({ id }) => (ran.push(id), `deleted ${id}`), { name: "delete_customer", description: "x", schema: z.object({ id: z.string() }) });
+  const graph = new StateGraph(MessagesAnnotation)
+    .addNode("tools", new ToolNode([warden.tool(del)]))
+    .addEdge("__start__", "tools")
+    .compile({ checkpointer: new MemorySaver() });
+  const alice = await warden.authenticate(await idp.issue({ sub: "alice", scope: "customers:delete" }));
+  const config = warden.config(alice, { configurable: { thread_id: "t1" } });
+  const input = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "delete_customer", args: { id: "cus_9" } }] })] };
+  const paused = await graph.invoke(input, config);
+  const [pending] = pendingApprovals(paused);
+  expect(pending?.request).toMatchObject({ type: "warden.approval", tool: "delete_customer", args: { id: "cus_9" }, requester: { sub: "alice" }, threadId: "t1", risk: "destructive" });
+  expect(ran).toEqual([]);
+  const managerToken = await idp.issue({ sub: "mgr", scope: "approvals:customers" });
+  const done = await graph.invoke(new Command({ resume: { requestId: pending!.request.id, decision: "approve", approverToken: managerToken } }), config);
+  expect(ran).toEqual(["cus_9"]);
+  expect(done.messages.at(-1)?.content).toBe("deleted cus_9");
+  expect(sink.events.map((e) => e.type)).toEqual(["approval.requested", "approval.granted", "access.allowed", "tool.end"]);
+  expect(JSON.stringify(sink.events)).not.toContain(managerToken);
+});
