@@ -1,6 +1,6 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
-import { AuditLog } from "./audit/audit-log.js";
+import { AuditLog, type AuditLogOptions } from "./audit/audit-log.js";
 import { WardenAuditHandler } from "./audit/callback-handler.js";
 import { digest } from "./audit/digest.js";
 import type { AuditEvent, AuditSink } from "./audit/event.js";
@@ -22,8 +22,12 @@ import { randomBytes } from "node:crypto";
 import { configWithPrincipal } from "./run-config.js";
 import { parseOptions } from "./validate.js";
 
-/** Audit options of {@link createWarden}. */
-export interface WardenAuditOptions {
+/**
+ * Audit options of {@link createWarden}: those of {@link AuditLogOptions}
+ * (fail mode, chain id, signing key and checkpoint cadence, service name,
+ * `onCheckpoint`), with an optional sink — or an existing log.
+ */
+export interface WardenAuditOptions extends Partial<Omit<AuditLogOptions, "clock" | "sink">> {
   /** Where events go. Defaults to an in-memory sink: configure a durable one in production. */
   sink?: AuditSink;
   /**
@@ -31,20 +35,6 @@ export interface WardenAuditOptions {
    * wardens of one process). Excludes every other audit option.
    */
   log?: AuditLog;
-  /** `closed` (default): an event that cannot be written refuses the action. `open`: the loss is counted. */
-  failMode?: "closed" | "open";
-  /** Chain id of this instance; a fresh UUID by default. Must be unique per running instance. */
-  chain?: string;
-  /** Private Ed25519 JWK (from `generateAuditKeys()`) that signs checkpoints. */
-  signingKey?: JWK;
-  /** Sign every Nth event (default 1000); `1` signs every event. */
-  signEvery?: number;
-  /** Sign a checkpoint when events have waited this long unsigned, in ms (default 1000; 0 disables). */
-  signIntervalMs?: number;
-  /** Service name recorded in each event's origin. */
-  service?: string;
-  /** Called with every signed event: publish its hash out of band to detect truncation later. */
-  onCheckpoint?: (checkpoint: AuditEvent) => void;
 }
 
 /** Approval options of {@link createWarden}. */

@@ -23,11 +23,13 @@ export interface AuditHead {
 
 /** Options of an {@link AuditLog}. */
 export interface AuditLogOptions {
+  /** Where events go. */
   sink: AuditSink;
+  /** Time source of event timestamps. */
   clock: Clock;
   /** `closed` (default): a failed write refuses the action. `open`: the loss is counted. */
   failMode?: AuditFailMode;
-  /** Chain id; defaults to a fresh UUID per instance so instances never interleave a chain. */
+  /** Chain id; a fresh UUID per instance by default, so instances never interleave a chain. Must be unique per running instance. */
   chain?: string;
   /** Private Ed25519 JWK that signs checkpoints (see `generateAuditKeys()`). Without it events are chained but unsigned. */
   signingKey?: JWK;
@@ -35,7 +37,7 @@ export interface AuditLogOptions {
   signEvery?: number;
   /** Also sign a checkpoint when unsigned events are this old, in ms (default 1000; 0 disables the timer). */
   signIntervalMs?: number;
-  /** Service name written into each event's origin. */
+  /** Service name recorded in each event's origin. */
   service?: string;
   /** Called with each signed event, e.g. to publish the signed head somewhere the log's writer cannot rewrite. */
   onCheckpoint?: (checkpoint: AuditEvent) => void;
