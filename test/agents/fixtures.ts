@@ -1,7 +1,8 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
-import { interrupt } from "@langchain/langgraph";
+import { interrupt, type Command, type Interrupt } from "@langchain/langgraph";
 import { z } from "zod";
 import { createWarden, getPrincipal } from "langchain-warden";
 import { createTestIdentity, fakeClock, memorySink, type IssueOptions } from "langchain-warden/testing";
@@ -112,6 +113,44 @@ export function setup() {
     login,
     tools: { searchOrders, refundOrder, runSql, unlisted, cancelOrder },
   };
+}
+
+export type Fixture = ReturnType<typeof setup>;
+
+/** The state an agent run returns. */
+export interface AgentResult {
+  messages: BaseMessage[];
+  __interrupt__?: Interrupt[];
+}
+
+/** What an agent run can be started or resumed with. */
+export type AgentInput = { messages: BaseMessage[] } | Command;
+
+/** An agent and a typed way to invoke it. */
+export interface AgentHandle {
+  agent: unknown;
+  invoke(input: AgentInput, config: RunnableConfig): Promise<AgentResult>;
+}
+
+/** Wraps an agent graph so that `invoke` takes and returns the shapes these tests use. */
+export function agentHandle(agent: { invoke(input: never, config: RunnableConfig): Promise<unknown> }): AgentHandle {
+  return {
+    agent,
+    async invoke(input, config) {
+      return (await agent.invoke(input as never, config)) as AgentResult;
+    },
+  };
+}
+
+/** A conversation opened by one human message. */
+export const ask = (text: string) => ({ messages: [new HumanMessage(text)] });
+
+/** A run config naming a thread. */
+export const thread = (thread_id: string) => ({ configurable: { thread_id } });
+
+/** The last message of a run. */
+export function lastMessage(result: AgentResult): BaseMessage | undefined {
+  return result.messages.at(-1);
 }
 
 /** The ToolMessages of a conversation. */
