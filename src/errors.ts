@@ -18,7 +18,8 @@ export type WardenErrorCode =
   | "WARDEN_BUDGET_EXCEEDED"
   | "WARDEN_CIRCUIT_OPEN"
   | "WARDEN_AUDIT_WRITE"
-  | "WARDEN_POLICY";
+  | "WARDEN_POLICY"
+  | "WARDEN_MASK_BLOCKED";
 
 /** Base class of every Warden error. `code` is stable across releases. */
 export class WardenError extends Error {

@@ -148,7 +148,7 @@ async function verify(
 export async function runApproval(context: ApprovalContext): Promise<ApprovalOutcome> {
   const { audit, ledger, clock, rule, tool, args, requester, run } = context;
   const argsHash = digest(args);
-  const binding: RequestBinding = {
+  let binding: RequestBinding = {
     tool,
     argsHash,
     toolCallId: context.toolCallId,
@@ -170,8 +170,8 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       type: "warden.approval",
       id: context.binder.issue(binding, now),
       tool,
-      args,
-      argsHash,
+      args: finalArgs,
+      argsHash: binding.argsHash,
       requester: binding.requester,
       ...(context.threadId ? { threadId: context.threadId } : {}),
       ...(context.toolCallId ? { toolCallId: context.toolCallId } : {}),
@@ -190,7 +190,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       target,
       reason: context.reason,
       run,
-      data: { argsDigest: argsHash, expiresAt: request.expiresAt, quorum: rule.quorum, requestId: request.id },
+      data: { argsDigest: binding.argsHash, expiresAt: request.expiresAt, quorum: rule.quorum, requestId: request.id },
     };
     let answer: unknown;
     if (context.approver.kind === "interrupt") {
@@ -206,12 +206,16 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
     }
 
     const fingerprint = sha256Hex(canonicalJson(isTrustedDecision(answer) ? { ...answer, attempt } : answer === TIMED_OUT ? "timeout" : answer));
-    const answerKey = `${binding.threadId}|${binding.toolCallId}|${argsHash}|${attempt}|${fingerprint}`;
-    // LangGraph replays earlier answers on every resume: an answer found valid once stays
-    // valid (its token or the request may have expired since), so replays never diverge.
-    const verdict = (ledger.verdict(answerKey) as Verdict | undefined) ?? (await verify(answer, context, binding, approvedBy));
-    if (verdict.ok) ledger.rememberVerdict(answerKey, verdict, clock.now());
-    const firstTime = ledger.first(answerKey, clock.now());
+    const answerKey = `${binding.threadId}|${binding.toolCallId}|${binding.argsHash}|${attempt}|${fingerprint}`;
+    // LangGraph replays earlier answers on every resume: an answer is judged once and keeps
+    // its verdict (its token or the request may have expired, or a not-yet-valid token become
+    // valid, since), so a replay never diverges from what was recorded and answered.
+    // Only interrupt answers are replayed; a callback approver answers each call afresh.
+    const replayable = context.approver.kind === "interrupt";
+    const remembered = replayable ? (ledger.verdict(answerKey) as Verdict | undefined) : undefined;
+    const verdict = remembered ?? (await verify(answer, context, binding, approvedBy));
+    if (replayable) ledger.rememberVerdict(answerKey, verdict, clock.now());
+    const firstTime = !replayable || ledger.first(answerKey, clock.now());
     if (!verdict.ok) {
       if (firstTime) {
         await audit.record({
@@ -235,19 +239,27 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
           target,
           reason: verdict.approver.sub === "warden" ? "the approval timed out" : "rejected by an approver",
           run,
-          data: { argsDigest: argsHash, requestId: verdict.requestId },
+          data: { argsDigest: binding.argsHash, requestId: verdict.requestId },
         });
       }
       return { outcome: "rejected", message: verdict.message, approver: verdict.approver };
     }
-    approvedBy.add(verdict.approver.sub);
-    approvers.push(verdict.approver);
-    lastRequestId = `${verdict.requestId}|${fingerprint}`;
-    completingRequestId = verdict.requestId;
+    const answeredHash = binding.argsHash;
     if (verdict.kind === "edit" && verdict.args) {
       finalArgs = verdict.args;
       edited = true;
+      // Later approvers answer the edited request: it is bound to the new arguments, and
+      // approvals of the earlier version no longer count toward the quorum.
+      binding = { ...binding, argsHash: digest(finalArgs) };
+      approvedBy.clear();
+      approvers.length = 0;
     }
+    approvedBy.add(verdict.approver.sub);
+    approvers.push(verdict.approver);
+    // A verified decision names its request, which the run is keyed by: every approval of one
+    // request (another approver's, answered at the same time) shares a single run of it.
+    lastRequestId = verdict.requestId === "trusted" ? `trusted|${fingerprint}` : verdict.requestId;
+    completingRequestId = verdict.requestId;
     if (firstTime) {
       await audit.record({
         type: "approval.granted",
@@ -258,8 +270,8 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
         run,
         data: {
           approvals: approvers.length,
-          argsDigest: argsHash,
-          ...(verdict.kind === "edit" ? { editedArgsDigest: digest(finalArgs) } : {}),
+          argsDigest: answeredHash,
+          ...(verdict.kind === "edit" ? { editedArgsDigest: binding.argsHash } : {}),
           quorum: rule.quorum,
           requestId: verdict.requestId,
         },
@@ -276,5 +288,15 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       };
     }
   }
+  // A callback approver that keeps answering invalidly: Warden rejects the request itself, on the record.
+  await audit.record({
+    type: "approval.rejected",
+    outcome: "denied",
+    actor: { sub: "warden" },
+    target,
+    reason: "no valid decision was given",
+    run,
+    data: { argsDigest: binding.argsHash, requestId: null },
+  });
   return { outcome: "rejected", message: "no valid decision was given", approver: { sub: "warden" } };
 }

@@ -222,13 +222,19 @@ export class GuardedTool extends StructuredTool {
       validateArgs: (edited) => validateToolArgs(this.schema, edited),
     });
     if (outcome.outcome === "rejected") return this.refuseRejected(outcome.message, config);
-    const earlier = approvals.ledger.run(outcome.key);
+    // Only LangGraph replays an approved request (it re-runs the node on each resume); a
+    // callback approver is asked afresh on every call, so its calls never share a run.
+    const replayable = approvals.approver.kind === "interrupt";
+    // Looked up and claimed with no await in between, so concurrent resumes of one approved
+    // request (a double submit, or LangGraph re-running a node while it still runs) run it once.
+    const earlier = replayable ? approvals.ledger.run(outcome.key) : undefined;
     if (earlier) return earlier;
     const now = this.runtime.clock.now();
     const finalArgs = outcome.edited ? outcome.args : args;
-    await this.recordAccess(true, actor, run, finalArgs, { ...decision, effect: "allow", code: "allowed" }, outcome.requestId);
-    const result = this.execute(outcome.edited ? outcome.args : arg, actor, run, runManager, config);
-    approvals.ledger.remember(outcome.key, result, now);
+    const result = this.recordAccess(true, actor, run, finalArgs, { ...decision, effect: "allow", code: "allowed" }, outcome.requestId).then(() =>
+      this.execute(outcome.edited ? outcome.args : arg, actor, run, runManager, config),
+    );
+    if (replayable) approvals.ledger.remember(outcome.key, result, now);
     return result;
   }
 

@@ -23,8 +23,11 @@ const durationMs = z.union([
 export interface ConditionInput {
   /** The verified caller. */
   principal: Principal;
-  /** The call's arguments, after schema validation. */
-  args: Record<string, unknown>;
+  /**
+   * The call's arguments, after schema validation. Typed loosely so conditions
+   * read naturally (`args.amount > 100`); they come from the model: check them.
+   */
+  args: Record<string, any>;
 }
 
 /** A condition: `true` allows, a string denies with that reason, `false` denies. */

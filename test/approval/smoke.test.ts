@@ -5,7 +5,7 @@ import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { expect, it } from "vitest";
 import { z } from "zod";
 import { createWarden, pendingApprovals } from "langchain-warden";
-import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { autoApprove, createTestIdentity, memorySink, scriptedApprover } from "langchain-warden/testing";
 
 it("pauses a destructive call until a manager approves it, then runs it once", async () => {
   const idp = createTestIdentity();
@@ -34,4 +34,54 @@ it("pauses a destructive call until a manager approves it, then runs it once", a
   expect(done.messages.at(-1)?.content).toBe("deleted cus_9");
   expect(sink.events.map((e) => e.type)).toEqual(["approval.requested", "approval.granted", "access.allowed", "tool.end"]);
   expect(JSON.stringify(sink.events)).not.toContain(managerToken);
+});
+
+it("records every call answered by a callback approver, even identical ones", async () => {
+  const idp = createTestIdentity();
+  const sink = memorySink();
+  const ran: string[] = [];
+  const warden = createWarden({
+    identity: idp.identity,
+    audit: { sink },
+    approvals: { approver: autoApprove() },
+    policy: { tools: { delete_customer: { scopes: [], approval: true } } },
+  });
+  const del = tool(async ({ id }) => (ran.push(id), `deleted ${id}`), { name: "delete_customer", description: "x", schema: z.object({ id: z.string() }) });
+  const alice = await warden.authenticate(await idp.issue({ sub: "alice" }));
+  const guarded = warden.tool(del);
+  await guarded.invoke({ id: "cus_1" }, warden.config(alice));
+  await guarded.invoke({ id: "cus_1" }, warden.config(alice));
+  expect(ran).toEqual(["cus_1", "cus_1"]);
+  expect(sink.ofType("approval.granted")).toHaveLength(2);
+  expect(sink.ofType("access.allowed")).toHaveLength(2);
+});
+
+it("binds later approvals of a quorum to an edit: the next approver sees, and approves, the edited arguments", async () => {
+  const idp = createTestIdentity();
+  const sink = memorySink();
+  const ran: unknown[] = [];
+  const approver = scriptedApprover([
+    { decision: "edit", approver: "first", args: { id: "cus_1", amount: 40 } },
+    { decision: "approve", approver: "first" },
+    { decision: "approve", approver: "second" },
+  ]);
+  const warden = createWarden({
+    identity: idp.identity,
+    audit: { sink },
+    approvals: { approver },
+    policy: { tools: { refund: { scopes: [], approval: { quorum: 2 } } } },
+  });
+  const refund = tool(async (args) => (ran.push(args), "ok"), {
+    name: "refund",
+    description: "x",
+    schema: z.object({ id: z.string(), amount: z.number() }),
+  });
+  const alice = await warden.authenticate(await idp.issue({ sub: "alice" }));
+  await warden.tool(refund).invoke({ id: "cus_1", amount: 400 }, warden.config(alice));
+  expect(ran).toEqual([{ id: "cus_1", amount: 40 }]);
+  expect(approver.requests.map((r) => r.args)).toEqual([{ id: "cus_1", amount: 400 }, { id: "cus_1", amount: 40 }, { id: "cus_1", amount: 40 }]);
+  expect(sink.ofType("approval.invalid").map((e) => e.data?.code)).toEqual(["duplicate-approver"]);
+  const granted = sink.ofType("approval.granted");
+  expect(granted.map((e) => e.actor.sub)).toEqual(["first", "second"]);
+  expect(granted[1]?.data?.argsDigest).toBe(granted[0]?.data?.editedArgsDigest);
 });
