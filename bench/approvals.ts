@@ -8,7 +8,7 @@
  * One cycle = invoke a one-node graph on a fresh thread until it pauses, read
  * the pending interrupt, resume it with `Command`, and get the tool's result.
  * Both graphs are `StateGraph(MessagesAnnotation)` → `ToolNode` with
- * `MemorySaver`, fed the same AI tool call:
+ * `MemorySaver`, fed the same `AIMessage` tool call:
  *
  * - baseline: a plain tool whose body calls `interrupt()`; resumed with
  *   `new Command({ resume: { [interruptId]: "approve" } })`.

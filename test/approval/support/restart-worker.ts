@@ -96,7 +96,7 @@ const graph = new StateGraph(MessagesAnnotation)
   .addEdge("__start__", "tools")
   .compile({ checkpointer });
 
-// The requester's session: in an application, the token the requester signed in with.
+// The requester's sign-in: in an application, the token the requester signed in with.
 const signingKey = await importJWK(settings.signingKey, "ES256");
 const requesterToken = await new SignJWT({ sub: "alice", scope: "customers:delete" })
   .setProtectedHeader({ alg: "ES256", kid: settings.identity.jwks.keys[0]?.kid ?? "" })
