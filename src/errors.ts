@@ -108,9 +108,15 @@ export class ApprovalRejectedError extends WardenError {
 
 /** An approval decision failed verification (wrong approver, replay, expiry, …). */
 export class ApprovalInvalidError extends WardenError {
-  /** @param message - what was wrong with the decision */
-  constructor(message: string) {
+  /** Why the decision was refused (e.g. `approver-scope`, `expired`, `wrong-request`). */
+  readonly reason: string;
+  /**
+   * @param reason - stable refusal code
+   * @param message - what was wrong with the decision
+   */
+  constructor(reason: string, message: string) {
     super("WARDEN_APPROVAL_INVALID", message);
+    this.reason = reason;
   }
 }
 

@@ -1,5 +1,6 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import type { AuditLog } from "../audit/audit-log.js";
+import { ApprovalInvalidError } from "../errors.js";
 import { digest, sha256Hex } from "../audit/digest.js";
 import type { AuditActor, AuditRun } from "../audit/event.js";
 import { canonicalJson } from "../canonical-json.js";
@@ -14,7 +15,7 @@ import type { ApprovalLedger } from "./ledger.js";
 import type { ApprovalDecisionKind, ApprovalRequest, RequestBinder, RequestBinding } from "./request.js";
 import { isTrustedDecision } from "./trusted.js";
 
-/** Why a decision was refused: stable codes for the audit log and for `ApprovalInvalidError`. */
+/** Why a decision was refused: stable codes for the audit log and `ApprovalInvalidError.reason`. */
 export type InvalidDecisionCode =
   | "malformed"
   | "wrong-request"
@@ -162,6 +163,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
   let edited = false;
   let lastRequestId = "";
   let completingRequestId = "";
+  let refusal: ApprovalInvalidError | undefined;
   const maxAttempts = context.approver.kind === "interrupt" ? Number.POSITIVE_INFINITY : 3;
 
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -182,6 +184,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       approverScopes: rule.approverScopes ?? [],
       quorum: rule.quorum,
       approvals: approvers.map((a) => ({ sub: a.sub })),
+      ...(refusal ? { refused: { code: refusal.code as "WARDEN_APPROVAL_INVALID", reason: refusal.reason, message: refusal.message } } : {}),
     };
     const requested = {
       type: "approval.requested" as const,
@@ -217,6 +220,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
     if (replayable) ledger.rememberVerdict(answerKey, verdict, clock.now());
     const firstTime = !replayable || ledger.first(answerKey, clock.now());
     if (!verdict.ok) {
+      refusal = new ApprovalInvalidError(verdict.code, `The approval decision was refused: ${MESSAGES[verdict.code]}`);
       if (firstTime) {
         await audit.record({
           type: "approval.invalid",
@@ -288,15 +292,6 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       };
     }
   }
-  // A callback approver that keeps answering invalidly: Warden rejects the request itself, on the record.
-  await audit.record({
-    type: "approval.rejected",
-    outcome: "denied",
-    actor: { sub: "warden" },
-    target,
-    reason: "no valid decision was given",
-    run,
-    data: { argsDigest: binding.argsHash, requestId: null },
-  });
-  return { outcome: "rejected", message: "no valid decision was given", approver: { sub: "warden" } };
+  // A callback approver that keeps answering invalidly: each answer is on the record; the call is refused.
+  throw refusal ?? new ApprovalInvalidError("malformed", MESSAGES.malformed);
 }

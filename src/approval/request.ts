@@ -33,6 +33,8 @@ export interface ApprovalRequest {
   quorum: number;
   /** Approvers who already approved (when `quorum` > 1). */
   approvals: { sub: string }[];
+  /** Why the previous answer to this request was refused, when it is raised again. */
+  refused?: { code: "WARDEN_APPROVAL_INVALID"; reason: string; message: string };
 }
 
 /** The facts a request id is bound to. */

@@ -85,3 +85,26 @@ it("binds later approvals of a quorum to an edit: the next approver sees, and ap
   expect(granted.map((e) => e.actor.sub)).toEqual(["first", "second"]);
   expect(granted[1]?.data?.argsDigest).toBe(granted[0]?.data?.editedArgsDigest);
 });
+
+it("raises a refused request again, telling the approver why the last answer was refused", async () => {
+  const idp = createTestIdentity();
+  const ran: string[] = [];
+  const warden = createWarden({
+    identity: idp.identity,
+    policy: { tools: { delete_customer: { scopes: [], approval: { approverScopes: ["approvals:customers"] } } } },
+  });
+  const del = tool(async ({ id }) => (ran.push(id), `deleted ${id}`), { name: "delete_customer", description: "x", schema: z.object({ id: z.string() }) });
+  const graph = new StateGraph(MessagesAnnotation)
+    .addNode("tools", new ToolNode([warden.tool(del)]))
+    .addEdge("__start__", "tools")
+    .compile({ checkpointer: new MemorySaver() });
+  const alice = await warden.authenticate(await idp.issue({ sub: "alice" }));
+  const config = warden.config(alice, { configurable: { thread_id: "t-refused" } });
+  const input = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "delete_customer", args: { id: "cus_3" } }] })] };
+  const [first] = pendingApprovals(await graph.invoke(input, config));
+  const colleague = await idp.issue({ sub: "bob" });
+  const again = pendingApprovals(await graph.invoke(new Command({ resume: { requestId: first!.request.id, decision: "approve", approverToken: colleague } }), config));
+  expect(ran).toEqual([]);
+  expect(again[0]?.request.refused).toMatchObject({ code: "WARDEN_APPROVAL_INVALID", reason: "approver-scope" });
+  expect(JSON.stringify(again[0]?.request)).not.toContain(colleague);
+});

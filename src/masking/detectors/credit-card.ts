@@ -1,0 +1,57 @@
+/**
+ * Payment card numbers (PAN): 13–19 digits, written contiguously or in the
+ * usual groups (4-4-4-4, 4-4-4-4-3, Amex 4-6-5, Diners 4-6-4) separated by
+ * one space or hyphen used consistently. A candidate counts only when its
+ * issuer prefix and length match a known brand (Visa, Mastercard, American
+ * Express, Discover, JCB, Diners Club, UnionPay) and its Luhn check digit is
+ * right, and when it is not part of a longer number.
+ *
+ * @module
+ */
+import { luhnValid } from "../checksums.js";
+import { stickyEnd, type NumericFormat } from "./numeric.js";
+
+const CARD = /(?<![\w+\-]|\d[.,])\d{4}(?:\d{9,15}|([ \-])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|([ \-])\d{6}\2\d{4,5})(?![\w]|[\-.,]\d)/y;
+
+/** Card brands with their prefixes (as numeric ranges) and lengths. */
+const BRANDS: readonly { readonly name: string; readonly ranges: readonly (readonly [number, number])[]; readonly lengths: readonly number[] }[] = [
+  { name: "visa", ranges: [[4, 4]], lengths: [13, 16, 19] },
+  { name: "mastercard", ranges: [[51, 55], [2221, 2720]], lengths: [16] },
+  { name: "amex", ranges: [[34, 34], [37, 37]], lengths: [15] },
+  { name: "discover", ranges: [[6011, 6011], [644, 649], [65, 65], [622126, 622925]], lengths: [16, 17, 18, 19] },
+  { name: "jcb", ranges: [[3528, 3589]], lengths: [16, 17, 18, 19] },
+  { name: "diners", ranges: [[300, 305], [3095, 3095], [36, 36], [38, 39]], lengths: [14, 15, 16, 17, 18, 19] },
+  { name: "unionpay", ranges: [[62, 62]], lengths: [16, 17, 18, 19] },
+];
+
+/** The brand of a card number (digits only), or undefined when no brand issues that prefix and length. */
+export function cardBrand(digits: string): string | undefined {
+  for (const brand of BRANDS) {
+    if (!brand.lengths.includes(digits.length)) continue;
+    for (const [low, high] of brand.ranges) {
+      const prefix = Number(digits.slice(0, String(low).length));
+      if (prefix >= low && prefix <= high) return brand.name;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a digits-only string is a card number: a brand's prefix and length, and a valid Luhn digit. */
+export function isCardNumber(digits: string): boolean {
+  return cardBrand(digits) !== undefined && luhnValid(digits);
+}
+
+/** Payment card numbers, for the numeric pass. */
+export const creditCardFormat: NumericFormat = {
+  type: "credit_card",
+  reach: 26,
+  lookbehind: 2,
+  fits: (_text, _start, length) => length === 4 || (length >= 13 && length <= 19),
+  matchAt(text, start) {
+    const end = stickyEnd(CARD, text, start);
+    if (end === -1) return -1;
+    const raw = text.slice(start, end);
+    const digits = raw.includes(" ") || raw.includes("-") ? raw.replace(/[ \-]/g, "") : raw;
+    return isCardNumber(digits) ? end : -1;
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * JSON Web Tokens in compact form: three base64url parts joined by dots whose
+ * header decodes to a JSON object with an `alg` member and whose payload
+ * decodes to a JSON object. The signature may be empty (unsecured tokens).
+ *
+ * A token may be up to about 11,000 characters; the streaming masker holds
+ * back a token that more text could still extend (see `pending`).
+ *
+ * @module
+ */
+import { eachMatch, type Detector } from "../detector.js";
+
+const MAX_HEADER = 2048;
+const MAX_PAYLOAD = 8192;
+const MAX_SIGNATURE = 1400;
+const MAX = MAX_HEADER + MAX_PAYLOAD + MAX_SIGNATURE + 2;
+const TOKEN = new RegExp(`(?<![\\w\\-])eyJ[\\w\\-]{1,${MAX_HEADER - 3}}\\.[\\w\\-]{2,${MAX_PAYLOAD}}\\.[\\w\\-]{0,${MAX_SIGNATURE}}(?![\\w\\-])`, "g");
+
+const isRunChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+
+/** Decodes a base64url part to a JSON object, or undefined. */
+function jsonObject(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `token` (three dot-separated parts) is a JWT: JSON header with `alg`, JSON payload. */
+export function isJwt(token: string): boolean {
+  const first = token.indexOf(".");
+  const second = token.indexOf(".", first + 1);
+  if (first < 0 || second < 0) return false;
+  const header = jsonObject(token.slice(0, first));
+  if (header === undefined || typeof header.alg !== "string") return false;
+  return jsonObject(token.slice(first + 1, second)) !== undefined;
+}
+
+/** Detector of JSON Web Tokens. */
+export const jwtDetector: Detector = {
+  types: ["jwt"],
+  reach: 0,
+  lookbehind: 1,
+  scan(text, from, out) {
+    eachMatch(TOKEN, text, from, (m) => {
+      if (!isJwt(m[0])) return false;
+      out.push({ type: "jwt", start: m.index, end: m.index + m[0].length });
+      return true;
+    });
+  },
+  pending(text, from) {
+    let runStart = text.length;
+    while (runStart > 0 && text.length - runStart <= MAX && isRunChar(text.charCodeAt(runStart - 1))) runStart--;
+    let at = text.indexOf("eyJ", Math.max(from, runStart, text.length - MAX));
+    while (at !== -1) {
+      const before = at > 0 ? text.charCodeAt(at - 1) : -1;
+      if (!(isRunChar(before) && before !== 46)) return at;
+      at = text.indexOf("eyJ", at + 1);
+    }
+    return -1;
+  },
+};

@@ -1,0 +1,268 @@
+/**
+ * Phone numbers, validated with libphonenumber-js (full metadata): only
+ * numbers valid for their country are reported.
+ *
+ * libphonenumber costs tens of microseconds a call, so it only sees
+ * candidates that survive cheap checks:
+ *
+ * 1. The numeric pass cuts the text into runs: maximal stretches of digits,
+ *    spaces, `+`, `(`, `)`, `-` and `.` (at most 128 characters; a longer run
+ *    is a table of numbers, not a phone number). A run with fewer than seven
+ *    digits is skipped; the others are split at spaces into parts.
+ * 2. A window of consecutive parts is a candidate when it starts with `+` and
+ *    holds 8–15 digits, or holds as many digits as a national number of the
+ *    default country (with or without the national prefix), grouped as one
+ *    of its national formats groups digits (from the libphonenumber
+ *    metadata: `415 555 0132` or `1-800-555-0199` for the US, not
+ *    `3704 0044 05`). A single part that is a dotted quad or a date is not a
+ *    candidate, and neither is a part glued to the word or number before it
+ *    (`ORD-2024-…`, `1,299`).
+ * 3. A national number written as bare digits (`4155550132`) needs a phone
+ *    word (`phone`, `tel`, `mobile`, `cell`, `fax`, `call`, `sms`,
+ *    `whatsapp`, `contact`) in the 32 characters before it: bare runs of ten
+ *    digits are far more often identifiers and timestamps.
+ *
+ * From each part that can start a candidate, `findPhoneNumbersInText` (with
+ * the default country, leniency "valid") reads the rest of the run; a match
+ * counts when it covers whole parts and, written without `+`, is grouped as
+ * its country formats it (`415 555 0132`, not `415555 0132`). Verdicts are
+ * cached per text.
+ *
+ * @module
+ */
+import { findPhoneNumbersInText, getCountryCallingCode, Metadata, type CountryCode } from "libphonenumber-js/max";
+import { codeAt, isDigit, isWord } from "../chars.js";
+import type { Span } from "../types.js";
+import type { RunScanner } from "./numeric.js";
+
+const MAX_RUN = 128;
+const CACHE_SIZE = 4096;
+const PHONE_WORD = /\b(?:phone|tel|mobile|cell|fax|call|sms|whatsapp|contact)/i;
+
+interface Part {
+  readonly start: number;
+  readonly end: number;
+  readonly digits: number;
+  readonly plus: boolean;
+  /** Only digits: no separator, parenthesis or plus. */
+  readonly bare: boolean;
+  /** A dotted quad or a date: never a phone number on its own. */
+  readonly numberLike: boolean;
+  /** Glued to the word or number before the run: cannot start a candidate. */
+  readonly glued: boolean;
+  /** Digit count of each digit group, in order. */
+  readonly groups: readonly number[];
+}
+
+/** Reads the part `text[start, end)`. */
+function readPart(text: string, start: number, end: number, glued: boolean): Part {
+  let digits = 0;
+  let dots = 0;
+  let other = 0;
+  const groups: number[] = [];
+  let group = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) {
+      digits++;
+      group++;
+      continue;
+    }
+    if (group > 0) groups.push(group);
+    group = 0;
+    if (c === 46) dots++;
+    else other++;
+  }
+  if (group > 0) groups.push(group);
+  const [a, b, c] = groups;
+  const date = groups.length === 3 && ((a === 4 && b === 2 && c === 2) || (a === 2 && b === 2 && c === 4) || (a === 1 && c === 4) || (b === 1 && c === 4));
+  const quad = dots >= 3 && other === 0;
+  return { start, end, digits, plus: text.charCodeAt(start) === 43, bare: dots + other === 0, numberLike: date || quad, glued, groups };
+}
+
+/**
+ * Whether a national number is grouped the way its country writes it: every
+ * digit group but the last equals the group at the same place in the national
+ * format, and the last holds the rest (`650 253 0000`, `650 2530000`,
+ * `(650) 253-0000`, `1-650-253-0000`; not `650253 0000` or `65 02 53 00 00`).
+ * Numbers written with `+`, and bare runs of digits, are not checked.
+ */
+function groupedAsFormatted(text: string, national: string): boolean {
+  if (text.includes("+")) return true;
+  const groups = text.match(/\d+/g) ?? [];
+  if (groups.length <= 1) return true;
+  const expected = national.match(/\d+/g) ?? [];
+  if (groups.length > 1 && groups.join("").length > expected.join("").length) groups.shift();
+  for (let i = 0; i < groups.length - 1; i++) if (groups[i] !== expected[i]) return false;
+  return groups[groups.length - 1] === expected.slice(groups.length - 1).join("");
+}
+
+/** What the default country's numbering plan says about national numbers. */
+interface NationalPlan {
+  /** Digit counts of a national number, with or without national prefix or calling code. */
+  readonly lengths: ReadonlySet<number>;
+  /** Group sizes of each national format, as `[min, max]` per group. */
+  readonly formats: readonly (readonly (readonly [number, number])[])[];
+  /** Lengths of the national prefix and of the calling code (digits that may lead a national number). */
+  readonly leads: readonly number[];
+}
+
+interface PlanView {
+  possibleLengths(): number[];
+  nationalPrefix?(): string | undefined;
+  formats?(): { pattern(): string }[];
+}
+
+/** Reads the numbering plan of `country` from libphonenumber's metadata. */
+function nationalPlan(country: CountryCode): NationalPlan {
+  const metadata = new Metadata();
+  metadata.selectNumberingPlan(country);
+  const plan = metadata.numberingPlan as unknown as PlanView | undefined;
+  const lengths = new Set<number>(plan?.possibleLengths() ?? [7, 8, 9, 10, 11, 12]);
+  const prefix = plan?.nationalPrefix?.()?.length ?? 0;
+  const calling = getCountryCallingCode(country).length;
+  for (const length of [...lengths]) {
+    if (prefix > 0) lengths.add(length + prefix);
+    lengths.add(length + calling);
+  }
+  const formats = (plan?.formats?.() ?? []).map((format) =>
+    [...format.pattern().matchAll(/\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)/g)].map((g) => {
+      const min = g[1] === undefined ? 1 : Number(g[1]);
+      return [min, g[2] === undefined ? min : Number(g[2])] as const;
+    }),
+  );
+  return { lengths, formats: formats.filter((f) => f.length > 0), leads: [prefix, calling].filter((n) => n > 0) };
+}
+
+/**
+ * Whether digit groups of these sizes can be a national number written the
+ * way one of the country's formats groups it: every group but the last fits
+ * the format's group at that place (the first may carry the national prefix,
+ * or the prefix or calling code may stand alone before it), and the last
+ * holds the rest. Checked before libphonenumber so that grouped numbers of
+ * other kinds (`3704 0044 0532`, `133852 73912`) cost nothing.
+ */
+function groupingFits(plan: NationalPlan, sizes: readonly number[]): boolean {
+  if (sizes.length <= 1 || plan.formats.length === 0) return true;
+  const variants: (readonly number[])[] = [sizes];
+  for (const lead of plan.leads) {
+    if (sizes[0] === lead) variants.push(sizes.slice(1));
+    if ((sizes[0] as number) > lead) variants.push([(sizes[0] as number) - lead, ...sizes.slice(1)]);
+  }
+  for (const groups of variants) {
+    if (groups.length <= 1) return true;
+    for (const format of plan.formats) {
+      if (groups.length > format.length) continue;
+      let ok = true;
+      for (let i = 0; ok && i < groups.length - 1; i++) {
+        const [min, max] = format[i] as readonly [number, number];
+        ok = (groups[i] as number) >= min && (groups[i] as number) <= max;
+      }
+      if (!ok) continue;
+      let min = 0;
+      let max = 0;
+      for (let i = groups.length - 1; i < format.length; i++) {
+        min += (format[i] as readonly [number, number])[0];
+        max += (format[i] as readonly [number, number])[1];
+      }
+      const last = groups[groups.length - 1] as number;
+      if (last >= min && last <= max) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Creates the phone scanner of the numeric pass. Numbers without `+` are read
+ * as numbers of `defaultCountry`; numbers with `+` are validated for their
+ * own country.
+ */
+export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
+  const plan = nationalPlan(defaultCountry);
+  const lengths = plan.lengths;
+  const cache = new Map<string, readonly (readonly [number, number])[]>();
+
+  const find = (candidate: string): readonly (readonly [number, number])[] => {
+    let found = cache.get(candidate);
+    if (found === undefined) {
+      found = findPhoneNumbersInText(candidate, { defaultCountry })
+        .filter((m) => groupedAsFormatted(candidate.slice(m.startsAt, m.endsAt), m.number.formatNational()))
+        .map((m) => [m.startsAt, m.endsAt] as const);
+      if (cache.size >= CACHE_SIZE) cache.clear();
+      cache.set(candidate, found);
+    }
+    return found;
+  };
+
+  const hasPhoneWord = (text: string, start: number): boolean => PHONE_WORD.test(text.slice(Math.max(0, start - 32), start));
+
+  /** Whether a window starting at part `a` can be a phone number. */
+  const canStart = (text: string, parts: readonly Part[], a: number): boolean => {
+    const first = parts[a] as Part;
+    if (first.glued) return false;
+    let digits = 0;
+    const sizes: number[] = [];
+    for (let b = a; b < parts.length; b++) {
+      const part = parts[b] as Part;
+      digits += part.digits;
+      sizes.push(...part.groups);
+      if (first.plus) {
+        if (digits >= 8 && digits <= 15) return true;
+        if (digits > 15) return false;
+        continue;
+      }
+      if (digits > 17) return false;
+      if (!lengths.has(digits)) continue;
+      if (a === b && part.numberLike) continue;
+      if (a === b && part.bare && !hasPhoneWord(text, part.start)) continue;
+      if (!groupingFits(plan, sizes)) continue;
+      return true;
+    }
+    return false;
+  };
+
+  /** Reports the phone numbers of the run `text[start, end)`, trimmed of separators at both ends. */
+  const scanRun = (text: string, start: number, end: number, from: number, out: Span[]): void => {
+    let digitCount = 0;
+    for (let i = start; i < end && digitCount < 7; i++) if (isDigit(text.charCodeAt(i))) digitCount++;
+    if (digitCount < 7) return;
+    while (start < end && !(isDigit(text.charCodeAt(start)) || text.charCodeAt(start) === 43 || text.charCodeAt(start) === 40)) start++;
+    while (end > start && !(isDigit(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) === 41)) end--;
+    if (end - start < 7) return;
+    const before = codeAt(text, start - 1);
+    const glued = isWord(before) || before === 45 || before === 46 || before === 47 || (before === 44 && isDigit(codeAt(text, start - 2)));
+    const parts: Part[] = [];
+    let partStart = start;
+    for (let i = start; i <= end; i++) {
+      if (i === end || text.charCodeAt(i) === 32) {
+        if (i > partStart) parts.push(readPart(text, partStart, i, parts.length === 0 && glued));
+        partStart = i + 1;
+      }
+    }
+    const last = parts[parts.length - 1];
+    const gluedAfter = isWord(codeAt(text, end));
+    let a = 0;
+    while (a < parts.length) {
+      if (!canStart(text, parts, a)) {
+        a++;
+        continue;
+      }
+      const origin = (parts[a] as Part).start;
+      let next = a + 1;
+      for (const [s, e] of find(text.slice(origin, end))) {
+        const matchStart = origin + s;
+        const matchEnd = origin + e;
+        const first = parts.findIndex((p) => p.start === matchStart);
+        const lastIndex = parts.findIndex((p) => p.end === matchEnd);
+        if (first < a || lastIndex < first || (parts[first] as Part).glued) continue;
+        if (gluedAfter && parts[lastIndex] === last) continue;
+        if (first === lastIndex && (parts[first] as Part).bare && !hasPhoneWord(text, matchStart)) continue;
+        if (matchStart >= from) out.push({ type: "phone", start: matchStart, end: matchEnd });
+        next = Math.max(next, lastIndex + 1);
+      }
+      a = next;
+    }
+  };
+
+  return { type: "phone", maxRun: MAX_RUN, reach: MAX_RUN + 2, lookbehind: MAX_RUN + 34, scanRun };
+}

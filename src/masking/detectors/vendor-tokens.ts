@@ -1,0 +1,159 @@
+/**
+ * API tokens with a recognisable vendor prefix, after the gitleaks rules:
+ *
+ * | type | format |
+ * | --- | --- |
+ * | `github_token` | `ghp_` `gho_` `ghu_` `ghs_` `ghr_` + 36 letters or digits; `github_pat_` + 82 |
+ * | `gitlab_token` | `glpat-` + 20 |
+ * | `slack_token` | `xoxb-` `xoxp-` `xoxa-` `xoxr-` `xoxs-` + dash-separated segments |
+ * | `slack_webhook` | `https://hooks.slack.com/services/…` (also `workflows`, `triggers`) |
+ * | `stripe_key` | `sk_live_` `sk_test_` `rk_live_` `rk_test_` + 10–247 |
+ * | `openai_key` | `sk-` + 48 (legacy); `sk-proj-` `sk-svcacct-` `sk-admin-` + 40–250 |
+ * | `anthropic_key` | `sk-ant-api03-…` and other `sk-ant-` kinds, + 40–250 |
+ * | `google_api_key` | `AIza` + 35 |
+ * | `npm_token` | `npm_` + 36 |
+ * | `sendgrid_key` | `SG.` + 22 + `.` + 43 |
+ * | `twilio_key` | `SK` + 32 hexadecimal digits |
+ * | `huggingface_token` | `hf_` + 34 |
+ *
+ * A token must not be glued to a word character before it or a token
+ * character after it. The scan is anchored on each prefix's separator: `_`
+ * and `-` are found with `indexOf`, and only the prefixes whose separator
+ * follows the character just before are checked (one map lookup rejects
+ * almost every hyphen of prose); the prefixes without a separator (`AIza`,
+ * `SG.`, `SK`, `hooks.slack.com`) are found by one literal regex.
+ *
+ * @module
+ */
+import { codeAt, isWord } from "../chars.js";
+import type { Detector } from "../detector.js";
+import type { Span } from "../types.js";
+
+/** One vendor token format. */
+export interface TokenRule {
+  /** Finding type. */
+  readonly type: string;
+  /** Literal prefixes the token starts with. */
+  readonly prefixes: readonly string[];
+  /** Sticky pattern of the whole token, tried at the prefix. */
+  readonly pattern: RegExp;
+  /** Text that may precede the prefix and belongs to the finding (`https://`). */
+  readonly lead?: readonly string[];
+}
+
+const GH = ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"];
+
+/** The token formats, most specific first. */
+export const TOKEN_RULES: readonly TokenRule[] = [
+  { type: "github_token", prefixes: GH, pattern: /gh[pousr]_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/y },
+  { type: "github_token", prefixes: ["github_pat_"], pattern: /github_pat_[A-Za-z0-9_]{82}(?![A-Za-z0-9_])/y },
+  { type: "gitlab_token", prefixes: ["glpat-"], pattern: /glpat-[A-Za-z0-9_\-]{20}(?![A-Za-z0-9_\-])/y },
+  {
+    type: "slack_token",
+    prefixes: ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"],
+    pattern: /xox[bpars]-(?:\d-)?[0-9A-Za-z]{8,64}(?:-[0-9A-Za-z]{1,64}){0,4}(?![A-Za-z0-9_])/y,
+  },
+  {
+    type: "slack_webhook",
+    prefixes: ["hooks.slack.com/"],
+    lead: ["https://", "http://"],
+    pattern: /(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_\-]{20,200}/y,
+  },
+  { type: "stripe_key", prefixes: ["sk_live_", "sk_test_", "rk_live_", "rk_test_"], pattern: /[sr]k_(?:live|test)_[0-9A-Za-z]{10,247}(?![A-Za-z0-9_])/y },
+  { type: "anthropic_key", prefixes: ["sk-ant-"], pattern: /sk-ant-[a-z]{2,10}\d{0,3}-[A-Za-z0-9_\-]{40,250}(?![A-Za-z0-9_\-])/y },
+  { type: "openai_key", prefixes: ["sk-proj-", "sk-svcacct-", "sk-admin-"], pattern: /sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,250}(?![A-Za-z0-9_\-])/y },
+  { type: "openai_key", prefixes: ["sk-"], pattern: /sk-[A-Za-z0-9]{48}(?![A-Za-z0-9_\-])/y },
+  { type: "google_api_key", prefixes: ["AIza"], pattern: /AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])/y },
+  { type: "npm_token", prefixes: ["npm_"], pattern: /npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/y },
+  { type: "sendgrid_key", prefixes: ["SG."], pattern: /SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?![A-Za-z0-9_\-])/y },
+  { type: "twilio_key", prefixes: ["SK"], pattern: /SK[0-9a-fA-F]{32}(?![A-Za-z0-9_])/y },
+  { type: "huggingface_token", prefixes: ["hf_"], pattern: /hf_[A-Za-z0-9]{34}(?![A-Za-z0-9_])/y },
+];
+
+/** Longest token any rule accepts. */
+const MAX_TOKEN = 300;
+
+interface Entry {
+  readonly rule: TokenRule;
+  readonly prefix: string;
+  /** Offset of the anchor character inside the prefix. */
+  readonly offset: number;
+}
+
+/** Rules indexed by the anchor that finds them: `_` or `-` (then by the character before it), or a literal. */
+function index(rules: readonly TokenRule[]) {
+  const bySeparator = new Map<string, Map<number, Entry[]>>([["_", new Map()], ["-", new Map()]]);
+  const literals: Entry[] = [];
+  for (const rule of rules) {
+    for (const prefix of rule.prefixes) {
+      const candidates = [prefix.indexOf("_"), prefix.indexOf("-")].filter((i) => i > 0);
+      if (candidates.length === 0) {
+        literals.push({ rule, prefix, offset: 0 });
+        continue;
+      }
+      const offset = Math.min(...candidates);
+      const byChar = bySeparator.get(prefix[offset] as string) as Map<number, Entry[]>;
+      const before = prefix.charCodeAt(offset - 1);
+      const list = byChar.get(before) ?? [];
+      list.push({ rule, prefix, offset });
+      byChar.set(before, list);
+    }
+  }
+  const literal = new RegExp(
+    [...new Set(literals.map((e) => e.prefix))].map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"),
+    "g",
+  );
+  return { bySeparator, literals, literal };
+}
+
+/** Tries `entry` with the prefix starting at `start`; appends and returns true on a match. */
+function tryRule(text: string, entry: Entry, start: number, from: number, out: Span[]): boolean {
+  if (start < 0 || !text.startsWith(entry.prefix, start)) return false;
+  let begin = start;
+  for (const lead of entry.rule.lead ?? []) {
+    if (text.startsWith(lead, start - lead.length)) {
+      begin = start - lead.length;
+      break;
+    }
+  }
+  if (begin < from || isWord(codeAt(text, begin - 1))) return false;
+  const pattern = entry.rule.pattern;
+  pattern.lastIndex = begin;
+  const m = pattern.exec(text);
+  if (m === null) return false;
+  out.push({ type: entry.rule.type, start: begin, end: begin + m[0].length });
+  return true;
+}
+
+/** Creates a detector for `rules` (by default every vendor format above). */
+export function vendorTokenDetector(rules: readonly TokenRule[] = TOKEN_RULES): Detector {
+  const { bySeparator, literals, literal } = index(rules);
+  const scanSeparator = (text: string, separator: string, from: number, out: Span[]): void => {
+    const byChar = bySeparator.get(separator) as Map<number, Entry[]>;
+    if (byChar.size === 0) return;
+    let at = text.indexOf(separator, from);
+    while (at !== -1) {
+      const entries = byChar.get(text.charCodeAt(at - 1));
+      if (entries !== undefined) {
+        for (const entry of entries) if (tryRule(text, entry, at - entry.offset, from, out)) break;
+      }
+      at = text.indexOf(separator, at + 1);
+    }
+  };
+  return {
+    types: [...new Set(rules.map((r) => r.type))],
+    reach: MAX_TOKEN,
+    lookbehind: 16,
+    scan(text, from, out) {
+      scanSeparator(text, "_", from, out);
+      scanSeparator(text, "-", from, out);
+      if (literals.length === 0) return;
+      literal.lastIndex = from;
+      let m: RegExpExecArray | null;
+      while ((m = literal.exec(text)) !== null) {
+        for (const entry of literals) if (tryRule(text, entry, m.index, from, out)) break;
+        literal.lastIndex = m.index + 1;
+      }
+    },
+  };
+}

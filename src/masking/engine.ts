@@ -1,0 +1,80 @@
+/**
+ * The scanning engine: runs the enabled detectors over a text, keeps the
+ * spans of enabled types and settles overlaps.
+ *
+ * @module
+ */
+import type { Detector } from "./detector.js";
+import type { Span } from "./types.js";
+
+/** Runs a fixed set of detectors for a fixed set of types. */
+export interface Engine {
+  /** The enabled types. */
+  readonly types: ReadonlySet<string>;
+  /** Characters the streaming masker holds back: the largest `reach` of the detectors. */
+  readonly hold: number;
+  /** Characters of already emitted text the streaming masker keeps as context. */
+  readonly context: number;
+  /** Every span of an enabled type starting at or after `from`, unsorted, overlaps included. */
+  spans(text: string, from: number): Span[];
+  /** Start of the earliest candidate that more text could still complete, or -1. */
+  pending(text: string, from: number): number;
+  /** Priority of a type in overlaps. */
+  priority(type: string): number;
+}
+
+/** Creates an engine over `detectors`, reporting only `types`. */
+export function createEngine(detectors: readonly Detector[], types: ReadonlySet<string>, priorities: ReadonlyMap<string, number>): Engine {
+  const active = detectors.filter((d) => d.types.some((t) => types.has(t)));
+  const filterNeeded = active.some((d) => d.types.some((t) => !types.has(t)));
+  const hold = Math.max(0, ...active.map((d) => d.reach));
+  const context = Math.max(0, ...active.map((d) => d.lookbehind));
+  return {
+    types,
+    hold,
+    context,
+    spans(text, from) {
+      const out: Span[] = [];
+      for (const detector of active) detector.scan(text, from, out);
+      return filterNeeded ? out.filter((s) => types.has(s.type)) : out;
+    },
+    pending(text, from) {
+      let earliest = -1;
+      for (const detector of active) {
+        const at = detector.pending?.(text, from) ?? -1;
+        if (at !== -1 && (earliest === -1 || at < earliest)) earliest = at;
+      }
+      return earliest;
+    },
+    priority(type) {
+      return priorities.get(type) ?? 0;
+    },
+  };
+}
+
+/**
+ * Settles overlapping spans, left to right: a span inside another is dropped
+ * (the outer one hides it whole); a span that contains the previous one
+ * replaces it; two spans that only partly overlap are merged into one span of
+ * the higher-priority type, so no character of either is left visible.
+ * Returns non-overlapping spans sorted by start.
+ */
+export function resolveOverlaps(spans: readonly Span[], priority: (type: string) => number): Span[] {
+  if (spans.length <= 1) return [...spans];
+  const sorted = [...spans].sort((a, b) => a.start - b.start || priority(b.type) - priority(a.type) || b.end - a.end);
+  const kept: Span[] = [];
+  for (const span of sorted) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || span.start >= last.end) {
+      kept.push(span);
+    } else if (span.end <= last.end) {
+      continue;
+    } else if (span.start === last.start) {
+      kept[kept.length - 1] = span;
+    } else {
+      const type = priority(span.type) > priority(last.type) ? span.type : last.type;
+      kept[kept.length - 1] = { type, start: last.start, end: span.end };
+    }
+  }
+  return kept;
+}

@@ -1,0 +1,259 @@
+/**
+ * `createMasker`: validates the options once and returns a masker that finds
+ * personal data and secrets in text, replaces them according to per-type
+ * rules, and works on strings, structured values and streams.
+ *
+ * @module
+ */
+import { isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
+import { z } from "zod";
+import { PolicyError } from "../errors.js";
+import { parseOptions } from "../validate.js";
+import { BUILTIN_TYPES, builtinDetectors, CUSTOM_PRIORITY, expandName, GROUPS, TYPE_INFO, type MaskStyle } from "./catalog.js";
+import { compileCustom, type CustomDetector } from "./custom.js";
+import { forEachString, mapStrings } from "./deep.js";
+import { createEngine, resolveOverlaps, type Engine } from "./engine.js";
+import { MaskingBlockedError } from "./errors.js";
+import { createPseudonymizer, type Pseudonymizer } from "./pseudonym.js";
+import { masked, redacted, STRATEGIES } from "./strategies.js";
+import { createStream, type MaskingStream } from "./stream.js";
+import { TOKEN_PATTERN, TokenVault } from "./token-vault.js";
+import type { BuiltinType, DeepFinding, DeepMaskResult, DetectorName, Finding, MaskCallOptions, MaskResult, Span, Strategy, UnmaskOptions } from "./types.js";
+import { memoryVault, type Vault } from "./vault.js";
+import { randomBytes } from "node:crypto";
+
+/** Options of {@link createMasker}. */
+export interface MaskerOptions {
+  /** Built-in types (or groups `ip`, `pii`, `secrets`) to look for. Default: all. */
+  readonly detectors?: readonly DetectorName[];
+  /** Additional detectors for types of your own. */
+  readonly custom?: readonly CustomDetector[];
+  /** Strategy of every type without a rule. Default `redact`. */
+  readonly strategy?: Strategy;
+  /**
+   * Strategy per type or group: `{ credit_card: "mask", email: "hash", jwt: "block", secrets: "redact" }`.
+   * A type's own rule wins over its group's (`ip` before `pii` and `secrets`).
+   */
+  readonly rules?: Readonly<Partial<Record<DetectorName, Strategy>>> | Readonly<Record<string, Strategy>>;
+  /** Key of the `hash` strategy (HMAC-SHA256), at least 16 bytes; required when a rule hashes. */
+  readonly hashKey?: string | Uint8Array;
+  /** Where `tokenize` keeps encrypted values. Default: a {@link memoryVault}. */
+  readonly vault?: Vault;
+  /**
+   * Key material for token ids and value encryption, at least 16 bytes.
+   * Required with a shared vault (every instance must use the same one);
+   * random per masker otherwise.
+   */
+  readonly vaultKey?: string | Uint8Array;
+  /** Country of phone numbers written without `+` (ISO 3166 alpha-2). Default `US`. */
+  readonly phoneCountry?: CountryCode;
+}
+
+/** Finds and masks personal data and secrets. */
+export interface Masker {
+  /** The types this masker looks for. */
+  readonly types: readonly string[];
+  /** Masks a string. Throws {@link MaskingBlockedError} when a `block` type is found. */
+  mask(text: string, options?: MaskCallOptions): MaskResult;
+  /**
+   * Masks every string inside a value (objects, arrays, maps, sets, class
+   * instances), returning a copy of the same shape. Keys are not masked; the
+   * input is not modified; cycles are kept.
+   */
+  maskDeep<T>(value: T, options?: MaskCallOptions): DeepMaskResult<T>;
+  /** Starts masking a stream of chunks; the output equals `mask` of the whole text. */
+  stream(options?: MaskCallOptions): MaskingStream;
+  /** Restores the tokens of `options.tenant` in `text`; other tokens stay as they are. */
+  unmask(text: string, options?: UnmaskOptions): Promise<string>;
+  /** Restores the tokens of `options.tenant` in every string of a value (a copy; same shape). */
+  unmaskDeep<T>(value: T, options?: UnmaskOptions): Promise<T>;
+  /** Waits until every token made so far is stored in the vault (needed before another instance restores it). */
+  flush(): Promise<void>;
+}
+
+const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const strategySchema = z.enum(STRATEGIES);
+const keySchema = z.union([z.string(), z.instanceof(Uint8Array)]).refine((k) => (typeof k === "string" ? Buffer.byteLength(k) : k.byteLength) >= 16, {
+  message: "must be at least 16 bytes",
+});
+const typeName = z.string().regex(TYPE_NAME, "must start with a letter and hold only letters, digits and _");
+const maxLength = z.number().int().positive().max(65_536).optional();
+const customSchema = z.union([
+  z.strictObject({ type: typeName, pattern: z.instanceof(RegExp), maxLength }),
+  z.strictObject({ type: typeName, detect: z.custom<CustomDetector>((v) => typeof v === "function", { message: "expected a function" }), maxLength }),
+]);
+const optionsSchema = z.strictObject({
+  detectors: z.array(z.string().refine((n) => expandName(n) !== undefined, { message: "unknown detector" })).optional(),
+  custom: z.array(customSchema).optional(),
+  strategy: strategySchema.optional(),
+  rules: z.record(z.string(), strategySchema).optional(),
+  hashKey: keySchema.optional(),
+  vault: z
+    .custom<Vault>((v) => typeof v === "object" && v !== null && typeof (v as Vault).set === "function" && typeof (v as Vault).get === "function", {
+      message: "expected a vault (memoryVault(), redisVault(...))",
+    })
+    .optional(),
+  vaultKey: keySchema.optional(),
+  phoneCountry: z.string().refine((c) => isSupportedCountry(c), { message: "unknown country code" }).optional(),
+});
+
+/** Strategy per enabled type, from the rules, group rules and the default. */
+function strategies(types: readonly string[], rules: Readonly<Record<string, Strategy>>, fallback: Strategy): Map<string, Strategy> {
+  const result = new Map<string, Strategy>();
+  const groupOf = (type: string, group: keyof typeof GROUPS) => (GROUPS[group] as readonly string[]).includes(type);
+  for (const type of types) {
+    const strategy =
+      rules[type] ??
+      (groupOf(type, "ip") ? rules.ip : undefined) ??
+      (groupOf(type, "pii") ? rules.pii : undefined) ??
+      (groupOf(type, "secrets") ? rules.secrets : undefined) ??
+      fallback;
+    result.set(type, strategy);
+  }
+  return result;
+}
+
+/** Types a `reveal` list stands for (groups expanded; unknown names kept as custom types). */
+function revealSet(reveal: readonly string[] | undefined): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const name of reveal ?? []) for (const type of expandName(name) ?? [name]) set.add(type);
+  return set;
+}
+
+/**
+ * Creates a masker. Options are validated once; an invalid option throws
+ * `PolicyError` naming it (`masking.rules.email`, `masking.hashKey`, …).
+ *
+ * @example
+ * ```ts
+ * const masker = createMasker({ rules: { credit_card: "mask", email: "hash", jwt: "block" }, hashKey });
+ * masker.mask("Card 4242 4242 4242 4242, mail ana@example.com").text;
+ * // "Card ************4242, mail <EMAIL:5d1c09ab>"
+ * ```
+ */
+export function createMasker(options: MaskerOptions = {}): Masker {
+  const parsed = parseOptions(optionsSchema, options, "masking");
+  const custom = (options.custom ?? []) as readonly CustomDetector[];
+  custom.forEach((c, i) => {
+    if (expandName(c.type) !== undefined) throw new PolicyError(`masking.custom[${i}].type`, `"${c.type}" is a built-in type or group`);
+  });
+  const customTypes = [...new Set(custom.map((c) => c.type))];
+  const rules = (parsed.rules ?? {}) as Record<string, Strategy>;
+  for (const name of Object.keys(rules)) {
+    if (expandName(name) === undefined && !customTypes.includes(name)) throw new PolicyError(`masking.rules.${name}`, "unknown type");
+  }
+
+  const builtin = new Set<BuiltinType>();
+  for (const name of parsed.detectors ?? BUILTIN_TYPES) for (const type of expandName(name) ?? []) builtin.add(type);
+  const types = [...BUILTIN_TYPES.filter((t) => builtin.has(t)), ...customTypes];
+  const strategyOf = strategies(types, rules, parsed.strategy ?? "redact");
+  const uses = (s: Strategy) => [...strategyOf.values()].includes(s);
+
+  if (uses("hash") && parsed.hashKey === undefined) throw new PolicyError("masking.hashKey", "required by the hash strategy");
+  const pseudonym: Pseudonymizer | undefined = parsed.hashKey === undefined ? undefined : createPseudonymizer(parsed.hashKey);
+  const vault = options.vault ?? memoryVault();
+  if (uses("tokenize") && vault.shared && parsed.vaultKey === undefined) {
+    throw new PolicyError("masking.vaultKey", "required with a shared vault: every instance must use the same key");
+  }
+  const tokens = new TokenVault(vault, parsed.vaultKey ?? randomBytes(32));
+
+  const priorities = new Map<string, number>();
+  for (const type of BUILTIN_TYPES) priorities.set(type, TYPE_INFO[type].priority);
+  for (const type of customTypes) priorities.set(type, CUSTOM_PRIORITY);
+  const styleOf = (type: string): MaskStyle => (type in TYPE_INFO ? TYPE_INFO[type as BuiltinType].maskStyle : "hidden");
+  const detectors = [...builtinDetectors(new Set(types), (parsed.phoneCountry ?? "US") as CountryCode), ...custom.map(compileCustom)];
+  const engine: Engine = createEngine(detectors, new Set(types), priorities);
+
+  /** Renders `text[from, to)` with `spans` (sorted, disjoint, inside the range) replaced. */
+  const renderWith = (call: MaskCallOptions | undefined) => {
+    const reveal = revealSet(call?.reveal);
+    const tenant = call?.tenant ?? "";
+    return (text: string, from: number, to: number, spans: readonly Span[], offset: number, findings: Finding[]): string => {
+      if (spans.length === 0) return from === 0 && to === text.length ? text : text.slice(from, to);
+      let blocked: string[] | undefined;
+      let blockedCount = 0;
+      for (const span of spans) {
+        if (!reveal.has(span.type) && strategyOf.get(span.type) === "block") {
+          blocked ??= [];
+          if (!blocked.includes(span.type)) blocked.push(span.type);
+          blockedCount++;
+        }
+      }
+      if (blocked !== undefined) throw new MaskingBlockedError(blocked, blockedCount);
+      const parts: string[] = [];
+      let position = from;
+      for (const span of spans) {
+        const value = text.slice(span.start, span.end);
+        parts.push(text.slice(position, span.start));
+        position = span.end;
+        if (reveal.has(span.type)) {
+          parts.push(value);
+          findings.push({ type: span.type, start: span.start + offset, end: span.end + offset, strategy: "reveal" });
+          continue;
+        }
+        const strategy = strategyOf.get(span.type) ?? "redact";
+        switch (strategy) {
+          case "mask":
+            parts.push(masked(value, styleOf(span.type)));
+            break;
+          case "hash":
+            parts.push((pseudonym as Pseudonymizer)(span.type, value));
+            break;
+          case "tokenize":
+            parts.push(tokens.tokenize(tenant, span.type, value));
+            break;
+          default:
+            parts.push(redacted(span.type));
+        }
+        findings.push({ type: span.type, start: span.start + offset, end: span.end + offset, strategy });
+      }
+      parts.push(text.slice(position, to));
+      return parts.join("");
+    };
+  };
+
+  const maskWith = (text: string, render: ReturnType<typeof renderWith>): MaskResult => {
+    if (typeof text !== "string") throw new TypeError("mask() takes a string; use maskDeep() for other values");
+    const findings: Finding[] = [];
+    const spans = resolveOverlaps(engine.spans(text, 0), engine.priority);
+    return { text: render(text, 0, text.length, spans, 0, findings), findings };
+  };
+
+  return {
+    types,
+    mask(text, call) {
+      return maskWith(text, renderWith(call));
+    },
+    maskDeep<T>(value: T, call?: MaskCallOptions): DeepMaskResult<T> {
+      const render = renderWith(call);
+      const findings: DeepFinding[] = [];
+      const copy = mapStrings(value, (text, path) => {
+        const result = maskWith(text, render);
+        for (const finding of result.findings) findings.push({ ...finding, path: [...path] });
+        return result.text;
+      });
+      return { value: copy as T, findings };
+    },
+    stream(call) {
+      return createStream(engine, renderWith(call));
+    },
+    async unmask(text, call) {
+      if (typeof text !== "string") throw new TypeError("unmask() takes a string; use unmaskDeep() for other values");
+      const [restored] = await tokens.restore([text], call?.tenant ?? "");
+      return restored as string;
+    },
+    async unmaskDeep<T>(value: T, call?: UnmaskOptions): Promise<T> {
+      const withTokens: string[] = [];
+      forEachString(value, (text) => {
+        TOKEN_PATTERN.lastIndex = 0;
+        if (TOKEN_PATTERN.test(text)) withTokens.push(text);
+      });
+      const restored = await tokens.restore(withTokens, call?.tenant ?? "");
+      const byText = new Map(withTokens.map((text, i) => [text, restored[i] as string]));
+      return mapStrings(value, (text) => byText.get(text) ?? text) as T;
+    },
+    flush() {
+      return tokens.flush();
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Reversible tokens for the `tokenize` strategy.
+ *
+ * A token, `<EMAIL_TOKEN:k3v9q2m7x4c8w1zb>`, names a value without carrying
+ * it. Its id is a keyed digest of the tenant, the type and the value, so the
+ * same value gets the same token within a tenant (a model can still tell
+ * values apart) and a different one in another tenant. The value is sealed
+ * with AES-256-GCM under a key derived from `vaultKey`, with the tenant, the
+ * type and the id as associated data, and stored under a key that includes a
+ * digest of the tenant. Restoring a token therefore needs the right tenant
+ * twice over: the record is not found under another tenant's key, and a
+ * record moved there would fail authentication.
+ *
+ * @module
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { label } from "./pseudonym.js";
+import type { Vault } from "./vault.js";
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+const ID_LENGTH = 16;
+
+/** Matches every token the vault makes; group 1 is the type label, group 2 the id. */
+export const TOKEN_PATTERN = /<([A-Z][A-Z0-9_]*)_TOKEN:([a-z2-7]{16})>/g;
+
+/** First `length` base32 characters of `bytes` (lower case, no padding). */
+function base32(bytes: Uint8Array, length: number): string {
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < length) {
+      out += BASE32[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    if (out.length >= length) break;
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/** Encrypts values into a vault and restores them per tenant. */
+export class TokenVault {
+  readonly #vault: Vault;
+  readonly #sealKey: Buffer;
+  readonly #idKey: Buffer;
+  readonly #pending = new Set<Promise<void>>();
+  #failure: unknown = undefined;
+
+  /**
+   * @param vault - where sealed records go
+   * @param secret - key material; both the sealing key and the id key are derived from it (HKDF-SHA256)
+   */
+  constructor(vault: Vault, secret: string | Uint8Array) {
+    const material = typeof secret === "string" ? Buffer.from(secret, "utf8") : Buffer.from(secret);
+    const salt = Buffer.from("langchain-warden/masking/vault", "utf8");
+    this.#vault = vault;
+    this.#sealKey = Buffer.from(hkdfSync("sha256", material, salt, "seal", 32));
+    this.#idKey = Buffer.from(hkdfSync("sha256", material, salt, "id", 32));
+  }
+
+  #digest(...parts: string[]): Buffer {
+    const hmac = createHmac("sha256", this.#idKey);
+    for (const part of parts) hmac.update(part).update("\u0000");
+    return hmac.digest();
+  }
+
+  #storageKey(tenant: string, id: string): string {
+    return `${base32(this.#digest("tenant", tenant), ID_LENGTH)}:${id}`;
+  }
+
+  /** Returns the token of `value` for `tenant`, sealing the value into the vault. */
+  tokenize(tenant: string, type: string, value: string): string {
+    const tag = label(type);
+    const id = base32(this.#digest("token", tenant, tag, value), ID_LENGTH);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.#sealKey, iv);
+    cipher.setAAD(Buffer.from(`${tenant}\u0000${tag}\u0000${id}`, "utf8"));
+    const sealed = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
+    const record = Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString("base64url");
+    const written = this.#vault.set(this.#storageKey(tenant, id), record);
+    if (written instanceof Promise) {
+      const tracked: Promise<void> = written.then(
+        () => {
+          this.#pending.delete(tracked);
+        },
+        (error: unknown) => {
+          this.#pending.delete(tracked);
+          this.#failure ??= error;
+        },
+      );
+      this.#pending.add(tracked);
+    }
+    return `<${tag}_TOKEN:${id}>`;
+  }
+
+  /** Resolves once every record sealed so far is stored; rejects if a write failed since the last call. */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    const failure = this.#failure;
+    this.#failure = undefined;
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Restores, in each string of `texts`, the tokens `tenant` owns. Tokens of
+   * other tenants, unknown or expired tokens and altered tokens stay as they are.
+   */
+  async restore(texts: readonly string[], tenant: string): Promise<string[]> {
+    await this.flush();
+    const tokens = new Map<string, { tag: string; id: string }>();
+    for (const text of texts) {
+      for (const m of text.matchAll(TOKEN_PATTERN)) tokens.set(m[0], { tag: m[1] as string, id: m[2] as string });
+    }
+    if (tokens.size === 0) return [...texts];
+    const entries = [...tokens];
+    const records = await this.#vault.get(entries.map(([, t]) => this.#storageKey(tenant, t.id)));
+    const values = new Map<string, string>();
+    entries.forEach(([token, { tag, id }], i) => {
+      const record = records[i];
+      if (record === undefined) return;
+      const value = this.#open(record, tenant, tag, id);
+      if (value !== undefined) values.set(token, value);
+    });
+    if (values.size === 0) return [...texts];
+    return texts.map((text) => text.replace(TOKEN_PATTERN, (token) => values.get(token) ?? token));
+  }
+
+  #open(record: string, tenant: string, tag: string, id: string): string | undefined {
+    try {
+      const bytes = Buffer.from(record, "base64url");
+      if (bytes.length < 28) return undefined;
+      const decipher = createDecipheriv("aes-256-gcm", this.#sealKey, bytes.subarray(0, 12));
+      decipher.setAAD(Buffer.from(`${tenant}\u0000${tag}\u0000${id}`, "utf8"));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString("utf8");
+    } catch {
+      return undefined;
+    }
+  }
+}
