@@ -7,11 +7,16 @@ import type { AuditEvent, AuditSink } from "./audit/event.js";
 import type { JWK } from "jose";
 import { memorySink } from "./audit/memory-sink.js";
 import { systemClock, type Clock } from "./clock.js";
-import { InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
+import { AccessDeniedError, InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { GuardedChatModel } from "./guards/model.js";
+import { tokenScope, type MaskingRuntime } from "./guards/masking-runtime.js";
+import { hasScope } from "./identity/scopes.js";
+import { createMasker, type Masker, type MaskerOptions } from "./masking/masker.js";
 import { identityOptionsSchema, type IdentityOptions } from "./identity/options.js";
 import { principalIssuerKey, type Principal } from "./identity/principal.js";
 import { createTokenVerifier } from "./identity/verifier.js";
-import { canEverUse } from "./policy/decision.js";
+import { canEverUse, effectiveScopes } from "./policy/decision.js";
 import { policySchema, type Policy, type PolicyInput } from "./policy/schema.js";
 import { GuardedTool, type GuardableTool, type ToolGuardOptions } from "./guards/tool.js";
 import type { ApprovalRuntime, GuardRuntime } from "./guards/runtime.js";
@@ -49,6 +54,16 @@ export interface WardenApprovalOptions {
   secret?: string | Uint8Array;
 }
 
+/** Masking options of {@link createWarden}: the masker's, plus who may see what. */
+export interface WardenMaskingOptions extends MaskerOptions {
+  /** Scopes that let their holders see types raw, e.g. `{ "pii:read": ["email", "phone"] }`. */
+  reveal?: Record<string, readonly string[]>;
+  /** Scope `warden.unmask()` requires (default `pii:unmask`). */
+  unmaskScope?: string;
+  /** Mask prompts before a guarded chat model's provider sees them (default `false`). */
+  maskModelInput?: boolean;
+}
+
 /** Options of {@link createWarden}, validated once when the warden is created. */
 export interface WardenOptions {
   /** How bearer tokens are verified. */
@@ -59,6 +74,12 @@ export interface WardenOptions {
   audit?: WardenAuditOptions;
   /** Human approvals for rules with `approval`. */
   approvals?: WardenApprovalOptions;
+  /**
+   * Masking of everything that leaves the guards (tool results, approval
+   * requests, and with `maskModelInput` model prompts). On by default with
+   * every detector and the `redact` strategy; `false` turns it off.
+   */
+  masking?: WardenMaskingOptions | false;
   /** Time source (inject `fakeClock()` in tests). */
   clock?: Clock;
 }
@@ -79,6 +100,19 @@ export interface Warden {
   authenticate(token: string): Promise<Principal>;
   /** Guards one tool. */
   tool<T extends GuardableTool>(tool: T, options?: ToolGuardOptions): GuardedTool;
+  /**
+   * Guards a chat model: calls need a `policy.models[name]` rule (default name
+   * `"default"`) and its scopes; with `masking.maskModelInput` prompts are masked.
+   */
+  model(model: BaseChatModel, name?: string): GuardedChatModel;
+  /**
+   * Restores the tokens of `principal`'s tenant (and `threadId`, when given)
+   * in `text`. Only for principals holding the unmask scope; others get
+   * `AccessDeniedError`.
+   */
+  unmask(text: string, principal: Principal, options?: { threadId?: string }): Promise<string>;
+  /** The masker the guards use (`undefined` with `masking: false`). */
+  readonly masker: Masker | undefined;
   /** Guards several tools. */
   tools(tools: readonly GuardableTool[], options?: ToolGuardOptions): GuardedTool[];
   /**
@@ -97,6 +131,8 @@ export interface Warden {
 
 /** Rejected tokens longer than this are not digested (they are refused unparsed anyway). */
 const MAX_DIGESTED_TOKEN = 16 * 1024;
+
+const NOTHING_REVEALED: readonly string[] = Object.freeze([]);
 
 const wardenOptionsSchema = z.strictObject({
   identity: z.unknown(),
@@ -120,6 +156,7 @@ const wardenOptionsSchema = z.strictObject({
     .refine((audit) => audit.log === undefined || Object.keys(audit).length === 1, { message: "audit.log excludes every other audit option" })
     .optional(),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
+  masking: z.union([z.literal(false), z.looseObject({ reveal: z.record(z.string().min(1), z.array(z.string().min(1))).optional(), unmaskScope: z.string().min(1).optional(), maskModelInput: z.boolean().optional() })]).optional(),
   approvals: z
     .strictObject({
       approver: z
@@ -167,7 +204,31 @@ export function createWarden(options: WardenOptions): Warden {
     ledger: new ApprovalLedger(),
     verifyToken: (token) => verifier.verify(token),
   };
-  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals };
+  let masking: MaskingRuntime | undefined;
+  const maskingOptions = top.masking === false ? undefined : ((top.masking ?? {}) as WardenMaskingOptions);
+  if (maskingOptions) {
+    const { reveal = {}, unmaskScope: _unmaskScope, maskModelInput = false, ...maskerOptions } = maskingOptions;
+    const revealScopes = Object.keys(reveal);
+    let masker: Masker;
+    try {
+      masker = createMasker(maskerOptions);
+    } catch (error) {
+      throw new PolicyError("masking", error instanceof Error ? error.message : "invalid masking options");
+    }
+    masking = {
+      masker,
+      maskModelInput,
+      revealFor(principal) {
+        if (revealScopes.length === 0) return NOTHING_REVEALED;
+        const scopes = effectiveScopes(policy, principal);
+        const types = new Set<string>();
+        for (const [scope, revealed] of Object.entries(reveal)) if (hasScope(scopes, scope)) for (const type of revealed) types.add(type);
+        return [...types];
+      },
+    };
+  }
+  const unmaskScope = maskingOptions?.unmaskScope ?? "pii:unmask";
+  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals, ...(masking ? { masking } : {}) };
 
   const guard = (tool: GuardableTool, guardOptions?: ToolGuardOptions) =>
     tool instanceof GuardedTool ? tool : new GuardedTool(tool, runtime, guardOptions);
@@ -195,7 +256,25 @@ export function createWarden(options: WardenOptions): Warden {
         throw refusal;
       }
     },
+    masker: masking?.masker,
     tool: (tool, guardOptions) => guard(tool, guardOptions),
+    model: (model, name = "default") => (model instanceof GuardedChatModel ? model : new GuardedChatModel(model, runtime, name)),
+    async unmask(text, principal, options = {}) {
+      if (!trusts(principal)) throw new MissingPrincipalError("unmask() needs a principal minted by this warden");
+      const target = { kind: "tool" as const, name: "unmask" };
+      const allowed = masking !== undefined && hasScope(effectiveScopes(policy, principal), unmaskScope);
+      const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
+      await audit.record({
+        type: allowed ? "access.allowed" : "access.denied",
+        outcome: allowed ? "success" : "denied",
+        actor,
+        target,
+        reason: allowed ? "allowed by policy" : masking ? `missing scope ${unmaskScope}` : "masking is off",
+        data: { rule: "masking.unmaskScope" },
+      });
+      if (!allowed) throw new AccessDeniedError("tool", "unmask", "you are not permitted to restore masked values");
+      return masking!.masker.unmask(text, { tenant: tokenScope(principal, options.threadId) });
+    },
     tools: (tools, guardOptions) => tools.map((tool) => guard(tool, guardOptions)),
     toolsFor(principal, tools, guardOptions) {
       if (!trusts(principal)) throw new MissingPrincipalError("toolsFor() needs a principal minted by this warden");

@@ -62,6 +62,8 @@ export interface ApprovalContext {
   run: AuditRun;
   /** Verifies an approver's bearer token through the warden's identity layer. */
   verifyToken(token: string): Promise<Principal>;
+  /** What approvers are shown of the arguments (masked); the arguments themselves by default. */
+  display?(args: Record<string, unknown>): Record<string, unknown>;
   /** Validates edited arguments against the tool's schema; `undefined` when they do not match. */
   validateArgs(args: Record<string, unknown>): Promise<Record<string, unknown> | undefined>;
 }
@@ -172,7 +174,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       type: "warden.approval",
       id: context.binder.issue(binding, now),
       tool,
-      args: finalArgs,
+      args: context.display ? context.display(finalArgs) : finalArgs,
       argsHash: binding.argsHash,
       requester: binding.requester,
       ...(context.threadId ? { threadId: context.threadId } : {}),

@@ -3,6 +3,7 @@ import type { Approver } from "../approval/approver.js";
 import type { ApprovalLedger } from "../approval/ledger.js";
 import type { RequestBinder } from "../approval/request.js";
 import type { AuditLog } from "../audit/audit-log.js";
+import type { MaskingRuntime } from "./masking-runtime.js";
 import type { Clock } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
 import type { Policy } from "../policy/schema.js";
@@ -28,6 +29,8 @@ export interface GuardRuntime {
   readonly auditHandler?: BaseCallbackHandler;
   /** Human approvals; without them a call that needs approval is refused. */
   readonly approvals?: ApprovalRuntime;
+  /** Masking of what leaves the guards; without it outputs pass unmasked. */
+  readonly masking?: MaskingRuntime;
 }
 
 /** What the guards need to run approvals. */

@@ -9,7 +9,11 @@ import type { AuditActor, AuditRun, AuditSink, AuditTarget } from "../audit/even
 import { memorySink } from "../audit/memory-sink.js";
 import { toolEndEvent, toolErrorEvent } from "../audit/tool-lifecycle.js";
 import { systemClock, type Clock } from "../clock.js";
+import { isCommand } from "@langchain/langgraph";
 import { runApproval } from "../approval/flow.js";
+import { MaskingBlockedError } from "../masking/errors.js";
+import { maskToolOutput } from "./mask-output.js";
+import { countByType, tokenScope } from "./masking-runtime.js";
 import { AccessDeniedError, ApprovalRejectedError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { validateToolArgs } from "./tool-schema.js";
@@ -130,6 +134,9 @@ export class GuardedTool extends StructuredTool {
   protected async _call(arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> {
     const run = runOf(runManager, config);
     const principal = await requirePrincipal(this.runtime, config, this.target, run);
+    const masking = this.runtime.masking;
+    // The model saw tokens instead of values: restore those of this tenant and thread.
+    if (masking?.maskModelInput) arg = await masking.masker.unmaskDeep(arg, { tenant: tokenScope(principal, config?.configurable?.thread_id) });
     const args = typeof arg === "object" && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : { input: arg };
     const decision = await decideTool(this.runtime.policy, this.name, principal, args);
     const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
@@ -139,7 +146,7 @@ export class GuardedTool extends StructuredTool {
     const allowed = decision.effect === "allow";
     await this.recordAccess(allowed, actor, run, args, decision);
     if (!allowed) return this.refuse(decision, config);
-    return this.execute(arg, actor, run, runManager, config);
+    return this.execute(arg, principal, run, runManager, config);
   }
 
   private async recordAccess(allowed: boolean, actor: AuditActor, run: AuditRun, args: Record<string, unknown>, decision: PolicyDecision, approval?: string): Promise<void> {
@@ -159,14 +166,15 @@ export class GuardedTool extends StructuredTool {
     if (recorded instanceof Promise) await recorded;
   }
 
-  /** Runs the wrapped tool and records how it ended. */
+  /** Runs the wrapped tool, masks what it returned, and records how it ended. */
   private async execute(
     arg: unknown,
-    actor: AuditActor,
+    principal: Principal,
     run: AuditRun,
     runManager: CallbackManagerForToolRun | undefined,
     config: ToolRunnableConfig | undefined,
   ): Promise<unknown> {
+    const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
     const context = { target: this.target, actor, run };
     let output: unknown;
     try {
@@ -176,10 +184,33 @@ export class GuardedTool extends StructuredTool {
       await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
       throw error;
     }
-    if (!isAsyncGenerator(output)) {
-      const ended = this.runtime.audit.recordOrdered(toolEndEvent(context, output));
-      if (ended instanceof Promise) await ended;
+    if (isAsyncGenerator(output)) return output;
+    const masking = this.runtime.masking;
+    if (masking && !isCommand(output)) {
+      try {
+        const masked = maskToolOutput(masking.masker, output, this.responseFormat === "content_and_artifact", {
+          reveal: masking.revealFor(principal),
+          tenant: tokenScope(principal, config?.configurable?.thread_id),
+        });
+        output = masked.output;
+        if (masked.findings.length > 0) {
+          await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(masked.findings) } });
+        }
+      } catch (error) {
+        if (!(error instanceof MaskingBlockedError)) throw error;
+        await this.runtime.audit.record({
+          type: "mask.applied",
+          outcome: "denied",
+          ...context,
+          reason: "the output holds a blocked type: withheld",
+          data: { blocked: true, counts: Object.fromEntries(error.types.map((type) => [type, 0])), total: error.count },
+        });
+        await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
+        throw error;
+      }
     }
+    const ended = this.runtime.audit.recordOrdered(toolEndEvent(context, output));
+    if (ended instanceof Promise) await ended;
     return output;
   }
 
@@ -219,7 +250,8 @@ export class GuardedTool extends StructuredTool {
       reason: decision.reason,
       run,
       verifyToken: approvals.verifyToken,
-      validateArgs: (edited) => validateToolArgs(this.schema, edited),
+      ...(this.runtime.masking ? { display: (shown: Record<string, unknown>) => this.maskForApprovers(shown, principal, threadId) } : {}),
+      validateArgs: async (edited) => validateToolArgs(this.schema, await this.restoreTokens(edited, principal, threadId)),
     });
     if (outcome.outcome === "rejected") return this.refuseRejected(outcome.message, config);
     // Only LangGraph replays an approved request (it re-runs the node on each resume); a
@@ -232,10 +264,22 @@ export class GuardedTool extends StructuredTool {
     const now = this.runtime.clock.now();
     const finalArgs = outcome.edited ? outcome.args : args;
     const result = this.recordAccess(true, actor, run, finalArgs, { ...decision, effect: "allow", code: "allowed" }, outcome.requestId).then(() =>
-      this.execute(outcome.edited ? outcome.args : arg, actor, run, runManager, config),
+      this.execute(outcome.edited ? outcome.args : arg, principal, run, runManager, config),
     );
     if (replayable) approvals.ledger.remember(outcome.key, result, now);
     return result;
+  }
+
+  /** Arguments as approvers see them: masked like any output of the guard. */
+  private maskForApprovers(args: Record<string, unknown>, principal: Principal, threadId: unknown): Record<string, unknown> {
+    const masking = this.runtime.masking!;
+    return masking.masker.maskDeep(args, { tenant: tokenScope(principal, threadId) }).value;
+  }
+
+  /** Restores tokens (of the requester's tenant and thread) in arguments an approver edited. */
+  private async restoreTokens(args: Record<string, unknown>, principal: Principal, threadId: unknown): Promise<Record<string, unknown>> {
+    const masking = this.runtime.masking;
+    return masking ? masking.masker.unmaskDeep(args, { tenant: tokenScope(principal, threadId) }) : args;
   }
 
   private refuseRejected(message: string | undefined, config: ToolRunnableConfig | undefined): unknown {

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import type { SeparatorIndex } from "./separators.js";
 import type { Span } from "./types.js";
 
 /** A built-in or compiled custom detector. */
@@ -30,8 +31,10 @@ export interface Detector {
   /**
    * Appends to `out` every match whose start is at or after `from`. Characters
    * before `from` may be read as context but never start a match.
+   * `separators` shares the positions of `:`, `-`, `_` and `=` between the
+   * detectors of one scan (from `from - 256`).
    */
-  scan(text: string, from: number, out: Span[]): void;
+  scan(text: string, from: number, out: Span[], separators: SeparatorIndex): void;
   /**
    * For detectors whose matches may be longer than `reach` (PEM blocks, long
    * JWTs): the start of a candidate at or after `from` that more text could

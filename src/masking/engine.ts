@@ -5,6 +5,7 @@
  * @module
  */
 import type { Detector } from "./detector.js";
+import { SEPARATOR_LOOKBACK, SeparatorIndex } from "./separators.js";
 import type { Span } from "./types.js";
 
 /** Runs a fixed set of detectors for a fixed set of types. */
@@ -35,7 +36,8 @@ export function createEngine(detectors: readonly Detector[], types: ReadonlySet<
     context,
     spans(text, from) {
       const out: Span[] = [];
-      for (const detector of active) detector.scan(text, from, out);
+      const separators = new SeparatorIndex(text, from - SEPARATOR_LOOKBACK);
+      for (const detector of active) detector.scan(text, from, out, separators);
       return filterNeeded ? out.filter((s) => types.has(s.type)) : out;
     },
     pending(text, from) {

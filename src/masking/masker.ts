@@ -16,7 +16,7 @@ import { createEngine, resolveOverlaps, type Engine } from "./engine.js";
 import { MaskingBlockedError } from "./errors.js";
 import { createPseudonymizer, type Pseudonymizer } from "./pseudonym.js";
 import { masked, redacted, STRATEGIES } from "./strategies.js";
-import { createStream, type MaskingStream } from "./stream.js";
+import { createStream, type MaskingStream, type SliceRenderer } from "./stream.js";
 import { TOKEN_PATTERN, TokenVault } from "./token-vault.js";
 import type { BuiltinType, DeepFinding, DeepMaskResult, DetectorName, Finding, MaskCallOptions, MaskResult, Span, Strategy, UnmaskOptions } from "./types.js";
 import { memoryVault, type Vault } from "./vault.js";
@@ -163,9 +163,11 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   const styleOf = (type: string): MaskStyle => (type in TYPE_INFO ? TYPE_INFO[type as BuiltinType].maskStyle : "hidden");
   const detectors = [...builtinDetectors(new Set(types), (parsed.phoneCountry ?? "US") as CountryCode), ...custom.map(compileCustom)];
   const engine: Engine = createEngine(detectors, new Set(types), priorities);
+  const placeholders = new Map(types.map((type) => [type, redacted(type)]));
 
   /** Renders `text[from, to)` with `spans` (sorted, disjoint, inside the range) replaced. */
-  const renderWith = (call: MaskCallOptions | undefined) => {
+  const renderWith = (call: MaskCallOptions | undefined): SliceRenderer => {
+    if (call === undefined && defaultRenderer !== undefined) return defaultRenderer;
     const reveal = revealSet(call?.reveal);
     const tenant = call?.tenant ?? "";
     return (text: string, from: number, to: number, spans: readonly Span[], offset: number, findings: Finding[]): string => {
@@ -183,27 +185,26 @@ export function createMasker(options: MaskerOptions = {}): Masker {
       const parts: string[] = [];
       let position = from;
       for (const span of spans) {
-        const value = text.slice(span.start, span.end);
         parts.push(text.slice(position, span.start));
         position = span.end;
         if (reveal.has(span.type)) {
-          parts.push(value);
+          parts.push(text.slice(span.start, span.end));
           findings.push({ type: span.type, start: span.start + offset, end: span.end + offset, strategy: "reveal" });
           continue;
         }
         const strategy = strategyOf.get(span.type) ?? "redact";
         switch (strategy) {
           case "mask":
-            parts.push(masked(value, styleOf(span.type)));
+            parts.push(masked(text.slice(span.start, span.end), styleOf(span.type)));
             break;
           case "hash":
-            parts.push((pseudonym as Pseudonymizer)(span.type, value));
+            parts.push((pseudonym as Pseudonymizer)(span.type, text.slice(span.start, span.end)));
             break;
           case "tokenize":
-            parts.push(tokens.tokenize(tenant, span.type, value));
+            parts.push(tokens.tokenize(tenant, span.type, text.slice(span.start, span.end)));
             break;
           default:
-            parts.push(redacted(span.type));
+            parts.push(placeholders.get(span.type) ?? redacted(span.type));
         }
         findings.push({ type: span.type, start: span.start + offset, end: span.end + offset, strategy });
       }
@@ -212,7 +213,10 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     };
   };
 
-  const maskWith = (text: string, render: ReturnType<typeof renderWith>): MaskResult => {
+  let defaultRenderer: SliceRenderer | undefined;
+  defaultRenderer = renderWith(undefined);
+
+  const maskWith = (text: string, render: SliceRenderer): MaskResult => {
     if (typeof text !== "string") throw new TypeError("mask() takes a string; use maskDeep() for other values");
     const findings: Finding[] = [];
     const spans = resolveOverlaps(engine.spans(text, 0), engine.priority);
@@ -245,7 +249,6 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     async unmaskDeep<T>(value: T, call?: UnmaskOptions): Promise<T> {
       const withTokens: string[] = [];
       forEachString(value, (text) => {
-        TOKEN_PATTERN.lastIndex = 0;
         if (TOKEN_PATTERN.test(text)) withTokens.push(text);
       });
       const restored = await tokens.restore(withTokens, call?.tenant ?? "");

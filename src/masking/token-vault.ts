@@ -20,8 +20,11 @@ import type { Vault } from "./vault.js";
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 const ID_LENGTH = 16;
 
-/** Matches every token the vault makes; group 1 is the type label, group 2 the id. */
-export const TOKEN_PATTERN = /<([A-Z][A-Z0-9_]*)_TOKEN:([a-z2-7]{16})>/g;
+/** Matches a token the vault makes; group 1 is the type label, group 2 the id. Not global: no shared state. */
+export const TOKEN_PATTERN = /<([A-Z][A-Z0-9_]*)_TOKEN:([a-z2-7]{16})>/;
+
+/** A fresh global copy of {@link TOKEN_PATTERN} for one search. */
+const allTokens = (): RegExp => new RegExp(TOKEN_PATTERN.source, "g");
 
 /** First `length` base32 characters of `bytes` (lower case, no padding). */
 function base32(bytes: Uint8Array, length: number): string {
@@ -112,7 +115,7 @@ export class TokenVault {
     await this.flush();
     const tokens = new Map<string, { tag: string; id: string }>();
     for (const text of texts) {
-      for (const m of text.matchAll(TOKEN_PATTERN)) tokens.set(m[0], { tag: m[1] as string, id: m[2] as string });
+      for (const m of text.matchAll(allTokens())) tokens.set(m[0], { tag: m[1] as string, id: m[2] as string });
     }
     if (tokens.size === 0) return [...texts];
     const entries = [...tokens];
@@ -125,7 +128,7 @@ export class TokenVault {
       if (value !== undefined) values.set(token, value);
     });
     if (values.size === 0) return [...texts];
-    return texts.map((text) => text.replace(TOKEN_PATTERN, (token) => values.get(token) ?? token));
+    return texts.map((text) => text.replace(allTokens(), (token) => values.get(token) ?? token));
   }
 
   #open(record: string, tenant: string, tag: string, id: string): string | undefined {

@@ -16,13 +16,16 @@
  */
 import { codeAt, isAlnum } from "../chars.js";
 import type { Detector } from "../detector.js";
+import { SeparatorIndex } from "../separators.js";
 import type { Span } from "../types.js";
 
 const KEY_ID = /(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z2-7]{16}(?![A-Za-z0-9])/g;
-const SECRET = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const BASE64_RUN = /[A-Za-z0-9/+]+/g;
 const NEAR_KEY = 100;
 const AFTER_NAME = 60;
 const MAX_NAME = 64;
+
+const isBase64 = (c: number): boolean => isAlnum(c) || c === 43 || c === 47;
 
 /** Whether a 40-character candidate mixes cases and digits or symbols, as generated secrets do. */
 function looksGenerated(candidate: string): boolean {
@@ -47,34 +50,19 @@ function secretKeyName(text: string, op: number): boolean {
   return name.includes("secret") && (name.includes("aws") || name.includes("access"));
 }
 
-/** Appends the secret keys that start in `[low, high]` and at or after `from`. */
-function secretsIn(text: string, low: number, high: number, from: number, seen: Set<number>, out: Span[]): void {
-  const origin = Math.max(0, Math.max(low, from) - 1);
-  const window = text.slice(origin, Math.min(text.length, high + 41));
-  SECRET.lastIndex = 0;
+/**
+ * Collects the starts of the secret keys in `[low, high]` and at or after
+ * `from`: maximal runs of base64 characters exactly 40 long, not followed by
+ * padding (which would make them part of a longer encoded value).
+ */
+function secretsIn(text: string, low: number, high: number, from: number, found: number[]): void {
+  let start = Math.max(0, low, from);
+  while (start > 0 && isBase64(text.charCodeAt(start - 1))) start--;
+  BASE64_RUN.lastIndex = start;
   let m: RegExpExecArray | null;
-  while ((m = SECRET.exec(window)) !== null) {
-    const start = origin + m.index;
-    if (start < low || start < from || start > high) continue;
-    if (!seen.has(start) && looksGenerated(m[0])) {
-      seen.add(start);
-      out.push({ type: "aws_secret_key", start, end: start + 40 });
-    }
-  }
-}
-
-/** Positions of `=` and `:` from `from`, in order. */
-function* operators(text: string, from: number): Generator<number> {
-  let eq = text.indexOf("=", from);
-  let colon = text.indexOf(":", from);
-  while (eq !== -1 || colon !== -1) {
-    if (colon === -1 || (eq !== -1 && eq < colon)) {
-      yield eq;
-      eq = text.indexOf("=", eq + 1);
-    } else {
-      yield colon;
-      colon = text.indexOf(":", colon + 1);
-    }
+  while ((m = BASE64_RUN.exec(text)) !== null && m.index <= high) {
+    if (m[0].length !== 40 || m.index < low || m.index < from || text.charCodeAt(m.index + 40) === 61) continue;
+    if (looksGenerated(m[0])) found.push(m.index);
   }
 }
 
@@ -83,16 +71,26 @@ export const awsDetector: Detector = {
   types: ["aws_access_key", "aws_secret_key"],
   reach: 2 * NEAR_KEY,
   lookbehind: 2 * NEAR_KEY,
-  scan(text, from, out) {
-    const seen = new Set<number>();
+  scan(text, from, out, separators) {
+    const found: number[] = [];
     KEY_ID.lastIndex = Math.max(0, from - NEAR_KEY - 60);
     let m: RegExpExecArray | null;
     while ((m = KEY_ID.exec(text)) !== null) {
       if (m.index >= from) out.push({ type: "aws_access_key", start: m.index, end: m.index + 20 });
-      secretsIn(text, m.index - NEAR_KEY - 40, m.index + 20 + NEAR_KEY, from, seen, out);
+      secretsIn(text, m.index - NEAR_KEY - 40, m.index + 20 + NEAR_KEY, from, found);
     }
-    for (const op of operators(text, Math.max(0, from - AFTER_NAME))) {
-      if (secretKeyName(text, op)) secretsIn(text, op + 1, op + 1 + AFTER_NAME, from, seen, out);
+    const origin = Math.max(0, from - AFTER_NAME);
+    for (const operator of ["=", ":"]) {
+      const positions = separators.positions(operator);
+      for (let k = SeparatorIndex.firstAtOrAfter(positions, origin); k < positions.length; k++) {
+        const op = positions[k] as number;
+        if (secretKeyName(text, op)) secretsIn(text, op + 1, op + 1 + AFTER_NAME, from, found);
+      }
+    }
+    if (found.length > 1) found.sort((a, b) => a - b);
+    for (let i = 0; i < found.length; i++) {
+      const start = found[i] as number;
+      if (i === 0 || start !== found[i - 1]) out.push({ type: "aws_secret_key", start, end: start + 40 });
     }
   },
 };

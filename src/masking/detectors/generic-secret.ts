@@ -24,6 +24,7 @@
 import { codeAt, isAlnum } from "../chars.js";
 import { entropyThreshold, shannonEntropy } from "../entropy.js";
 import type { Detector } from "../detector.js";
+import { SeparatorIndex } from "../separators.js";
 import type { Span } from "../types.js";
 
 const MAX_NAME = 64;
@@ -118,20 +119,18 @@ export const genericSecretDetector: Detector = {
   types: ["generic_secret"],
   reach: MAX_VALUE + 2,
   lookbehind: MAX_NAME + 12,
-  scan(text, from, out) {
+  scan(text, from, out, separators) {
     const origin = Math.max(0, from - 6);
-    let eq = text.indexOf("=", origin);
-    let colon = text.indexOf(":", origin);
-    while (eq !== -1 || colon !== -1) {
-      const op = colon === -1 || (eq !== -1 && eq < colon) ? eq : colon;
-      if (isAssignment(text, op) && secretName(text, op)) {
+    for (const operator of ["=", ":"]) {
+      const positions = separators.positions(operator);
+      for (let k = SeparatorIndex.firstAtOrAfter(positions, origin); k < positions.length; k++) {
+        const op = positions[k] as number;
+        if (!isAssignment(text, op) || !secretName(text, op)) continue;
         const value = valueAfter(text, op);
         if (value !== undefined && value[0] >= from && plausibleSecret(text.slice(value[0], value[1]))) {
           out.push({ type: "generic_secret", start: value[0], end: value[1] });
         }
       }
-      if (op === eq) eq = text.indexOf("=", op + 1);
-      else colon = text.indexOf(":", op + 1);
     }
   },
 };

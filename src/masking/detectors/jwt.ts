@@ -18,10 +18,16 @@ const TOKEN = new RegExp(`(?<![\\w\\-])eyJ[\\w\\-]{1,${MAX_HEADER - 3}}\\.[\\w\\
 
 const isRunChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
 
-/** Decodes a base64url part to a JSON object, or undefined. */
+/**
+ * Decodes a base64url part to a JSON object, or undefined. Text that cannot
+ * be an object (not `{…}`) is refused before parsing, so truncated tokens and
+ * look-alikes do not pay for a thrown exception.
+ */
 function jsonObject(part: string): Record<string, unknown> | undefined {
+  const json = Buffer.from(part, "base64url").toString("latin1").trim();
+  if (json.charCodeAt(0) !== 123 || json.charCodeAt(json.length - 1) !== 125) return undefined;
   try {
-    const value: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+    const value: unknown = JSON.parse(json);
     return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

@@ -41,8 +41,8 @@ export interface RunScanner {
   readonly reach: number;
   /** See {@link Detector.lookbehind}. */
   readonly lookbehind: number;
-  /** Appends the matches of the run `text[start, end)` that start at or after `from`. */
-  scanRun(text: string, start: number, end: number, from: number, out: Span[]): void;
+  /** Appends the matches of the runs `[start, end)` of `text` that start at or after `from`. */
+  scanRuns(text: string, runs: readonly (readonly [number, number])[], from: number, out: Span[]): void;
 }
 
 /** Runs of at least seven characters starting with a digit, `+` or `(`. */
@@ -59,6 +59,7 @@ export function numericDetector(formats: readonly NumericFormat[], runs?: RunSca
     lookbehind: Math.max(0, ...formats.map((f) => f.lookbehind), runs?.lookbehind ?? 0),
     scan(text, from, out) {
       next.fill(from);
+      const pendingRuns: [number, number][] = [];
       RUN.lastIndex = from;
       let m: RegExpExecArray | null;
       while ((m = RUN.exec(text)) !== null) {
@@ -86,9 +87,10 @@ export function numericDetector(formats: readonly NumericFormat[], runs?: RunSca
         if (runs !== undefined) {
           let start = m.index;
           while (start > 0 && m.index - start <= runs.maxRun && isRunChar(text.charCodeAt(start - 1))) start--;
-          if (runEnd - start <= runs.maxRun) runs.scanRun(text, start, runEnd, from, out);
+          if (runEnd - start <= runs.maxRun) pendingRuns.push([start, runEnd]);
         }
       }
+      if (runs !== undefined && pendingRuns.length > 0) runs.scanRuns(text, pendingRuns, from, out);
     },
   };
 }

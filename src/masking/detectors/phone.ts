@@ -172,26 +172,54 @@ function groupingFits(plan: NationalPlan, sizes: readonly number[]): boolean {
   return false;
 }
 
+/** A run whose phone candidates are waiting for libphonenumber. */
+interface PendingRun {
+  readonly parts: readonly Part[];
+  readonly end: number;
+  /** Parts that may start a number, in order. */
+  readonly starts: readonly number[];
+  readonly gluedAfter: boolean;
+}
+
+/** Separates candidates sent to libphonenumber together; it never joins two numbers across it. */
+const BATCH_SEPARATOR = "\n\n";
+
 /**
  * Creates the phone scanner of the numeric pass. Numbers without `+` are read
  * as numbers of `defaultCountry`; numbers with `+` are validated for their
  * own country.
+ *
+ * The candidates of one scan go to `findPhoneNumbersInText` in one call,
+ * joined by blank lines: the matcher is built once per scan instead of once
+ * per number.
  */
 export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
   const plan = nationalPlan(defaultCountry);
   const lengths = plan.lengths;
   const cache = new Map<string, readonly (readonly [number, number])[]>();
 
-  const find = (candidate: string): readonly (readonly [number, number])[] => {
-    let found = cache.get(candidate);
-    if (found === undefined) {
-      found = findPhoneNumbersInText(candidate, { defaultCountry })
-        .filter((m) => groupedAsFormatted(candidate.slice(m.startsAt, m.endsAt), m.number.formatNational()))
-        .map((m) => [m.startsAt, m.endsAt] as const);
-      if (cache.size >= CACHE_SIZE) cache.clear();
-      cache.set(candidate, found);
+  /** Validates every uncached candidate with one libphonenumber call and caches the verdicts. */
+  const validate = (candidates: readonly string[]): void => {
+    const fresh = [...new Set(candidates.filter((c) => !cache.has(c)))];
+    if (fresh.length === 0) return;
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const candidate of fresh) {
+      offsets.push(offset);
+      offset += candidate.length + BATCH_SEPARATOR.length;
     }
-    return found;
+    const verdicts = fresh.map((): (readonly [number, number])[] => []);
+    let index = 0;
+    for (const m of findPhoneNumbersInText(fresh.join(BATCH_SEPARATOR), { defaultCountry })) {
+      while (index + 1 < fresh.length && (offsets[index + 1] as number) <= m.startsAt) index++;
+      const base = offsets[index] as number;
+      const candidate = fresh[index] as string;
+      if (m.endsAt > base + candidate.length) continue;
+      if (!groupedAsFormatted(candidate.slice(m.startsAt - base, m.endsAt - base), m.number.formatNational())) continue;
+      (verdicts[index] as (readonly [number, number])[]).push([m.startsAt - base, m.endsAt - base]);
+    }
+    if (cache.size + fresh.length > CACHE_SIZE) cache.clear();
+    fresh.forEach((candidate, i) => cache.set(candidate, verdicts[i] as (readonly [number, number])[]));
   };
 
   const hasPhoneWord = (text: string, start: number): boolean => PHONE_WORD.test(text.slice(Math.max(0, start - 32), start));
@@ -221,14 +249,14 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
     return false;
   };
 
-  /** Reports the phone numbers of the run `text[start, end)`, trimmed of separators at both ends. */
-  const scanRun = (text: string, start: number, end: number, from: number, out: Span[]): void => {
+  /** Splits the run `text[start, end)` into parts and finds the parts that may start a number. */
+  const prepare = (text: string, start: number, end: number): PendingRun | undefined => {
     let digitCount = 0;
     for (let i = start; i < end && digitCount < 7; i++) if (isDigit(text.charCodeAt(i))) digitCount++;
-    if (digitCount < 7) return;
+    if (digitCount < 7) return undefined;
     while (start < end && !(isDigit(text.charCodeAt(start)) || text.charCodeAt(start) === 43 || text.charCodeAt(start) === 40)) start++;
     while (end > start && !(isDigit(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) === 41)) end--;
-    if (end - start < 7) return;
+    if (end - start < 7) return undefined;
     const before = codeAt(text, start - 1);
     const glued = isWord(before) || before === 45 || before === 46 || before === 47 || (before === 44 && isDigit(codeAt(text, start - 2)));
     const parts: Part[] = [];
@@ -239,17 +267,20 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
         partStart = i + 1;
       }
     }
+    const starts: number[] = [];
+    for (let a = 0; a < parts.length; a++) if (canStart(text, parts, a)) starts.push(a);
+    return starts.length === 0 ? undefined : { parts, end, starts, gluedAfter: isWord(codeAt(text, end)) };
+  };
+
+  /** Reports the numbers of a prepared run, reading each candidate's verdict from the cache. */
+  const report = (text: string, run: PendingRun, from: number, out: Span[]): void => {
+    const { parts, end, starts, gluedAfter } = run;
     const last = parts[parts.length - 1];
-    const gluedAfter = isWord(codeAt(text, end));
-    let a = 0;
-    while (a < parts.length) {
-      if (!canStart(text, parts, a)) {
-        a++;
-        continue;
-      }
+    let next = 0;
+    for (const a of starts) {
+      if (a < next) continue;
       const origin = (parts[a] as Part).start;
-      let next = a + 1;
-      for (const [s, e] of find(text.slice(origin, end))) {
+      for (const [s, e] of cache.get(text.slice(origin, end)) ?? []) {
         const matchStart = origin + s;
         const matchEnd = origin + e;
         const first = parts.findIndex((p) => p.start === matchStart);
@@ -260,9 +291,25 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
         if (matchStart >= from) out.push({ type: "phone", start: matchStart, end: matchEnd });
         next = Math.max(next, lastIndex + 1);
       }
-      a = next;
     }
   };
 
-  return { type: "phone", maxRun: MAX_RUN, reach: MAX_RUN + 2, lookbehind: MAX_RUN + 34, scanRun };
+  return {
+    type: "phone",
+    maxRun: MAX_RUN,
+    reach: MAX_RUN + 2,
+    lookbehind: MAX_RUN + 34,
+    scanRuns(text, runs, from, out) {
+      const prepared: PendingRun[] = [];
+      const candidates: string[] = [];
+      for (const [start, end] of runs) {
+        const run = prepare(text, start, end);
+        if (run === undefined) continue;
+        prepared.push(run);
+        for (const a of run.starts) candidates.push(text.slice((run.parts[a] as Part).start, run.end));
+      }
+      validate(candidates);
+      for (const run of prepared) report(text, run, from, out);
+    },
+  };
 }

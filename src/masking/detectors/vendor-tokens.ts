@@ -17,16 +17,17 @@
  * | `huggingface_token` | `hf_` + 34 |
  *
  * A token must not be glued to a word character before it or a token
- * character after it. The scan is anchored on each prefix's separator: `_`
- * and `-` are found with `indexOf`, and only the prefixes whose separator
- * follows the character just before are checked (one map lookup rejects
- * almost every hyphen of prose); the prefixes without a separator (`AIza`,
- * `SG.`, `SK`, `hooks.slack.com`) are found by one literal regex.
+ * character after it. The scan is anchored on each prefix's separator: `_`,
+ * `-` and the `:` of `https://` are found with `indexOf`, and only the
+ * prefixes whose separator follows the character just before are checked
+ * (one table lookup rejects almost every hyphen of prose); the prefixes
+ * without a separator (`AIza`, `SG.`, `SK`) are found by one literal regex.
  *
  * @module
  */
 import { codeAt, isWord } from "../chars.js";
 import type { Detector } from "../detector.js";
+import { SeparatorIndex } from "../separators.js";
 import type { Span } from "../types.js";
 
 /** One vendor token format. */
@@ -37,8 +38,6 @@ export interface TokenRule {
   readonly prefixes: readonly string[];
   /** Sticky pattern of the whole token, tried at the prefix. */
   readonly pattern: RegExp;
-  /** Text that may precede the prefix and belongs to the finding (`https://`). */
-  readonly lead?: readonly string[];
 }
 
 const GH = ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"];
@@ -55,9 +54,8 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   },
   {
     type: "slack_webhook",
-    prefixes: ["hooks.slack.com/"],
-    lead: ["https://", "http://"],
-    pattern: /(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_\-]{20,200}/y,
+    prefixes: ["https://hooks.slack.com/", "http://hooks.slack.com/"],
+    pattern: /https?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_\-]{20,200}/y,
   },
   { type: "stripe_key", prefixes: ["sk_live_", "sk_test_", "rk_live_", "rk_test_"], pattern: /[sr]k_(?:live|test)_[0-9A-Za-z]{10,247}(?![A-Za-z0-9_])/y },
   { type: "anthropic_key", prefixes: ["sk-ant-"], pattern: /sk-ant-[a-z]{2,10}\d{0,3}-[A-Za-z0-9_\-]{40,250}(?![A-Za-z0-9_\-])/y },
@@ -80,23 +78,27 @@ interface Entry {
   readonly offset: number;
 }
 
-/** Rules indexed by the anchor that finds them: `_` or `-` (then by the character before it), or a literal. */
+/** Separators that anchor prefixes: `_`, `-`, and `:` for URLs (`https://…`). */
+const SEPARATORS = ["_", "-", ":"] as const;
+
+/**
+ * Rules indexed by the anchor that finds them: a separator (then by the
+ * character before it), or a literal for prefixes without one.
+ */
 function index(rules: readonly TokenRule[]) {
-  const bySeparator = new Map<string, Map<number, Entry[]>>([["_", new Map()], ["-", new Map()]]);
+  const bySeparator = new Map<string, (Entry[] | undefined)[]>(SEPARATORS.map((s) => [s, new Array<Entry[] | undefined>(128)]));
   const literals: Entry[] = [];
   for (const rule of rules) {
     for (const prefix of rule.prefixes) {
-      const candidates = [prefix.indexOf("_"), prefix.indexOf("-")].filter((i) => i > 0);
+      const candidates = SEPARATORS.map((s) => prefix.indexOf(s)).filter((i) => i > 0);
       if (candidates.length === 0) {
         literals.push({ rule, prefix, offset: 0 });
         continue;
       }
       const offset = Math.min(...candidates);
-      const byChar = bySeparator.get(prefix[offset] as string) as Map<number, Entry[]>;
+      const byChar = bySeparator.get(prefix[offset] as string) as (Entry[] | undefined)[];
       const before = prefix.charCodeAt(offset - 1);
-      const list = byChar.get(before) ?? [];
-      list.push({ rule, prefix, offset });
-      byChar.set(before, list);
+      byChar[before] = [...(byChar[before] ?? []), { rule, prefix, offset }];
     }
   }
   const literal = new RegExp(
@@ -108,45 +110,37 @@ function index(rules: readonly TokenRule[]) {
 
 /** Tries `entry` with the prefix starting at `start`; appends and returns true on a match. */
 function tryRule(text: string, entry: Entry, start: number, from: number, out: Span[]): boolean {
-  if (start < 0 || !text.startsWith(entry.prefix, start)) return false;
-  let begin = start;
-  for (const lead of entry.rule.lead ?? []) {
-    if (text.startsWith(lead, start - lead.length)) {
-      begin = start - lead.length;
-      break;
-    }
-  }
-  if (begin < from || isWord(codeAt(text, begin - 1))) return false;
+  if (start < from || !text.startsWith(entry.prefix, start) || isWord(codeAt(text, start - 1))) return false;
   const pattern = entry.rule.pattern;
-  pattern.lastIndex = begin;
+  pattern.lastIndex = start;
   const m = pattern.exec(text);
   if (m === null) return false;
-  out.push({ type: entry.rule.type, start: begin, end: begin + m[0].length });
+  out.push({ type: entry.rule.type, start, end: start + m[0].length });
   return true;
 }
 
 /** Creates a detector for `rules` (by default every vendor format above). */
 export function vendorTokenDetector(rules: readonly TokenRule[] = TOKEN_RULES): Detector {
   const { bySeparator, literals, literal } = index(rules);
-  const scanSeparator = (text: string, separator: string, from: number, out: Span[]): void => {
-    const byChar = bySeparator.get(separator) as Map<number, Entry[]>;
-    if (byChar.size === 0) return;
-    let at = text.indexOf(separator, from);
-    while (at !== -1) {
-      const entries = byChar.get(text.charCodeAt(at - 1));
+  const scanSeparator = (text: string, separator: string, from: number, out: Span[], index: SeparatorIndex): void => {
+    const byChar = bySeparator.get(separator) as (Entry[] | undefined)[];
+    const positions = index.positions(separator);
+    for (let k = SeparatorIndex.firstAtOrAfter(positions, from); k < positions.length; k++) {
+      const at = positions[k] as number;
+      const before = at > 0 ? text.charCodeAt(at - 1) : -1;
+      const entries = before >= 0 && before < 128 ? byChar[before] : undefined;
       if (entries !== undefined) {
         for (const entry of entries) if (tryRule(text, entry, at - entry.offset, from, out)) break;
       }
-      at = text.indexOf(separator, at + 1);
     }
   };
+  const used = SEPARATORS.filter((s) => (bySeparator.get(s) as (Entry[] | undefined)[]).some((e) => e !== undefined));
   return {
     types: [...new Set(rules.map((r) => r.type))],
     reach: MAX_TOKEN,
     lookbehind: 16,
-    scan(text, from, out) {
-      scanSeparator(text, "_", from, out);
-      scanSeparator(text, "-", from, out);
+    scan(text, from, out, separators) {
+      for (const separator of used) scanSeparator(text, separator, from, out, separators);
       if (literals.length === 0) return;
       literal.lastIndex = from;
       let m: RegExpExecArray | null;

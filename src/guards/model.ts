@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
+import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
+import { BaseChatModel, type BaseChatModelCallOptions, type BindToolsInput } from "@langchain/core/language_models/chat_models";
+import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
+import type { ChatResult } from "@langchain/core/outputs";
+import type { Runnable, RunnableConfig } from "@langchain/core/runnables";
+import { AccessDeniedError } from "../errors.js";
+import { missingScopes } from "../identity/scopes.js";
+import type { Principal } from "../identity/principal.js";
+import { effectiveScopes } from "../policy/decision.js";
+import { getPrincipal, PRINCIPAL_KEY } from "../run-config.js";
+import { countByType, tokenScope } from "./masking-runtime.js";
+import { requirePrincipal } from "./principal.js";
+import type { GuardRuntime } from "./runtime.js";
+
+type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk>;
+
+/**
+ * A chat model behind Warden: each call needs a verified principal and a
+ * `policy.models` rule for this model's name (deny by default; the rule's
+ * `scopes` must be held), and is recorded. With `masking.maskModelInput`,
+ * prompts are masked before the provider sees them; tokens the model then
+ * puts in tool-call arguments are restored by the tool guards, for the same
+ * tenant and thread only.
+ */
+export class GuardedChatModel extends BaseChatModel {
+  static override lc_name(): string {
+    return "GuardedChatModel";
+  }
+
+  /** The policy name of this model (`policy.models[modelName]`). */
+  readonly modelName: string;
+  private readonly base: BaseChatModel;
+  private readonly target: ChatRunnable;
+  private readonly runtime: GuardRuntime;
+
+  /**
+   * @param base - the chat model to guard
+   * @param runtime - policy, audit, masking shared by the guards
+   * @param modelName - its name in `policy.models`
+   * @param target - what calls go to (the model, or the model with tools bound)
+   */
+  constructor(base: BaseChatModel, runtime: GuardRuntime, modelName: string, target: ChatRunnable = base as unknown as ChatRunnable) {
+    super({});
+    this.base = base;
+    this.target = target;
+    this.runtime = runtime;
+    this.modelName = modelName;
+  }
+
+  _llmType(): string {
+    return `warden(${this.base._llmType()})`;
+  }
+
+  /** Binds tools on the wrapped model; the result stays guarded. */
+  override bindTools(tools: BindToolsInput[], kwargs?: Partial<BaseChatModelCallOptions>): GuardedChatModel {
+    if (typeof this.base.bindTools !== "function") throw new TypeError(`the model "${this.modelName}" does not support tools`);
+    return new GuardedChatModel(this.base, this.runtime, this.modelName, this.base.bindTools(tools, kwargs) as ChatRunnable);
+  }
+
+  /** Checks the principal and the policy, records the decision, and masks the prompt. */
+  private async prepare(input: BaseLanguageModelInput, config: RunnableConfig | undefined): Promise<BaseMessage[]> {
+    const target = { kind: "model" as const, name: this.modelName };
+    const run = { id: randomUUID(), ...(config?.configurable?.thread_id !== undefined ? { threadId: String(config.configurable.thread_id) } : {}) };
+    const principal: Principal = await requirePrincipal(this.runtime, config, target, run);
+    const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
+    const rule = Object.hasOwn(this.runtime.policy.models, this.modelName) ? this.runtime.policy.models[this.modelName] : undefined;
+    const missing = rule ? missingScopes(effectiveScopes(this.runtime.policy, principal), rule.scopes ?? []) : [];
+    const reason = !rule ? `no policy rule for model "${this.modelName}"` : missing.length > 0 ? `missing scope ${missing.join(", ")}` : "allowed by policy";
+    const allowed = rule !== undefined && missing.length === 0;
+    await this.runtime.audit.record({
+      type: allowed ? "access.allowed" : "access.denied",
+      outcome: allowed ? "success" : "denied",
+      actor,
+      target,
+      reason,
+      run,
+      data: { rule: rule ? `models.${this.modelName}` : "models" },
+    });
+    if (!allowed) throw new AccessDeniedError("model", this.modelName, rule ? "you are not permitted to use this model" : "this model is not available to you");
+    const messages = BaseChatModel._convertInputToPromptValue(input).toChatMessages();
+    const masking = this.runtime.masking;
+    if (!masking?.maskModelInput) return messages;
+    const { value, findings } = masking.masker.maskDeep(messages, { tenant: tokenScope(principal, config?.configurable?.thread_id) });
+    if (findings.length > 0) {
+      // Tokens must be in the vault before a tool (maybe in another instance) restores them.
+      await masking.masker.flush();
+      await this.runtime.audit.record({ type: "mask.applied", outcome: "success", actor, target, run, data: { counts: countByType(findings), input: true } });
+    }
+    return value;
+  }
+
+  override async invoke(input: BaseLanguageModelInput, options?: BaseChatModelCallOptions): Promise<AIMessageChunk> {
+    const messages = await this.prepare(input, options);
+    return this.target.invoke(messages, options);
+  }
+
+  override async *_streamIterator(input: BaseLanguageModelInput, options?: BaseChatModelCallOptions): AsyncGenerator<AIMessageChunk> {
+    const messages = await this.prepare(input, options);
+    yield* await this.target.stream(messages, options);
+  }
+
+  /** Direct `generate()` calls take the principal of the run in progress. */
+  async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], _runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
+    const config = { configurable: { [PRINCIPAL_KEY]: getPrincipal() } };
+    const prepared = await this.prepare(messages, config);
+    const message = await this.target.invoke(prepared, options);
+    return { generations: [{ text: typeof message.content === "string" ? message.content : "", message }] };
+  }
+}
