@@ -11,6 +11,7 @@ import type { Principal } from "../identity/principal.js";
 import { effectiveScopes } from "../policy/decision.js";
 import { getPrincipal, PRINCIPAL_KEY } from "../run-config.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
+import { maskMessages } from "./mask-messages.js";
 import { requirePrincipal } from "./principal.js";
 import type { GuardRuntime } from "./runtime.js";
 
@@ -50,7 +51,8 @@ export class GuardedChatModel extends BaseChatModel {
   }
 
   _llmType(): string {
-    return `warden(${this.base._llmType()})`;
+    // Called by the base constructor too, before `base` is set.
+    return this.base ? `warden(${this.base._llmType()})` : "warden";
   }
 
   /** Binds tools on the wrapped model; the result stays guarded. */
@@ -82,7 +84,7 @@ export class GuardedChatModel extends BaseChatModel {
     const messages = BaseChatModel._convertInputToPromptValue(input).toChatMessages();
     const masking = this.runtime.masking;
     if (!masking?.maskModelInput) return messages;
-    const { value, findings } = masking.masker.maskDeep(messages, { tenant: tokenScope(principal, config?.configurable?.thread_id) });
+    const { messages: value, findings } = maskMessages(masking.masker, messages, { tenant: tokenScope(principal, config?.configurable?.thread_id) });
     if (findings.length > 0) {
       // Tokens must be in the vault before a tool (maybe in another instance) restores them.
       await masking.masker.flush();

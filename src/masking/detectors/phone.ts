@@ -87,11 +87,11 @@ function readPart(text: string, start: number, end: number, glued: boolean): Par
  * `(650) 253-0000`, `1-650-253-0000`; not `650253 0000` or `65 02 53 00 00`).
  * Numbers written with `+`, and bare runs of digits, are not checked.
  */
-function groupedAsFormatted(text: string, national: string): boolean {
+function groupedAsFormatted(text: string, national: () => string): boolean {
   if (text.includes("+")) return true;
   const groups = text.match(/\d+/g) ?? [];
   if (groups.length <= 1) return true;
-  const expected = national.match(/\d+/g) ?? [];
+  const expected = national().match(/\d+/g) ?? [];
   if (groups.length > 1 && groups.join("").length > expected.join("").length) groups.shift();
   for (let i = 0; i < groups.length - 1; i++) if (groups[i] !== expected[i]) return false;
   return groups[groups.length - 1] === expected.slice(groups.length - 1).join("");
@@ -215,7 +215,7 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
       const base = offsets[index] as number;
       const candidate = fresh[index] as string;
       if (m.endsAt > base + candidate.length) continue;
-      if (!groupedAsFormatted(candidate.slice(m.startsAt - base, m.endsAt - base), m.number.formatNational())) continue;
+      if (!groupedAsFormatted(candidate.slice(m.startsAt - base, m.endsAt - base), () => m.number.formatNational())) continue;
       (verdicts[index] as (readonly [number, number])[]).push([m.startsAt - base, m.endsAt - base]);
     }
     if (cache.size + fresh.length > CACHE_SIZE) cache.clear();
