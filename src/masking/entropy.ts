@@ -5,17 +5,30 @@
  * @module
  */
 
+/** Counts of ASCII characters, reused between calls (values are short and calls synchronous). */
+const ascii = new Uint16Array(128);
+
 /** Shannon entropy of `text` in bits per character (0 for an empty string). */
 export function shannonEntropy(text: string): number {
   const n = text.length;
   if (n === 0) return 0;
-  const counts = new Map<number, number>();
+  let others: Map<number, number> | undefined;
   for (let i = 0; i < n; i++) {
     const code = text.charCodeAt(i);
-    counts.set(code, (counts.get(code) ?? 0) + 1);
+    if (code < 128) ascii[code] = (ascii[code] as number) + 1;
+    else (others ??= new Map()).set(code, (others.get(code) ?? 0) + 1);
   }
   let bits = 0;
-  for (const count of counts.values()) {
+  for (let i = 0; i < n; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128) continue;
+    const count = ascii[code] as number;
+    if (count === 0) continue;
+    ascii[code] = 0;
+    const p = count / n;
+    bits -= p * Math.log2(p);
+  }
+  for (const count of others?.values() ?? []) {
     const p = count / n;
     bits -= p * Math.log2(p);
   }

@@ -165,9 +165,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   const engine: Engine = createEngine(detectors, new Set(types), priorities);
   const placeholders = new Map(types.map((type) => [type, redacted(type)]));
 
-  /** Renders `text[from, to)` with `spans` (sorted, disjoint, inside the range) replaced. */
-  const renderWith = (call: MaskCallOptions | undefined): SliceRenderer => {
-    if (call === undefined && defaultRenderer !== undefined) return defaultRenderer;
+  /** A renderer of `text[from, to)` with `spans` (sorted, disjoint, inside the range) replaced, for one call's options. */
+  const makeRenderer = (call: MaskCallOptions | undefined): SliceRenderer => {
     const reveal = revealSet(call?.reveal);
     const tenant = call?.tenant ?? "";
     return (text: string, from: number, to: number, spans: readonly Span[], offset: number, findings: Finding[]): string => {
@@ -213,8 +212,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     };
   };
 
-  let defaultRenderer: SliceRenderer | undefined;
-  defaultRenderer = renderWith(undefined);
+  const defaultRenderer = makeRenderer(undefined);
+  const renderWith = (call: MaskCallOptions | undefined): SliceRenderer => (call === undefined ? defaultRenderer : makeRenderer(call));
 
   const maskWith = (text: string, render: SliceRenderer): MaskResult => {
     if (typeof text !== "string") throw new TypeError("mask() takes a string; use maskDeep() for other values");

@@ -430,13 +430,17 @@ export function generateCorpus(options: CorpusOptions = {}): CorpusDocument[] {
   return documents;
 }
 
-/** Concatenated corpus text of at least `size` characters (cut at `size`), for benchmarks. */
-export function corpusText(size: number, seed = 7): string {
+/**
+ * Concatenated corpus text of `size` characters, for benchmarks. With the
+ * default three sentences of prose between pieces, about one value in 450
+ * characters is sensitive.
+ */
+export function corpusText(size: number, seed = 7, proseBetween = 3): string {
   const parts: string[] = [];
   let length = 0;
   let round = 0;
   while (length < size) {
-    for (const doc of generateCorpus({ seed: seed + round++, documents: 50, proseBetween: 2 })) {
+    for (const doc of generateCorpus({ seed: seed + round++, documents: 50, proseBetween })) {
       parts.push(doc.text, "\n");
       length += doc.text.length + 1;
       if (length >= size) break;

@@ -233,7 +233,7 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
     for (let b = a; b < parts.length; b++) {
       const part = parts[b] as Part;
       digits += part.digits;
-      sizes.push(...part.groups);
+      for (const size of part.groups) sizes.push(size);
       if (first.plus) {
         if (digits >= 8 && digits <= 15) return true;
         if (digits > 15) return false;

@@ -1,0 +1,179 @@
+/**
+ * Secret formats, gitleaks style: for every format, realistic-looking (fake)
+ * samples that must be found, and near misses that must not be.
+ */
+import { describe, expect, it } from "vitest";
+import { ALNUM, BASE32, HEX, defaultMasker, filler } from "./helpers.js";
+
+const B64URL = `${ALNUM}-_`;
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+interface Format {
+  readonly type: string;
+  readonly truePositives: readonly string[];
+  readonly falsePositives: readonly string[];
+}
+
+const FORMATS: readonly Format[] = [
+  {
+    type: "github_token",
+    truePositives: [
+      `ghp_${filler(ALNUM, 36)}`,
+      `gho_${filler(ALNUM, 36, 3)}`,
+      `ghu_${filler(ALNUM, 36, 5)}`,
+      `ghs_${filler(ALNUM, 36, 7)}`,
+      `ghr_${filler(ALNUM, 36, 11)}`,
+      "ghp_R8tY1cW6hJ5gF0dSaZ3kQ9mX2pL7vB4nR8tY",
+      `github_pat_${filler(ALNUM, 22)}_${filler(ALNUM, 59, 2)}`,
+    ],
+    falsePositives: [`ghp_${filler(ALNUM, 35)}`, `ghp_${filler(ALNUM, 37)}`, `xghp_${filler(ALNUM, 36)}`, `ghx_${filler(ALNUM, 36)}`, `ghp-${filler(ALNUM, 36)}`, `github_pat_${filler(ALNUM, 60)}`],
+  },
+  {
+    type: "gitlab_token",
+    truePositives: [`glpat-${filler(ALNUM, 20)}`, "glpat-x9Kd_2LmQ-7pR4tVw8Zs", `glpat-${filler(`${ALNUM}-_`, 20, 4)}`],
+    falsePositives: [`glpat-${filler(ALNUM, 19)}`, `glpat_${filler(ALNUM, 20)}`, `glpat-${filler(ALNUM, 21)}`],
+  },
+  {
+    type: "slack_token",
+    truePositives: [
+      `xoxb-${filler("0123456789", 12)}-${filler("0123456789", 13, 3)}-${filler(ALNUM, 24)}`,
+      `xoxp-${filler("0123456789", 12)}-${filler("0123456789", 12, 1)}-${filler("0123456789", 13, 2)}-${filler(HEX, 32)}`,
+      `xoxa-2-${filler(ALNUM, 40)}`,
+      `xoxr-${filler(ALNUM, 32)}`,
+      `xoxs-${filler("0123456789", 10)}-${filler("0123456789", 12)}-${filler("0123456789", 12, 5)}-${filler(HEX, 64)}`,
+    ],
+    falsePositives: ["xoxb-12345", `xoxc-${filler("0123456789", 12)}-${filler(ALNUM, 24)}`, `axoxb-${filler("0123456789", 12)}-${filler(ALNUM, 24)}`, "xoxb-"],
+  },
+  {
+    type: "slack_webhook",
+    truePositives: [
+      `https://hooks.slack.com/services/T${filler(BASE32, 8)}/B${filler(BASE32, 10)}/${filler(ALNUM, 24)}`,
+      `https://hooks.slack.com/workflows/T${filler(BASE32, 8)}/A${filler(BASE32, 10)}/${filler("0123456789", 18)}/${filler(ALNUM, 24)}`,
+    ],
+    falsePositives: ["https://hooks.slack.com/services/", "https://hooks.slack.com/apps/T000/B000/xyz", `https://hooks.slack.example.com/services/T${filler(BASE32, 8)}/B${filler(BASE32, 10)}/${filler(ALNUM, 24)}`],
+  },
+  {
+    type: "stripe_key",
+    truePositives: [`sk_live_${filler(ALNUM, 24)}`, `sk_test_${filler(ALNUM, 99)}`, `rk_live_${filler(ALNUM, 24, 1)}`, `rk_test_${filler(ALNUM, 32, 2)}`],
+    falsePositives: ["sk_live_short", `pk_live_${filler(ALNUM, 24)}`, `sk_prod_${filler(ALNUM, 24)}`, `ask_live_${filler(ALNUM, 24)}`],
+  },
+  {
+    type: "openai_key",
+    truePositives: [`sk-${filler(ALNUM, 20)}T3BlbkFJ${filler(ALNUM, 20, 3)}`, `sk-${filler(ALNUM, 48, 9)}`, `sk-proj-${filler(`${ALNUM}-_`, 156)}`, `sk-svcacct-${filler(`${ALNUM}-_`, 120, 4)}`],
+    falsePositives: [`sk-${filler(ALNUM, 47)}`, `sk-${filler(ALNUM, 49)}`, `task-${filler(ALNUM, 48)}`, "sk-proj-short", `sk-${filler(ALNUM, 20)}-${filler(ALNUM, 27)}`],
+  },
+  {
+    type: "anthropic_key",
+    truePositives: [`sk-ant-api03-${filler(`${ALNUM}-_`, 93)}AA`, `sk-ant-admin01-${filler(`${ALNUM}-_`, 93, 6)}AA`],
+    falsePositives: [`sk-ant-api03-${filler(ALNUM, 20)}`, `sk-ant-${filler(ALNUM, 95)}`],
+  },
+  {
+    type: "google_api_key",
+    truePositives: [`AIza${filler(`${ALNUM}-_`, 35)}`, "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"],
+    falsePositives: [`AIza${filler(ALNUM, 34)}`, `AIzb${filler(ALNUM, 35)}`, `xAIza${filler(ALNUM, 35)}`, `AIza${filler(ALNUM, 36)}`],
+  },
+  {
+    type: "npm_token",
+    truePositives: [`npm_${filler(ALNUM, 36)}`, `npm_${filler(ALNUM, 36, 13)}`],
+    falsePositives: [`npm_${filler(ALNUM, 35)}`, `npm_${filler(ALNUM, 37)}`, `mynpm_${filler(ALNUM, 36)}`],
+  },
+  {
+    type: "sendgrid_key",
+    truePositives: [`SG.${filler(`${ALNUM}-_`, 22)}.${filler(`${ALNUM}-_`, 43, 1)}`],
+    falsePositives: [`SG.${filler(ALNUM, 21)}.${filler(ALNUM, 43)}`, `SG.${filler(ALNUM, 22)}.${filler(ALNUM, 42)}`, `SG-${filler(ALNUM, 22)}.${filler(ALNUM, 43)}`],
+  },
+  {
+    type: "twilio_key",
+    truePositives: [`SK${filler(HEX, 32)}`, `SK${filler(HEX, 32, 5)}`],
+    falsePositives: [`SK${filler(HEX, 31)}`, `SK${filler("ghijklmnopqrstuv", 32)}`, `ASK${filler(HEX, 32)}`, `SK${filler(HEX, 33)}`],
+  },
+  {
+    type: "huggingface_token",
+    truePositives: [`hf_${filler("abcdefghijklmnopqrstuvwxyzABCDEFGH", 34)}`, `hf_${filler(ALNUM, 34, 8)}`],
+    falsePositives: [`hf_${filler(ALNUM, 33)}`, `hf_${filler(ALNUM, 35)}`, `chf_${filler(ALNUM, 34)}`],
+  },
+  {
+    type: "aws_access_key",
+    truePositives: ["AKIAIOSFODNN7EXAMPLE", `ASIA${filler(BASE32, 16)}`, `AKIA${filler(BASE32, 16, 3)}`, `A3TX${filler(BASE32, 16, 1)}`],
+    falsePositives: [`AKIA${filler(BASE32, 15)}`, `AKIA${filler(BASE32, 16).toLowerCase()}`, `XAKIA${filler(BASE32, 16)}`, "AKIAIOSFODNN7EXAMPL1", `AKIA${filler(BASE32, 17)}`],
+  },
+  {
+    type: "jwt",
+    truePositives: [
+      `${b64url({ alg: "HS256", typ: "JWT" })}.${b64url({ sub: "1234567890", name: "Jane Doe", iat: 1516239022 })}.${filler(B64URL, 43)}`,
+      `${b64url({ alg: "RS256", kid: "k1" })}.${b64url({ iss: "https://idp.example.com/", aud: "api" })}.${filler(B64URL, 342, 2)}`,
+    ],
+    falsePositives: [
+      `${b64url({ typ: "JWT" })}.${b64url({ sub: "1" })}.${filler(B64URL, 43)}`,
+      `${b64url({ alg: "HS256" })}.${Buffer.from("plain text").toString("base64url")}.${filler(B64URL, 43)}`,
+      `${b64url({ alg: "HS256" })}.${b64url({ sub: "1" })}`,
+      "eyJhbGciOi.eyJzdWIi.sig",
+    ],
+  },
+];
+
+/** Whether `sample`, embedded in a sentence, is found whole as `type`. */
+function foundWhole(type: string, sample: string): boolean {
+  const text = `config: ${sample} end`;
+  const start = text.indexOf(sample);
+  return defaultMasker.mask(text).findings.some((f) => f.type === type && f.start === start && f.end === start + sample.length);
+}
+
+describe("secret formats", () => {
+  for (const format of FORMATS) {
+    it(`${format.type}: finds every true sample and none of the near misses`, () => {
+      for (const sample of format.truePositives) expect(foundWhole(format.type, sample), sample).toBe(true);
+      for (const sample of format.falsePositives) {
+        const hits = defaultMasker.mask(`config: ${sample} end`).findings.filter((f) => f.type === format.type);
+        expect(hits, sample).toEqual([]);
+      }
+    });
+  }
+
+  it("private_key: finds every kind of private key block, not public material", () => {
+    const body = `${filler(`${ALNUM}+/`, 64)}\n${filler(`${ALNUM}+/`, 64, 3)}\n${filler(ALNUM, 20)}==`;
+    for (const label of ["RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "OPENSSH PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "PGP PRIVATE KEY BLOCK"]) {
+      const block = `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`;
+      expect(foundWhole("private_key", block), label).toBe(true);
+      expect(foundWhole("private_key", block.replace(/\n/g, "\\n")), `${label} in JSON`).toBe(true);
+    }
+    for (const label of ["PUBLIC KEY", "CERTIFICATE", "RSA PUBLIC KEY", "PGP PUBLIC KEY BLOCK"]) {
+      expect(defaultMasker.mask(`-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`).findings.filter((f) => f.type === "private_key")).toEqual([]);
+    }
+  });
+
+  it("aws_secret_key: found next to an access key id or a secret-key name, not alone", () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    expect(foundWhole("aws_secret_key", secret) ).toBe(false);
+    for (const text of [
+      `aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${secret}`,
+      `{"SecretAccessKey": "${secret}", "AccessKeyId": "ASIA${filler(BASE32, 16)}"}`,
+      `AWS_SECRET_ACCESS_KEY=${secret}`,
+      `key AKIAIOSFODNN7EXAMPLE secret ${secret}`,
+    ]) {
+      const start = text.indexOf(secret);
+      expect(defaultMasker.mask(text).findings.some((f) => f.type === "aws_secret_key" && f.start === start && f.end === start + 40), text).toBe(true);
+    }
+    for (const text of [`hash ${secret} only`, `aws_secret_access_key = ${secret}X`, `aws_secret_access_key = ${"a".repeat(40)}`, `sha1 ${filler(HEX, 40)} near AKIAIOSFODNN7EXAMPLE`]) {
+      expect(defaultMasker.mask(text).findings.filter((f) => f.type === "aws_secret_key"), text).toEqual([]);
+    }
+  });
+
+  it("url_credentials and generic_secret: values found, look-alikes not", () => {
+    for (const [text, value] of [
+      ["mongodb+srv://svc_reader:Tq8vK2mZp4Lx@cluster0.example.net/db", "svc_reader:Tq8vK2mZp4Lx"],
+      ["amqp://guest:Gu3st-Pass@rabbit:5672", "guest:Gu3st-Pass"],
+    ] as const) {
+      expect(foundWhole("url_credentials", value) || defaultMasker.mask(text).findings.some((f) => f.type === "url_credentials" && text.slice(f.start, f.end) === value), text).toBe(true);
+    }
+    for (const [text, value] of [
+      ["SECRET_KEY=dj4n9F2kL8qP3xV7", "dj4n9F2kL8qP3xV7"],
+      ['"passwd": "t7Y#k2Lm9Q"', "t7Y#k2Lm9Q"],
+      ["--password=Zq3Lr8Tn2Wx5", "Zq3Lr8Tn2Wx5"],
+      ["apiKey: 'b6f1c9e2a7d4'", "b6f1c9e2a7d4"],
+    ] as const) {
+      const hits = defaultMasker.mask(text).findings.filter((f) => f.type === "generic_secret").map((f) => text.slice(f.start, f.end));
+      expect(hits, text).toEqual([value]);
+    }
+  });
+});
