@@ -12,7 +12,7 @@ const pkg = JSON.parse(execFileSync("node", ["-p", "JSON.stringify(require('./pa
 
 const expectedNames = {
   ".": [
-    "createMasker", "verifyAuditLog", "generateAuditKeys", "jsonlSink", "callbackApprover", "pendingApprovals",
+    "createMasker", "verifyAuditLog", "generateAuditKeys", "jsonlSink", "callbackApprover", "pendingApprovals", "guardModel",
     "createWarden", "guardTool", "getPrincipal", "memorySink",
     "WardenError", "InvalidTokenError", "MissingPrincipalError", "AccessDeniedError", "ApprovalRejectedError",
     "ApprovalInvalidError", "RateLimitedError", "BudgetExceededError", "CircuitOpenError", "AuditWriteError", "PolicyError",

@@ -41,6 +41,9 @@ export type {
 } from "./masking/index.js";
 export { guardTool, GuardedTool } from "./guards/tool.js";
 export type { GuardableTool, GuardToolOptions, ToolGuardOptions } from "./guards/tool.js";
+export type { StandaloneGuardOptions } from "./guards/standalone.js";
+export { guardModel } from "./guards/model.js";
+export type { GuardModelOptions } from "./guards/model.js";
 export type { OnDenied } from "./guards/runtime.js";
 export { getPrincipal } from "./run-config.js";
 export { interruptApprover, callbackApprover } from "./approval/approver.js";

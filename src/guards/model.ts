@@ -14,6 +14,7 @@ import { countByType, tokenScope } from "./masking-runtime.js";
 import { maskMessages } from "./mask-messages.js";
 import { requirePrincipal } from "./principal.js";
 import type { GuardRuntime } from "./runtime.js";
+import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
 
 type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk>;
 
@@ -110,4 +111,19 @@ export class GuardedChatModel extends BaseChatModel {
     const message = await this.target.invoke(prepared, options);
     return { generations: [{ text: typeof message.content === "string" ? message.content : "", message }] };
   }
+}
+
+/** Options of {@link guardModel}: those of the standalone guards, and the model's policy name. */
+export interface GuardModelOptions extends StandaloneGuardOptions {
+  /** The model's name in `policy.models` (default `"default"`). */
+  name?: string;
+}
+
+/**
+ * Guards a chat model without the facade: calls need a verified principal and
+ * a `policy.models` rule. Prefer `warden.model()`, which accepts only
+ * principals of the warden's own identity provider.
+ */
+export function guardModel(model: BaseChatModel, options: GuardModelOptions): GuardedChatModel {
+  return new GuardedChatModel(model, standaloneRuntime(options), options.name ?? "default");
 }

@@ -3,12 +3,10 @@ import { randomUUID } from "node:crypto";
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { StructuredTool, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
-import { AuditLog } from "../audit/audit-log.js";
 import { digest } from "../audit/digest.js";
-import type { AuditActor, AuditRun, AuditSink, AuditTarget } from "../audit/event.js";
-import { memorySink } from "../audit/memory-sink.js";
+import type { AuditActor, AuditRun, AuditTarget } from "../audit/event.js";
+import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
 import { toolEndEvent, toolErrorEvent } from "../audit/tool-lifecycle.js";
-import { systemClock, type Clock } from "../clock.js";
 import { isCommand } from "@langchain/langgraph";
 import { runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
@@ -17,10 +15,7 @@ import { countByType, tokenScope } from "./masking-runtime.js";
 import { AccessDeniedError, ApprovalRejectedError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { validateToolArgs } from "./tool-schema.js";
-import { isPrincipal } from "../identity/principal.js";
 import { decideTool, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
-import { policySchema, type PolicyInput } from "../policy/schema.js";
-import { parseOptions } from "../validate.js";
 import { requirePrincipal } from "./principal.js";
 import type { GuardRuntime, OnDenied } from "./runtime.js";
 
@@ -322,28 +317,14 @@ export class GuardedTool extends StructuredTool {
   }
 }
 
-/** Options of {@link guardTool} for use without the `createWarden` facade. */
-export interface GuardToolOptions extends ToolGuardOptions {
-  /** The policy (validated here; a bad one throws `PolicyError`). */
-  policy: PolicyInput;
-  /** Where decisions go; defaults to an in-memory sink. */
-  audit?: { sink?: AuditSink; failMode?: "closed" | "open" } | AuditLog;
-  /** Time source for expiry checks. */
-  clock?: Clock;
-}
+/** Options of {@link guardTool}: the standalone guard options plus the tool guard's own. */
+export type GuardToolOptions = StandaloneGuardOptions & ToolGuardOptions;
 
 /**
  * Guards one tool without the facade. Any principal minted by a Warden
  * verifier is accepted; prefer `warden.tool()`, which accepts only principals
- * of the warden's own identity provider.
+ * of the warden's own identity provider (and supports approvals).
  */
 export function guardTool(tool: GuardableTool, options: GuardToolOptions): GuardedTool {
-  const policy = parseOptions(policySchema, options.policy, "policy");
-  const clock = options.clock ?? systemClock;
-  const audit =
-    options.audit instanceof AuditLog
-      ? options.audit
-      : new AuditLog({ sink: options.audit?.sink ?? memorySink(), clock, failMode: options.audit?.failMode ?? "closed" });
-  const runtime: GuardRuntime = { policy, audit, clock, trusts: isPrincipal };
-  return new GuardedTool(tool, runtime, options);
+  return new GuardedTool(tool, standaloneRuntime(options), options);
 }

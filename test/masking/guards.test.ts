@@ -5,7 +5,7 @@ import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AccessDeniedError, createWarden, MaskingBlockedError, pendingApprovals, type WardenMaskingOptions } from "langchain-warden";
+import { AccessDeniedError, createWarden, guardModel, guardTool, MaskingBlockedError, pendingApprovals, type WardenMaskingOptions } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 
 const EMAIL = "jane.doe@example.com";
@@ -187,5 +187,25 @@ describe("guarded chat models", () => {
     expect(await warden.unmask(String(masked.content), ann, { threadId: "t1" })).toContain(EMAIL);
     await expect(warden.unmask(String(masked.content), eve, { threadId: "t1" })).rejects.toBeInstanceOf(AccessDeniedError);
     expect(sink.events.filter((e) => e.target.name === "unmask").map((e) => e.type)).toEqual(["access.allowed", "access.denied"]);
+  });
+});
+
+describe("guards without the facade", () => {
+  it("guardModel enforces the models policy and masks nothing it was not asked to", async () => {
+    const warden = createWarden({ identity: idp.identity, policy: {} });
+    const principal = await warden.authenticate(await idp.issue({ scope: "llm:use" }));
+    const allowed = guardModel(scriptedChatModel(["fine"]), { policy: { models: { default: { scopes: ["llm:use"] } } } });
+    expect((await allowed.invoke("hi", { configurable: { __warden_principal: principal } })).content).toBe("fine");
+    const refused = guardModel(scriptedChatModel(["fine"]), { policy: { models: { default: { scopes: ["llm:admin"] } } } });
+    await expect(refused.invoke("hi", { configurable: { __warden_principal: principal } })).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(allowed.invoke("hi")).rejects.toMatchObject({ code: "WARDEN_MISSING_PRINCIPAL" });
+  });
+
+  it("guardTool masks results by default, like warden.tool", async () => {
+    const warden = createWarden({ identity: idp.identity, policy: {} });
+    const principal = await warden.authenticate(await idp.issue({}));
+    const guarded = guardTool(lookup, { policy: { tools: { lookup: { scopes: [] } } } });
+    const result = (await guarded.invoke(call("lookup", { id: "c1" }), { configurable: { __warden_principal: principal } })) as ToolMessage;
+    expect(result.content).toBe("customer c1: [EMAIL], card [CREDIT_CARD]");
   });
 });
