@@ -6,39 +6,8 @@
 export { createWarden } from "./warden.js";
 export type { Warden, WardenOptions, WardenAuditOptions, WardenApprovalOptions, WardenMaskingOptions } from "./warden.js";
 export { GuardedChatModel } from "./guards/model.js";
-export {
-  createMasker,
-  memoryVault,
-  redisVault,
-  MaskingBlockedError,
-  BUILTIN_TYPES,
-  PII_TYPES,
-  SECRET_TYPES,
-} from "./masking/index.js";
-export type {
-  Masker,
-  MaskerOptions,
-  MaskingStream,
-  Vault,
-  MemoryVaultOptions,
-  RedisVaultClient,
-  RedisVaultOptions,
-  CustomDetector,
-  CustomPatternDetector,
-  CustomFunctionDetector,
-  BuiltinType,
-  PiiType,
-  SecretType,
-  DetectorName,
-  Strategy,
-  Span,
-  Finding,
-  DeepFinding,
-  MaskResult,
-  DeepMaskResult,
-  MaskCallOptions,
-  UnmaskOptions,
-} from "./masking/index.js";
+// The masking engine's public names: createMasker, memoryVault, redisVault, MaskingBlockedError, the type lists and their types.
+export * from "./masking/index.js";
 export { guardTool, GuardedTool } from "./guards/tool.js";
 export type { GuardableTool, GuardToolOptions, ToolGuardOptions } from "./guards/tool.js";
 export type { StandaloneGuardOptions } from "./guards/standalone.js";
