@@ -64,7 +64,11 @@ export interface AuditVerification {
 
 /** Options of {@link verifyAuditLog}. */
 export interface VerifyAuditOptions {
-  /** Public Ed25519 JWK that signed the checkpoints. */
+  /**
+   * Public Ed25519 JWK that signed the checkpoints. Give it (or `jwks`): without
+   * a key the chain is still checked, but the result is never `ok`, since
+   * nothing proves who wrote the log.
+   */
   publicKey?: JWK;
   /** Several public keys (key rotation): `{ keys: [...] }`. */
   jwks?: { keys: JWK[] };
@@ -232,6 +236,10 @@ export async function verifyAuditLog(
     }
   }
 
+  if (!verifyingSignatures && count > 0) {
+    // Without a public key nothing proves who wrote the log: anyone can rewrite it and its hashes.
+    problems.push({ kind: "unsigned", message: "no public key was given: the signatures were not verified" });
+  }
   if (verifyingSignatures) {
     for (const { summary } of chains.values()) {
       if (summary.signed === 0) {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { JWK } from "jose";
@@ -94,6 +94,7 @@ async function keysGenerate(args: string[]): Promise<number> {
   if (!values.force && (existsSync(privatePath) || existsSync(publicPath))) {
     throw new UsageError(`${privatePath} or ${publicPath} exists; pass --force to overwrite`);
   }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { privateKey, publicKey } = generateAuditKeys();
   writeFileSync(privatePath, `${JSON.stringify(privateKey, null, 2)}\n`, { mode: 0o600, flag: values.force ? "w" : "wx" });
   writeFileSync(publicPath, `${JSON.stringify(publicKey, null, 2)}\n`, { mode: 0o644, flag: values.force ? "w" : "wx" });

@@ -35,7 +35,7 @@ export type Condition = (input: ConditionInput) => boolean | string | Promise<bo
 
 const approvalRule = z.strictObject({
   when: fn<Condition>().optional(),
-  approverScopes: z.array(scope).optional(),
+  approverScopes: z.array(scope).readonly().optional(),
   ttl: durationMs.default(300_000),
   quorum: z.number().int().min(1).default(1),
   allowEdit: z.boolean().default(true),
@@ -43,22 +43,22 @@ const approvalRule = z.strictObject({
 });
 
 const toolRule = z.strictObject({
-  scopes: z.array(scope),
+  scopes: z.array(scope).readonly(),
   risk: z.enum(["low", "medium", "high", "destructive"]).optional(),
   when: fn<Condition>().optional(),
-  deny: z.strictObject({ args: z.array(z.instanceof(RegExp)).min(1) }).optional(),
+  deny: z.strictObject({ args: z.array(z.instanceof(RegExp)).min(1).readonly() }).optional(),
   approval: z.union([z.boolean(), approvalRule]).optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
 });
 
 const retrieverRule = z.strictObject({
-  scopes: z.array(scope),
+  scopes: z.array(scope).readonly(),
   documents: z.strictObject({ tenantKey: z.string().min(1).optional(), aclKey: z.string().min(1).optional() }).optional(),
 });
 
 const rate = z.string().regex(/^\d+\s*\/\s*(sec|s|min|m|hour|h|day|d)$/, 'expected a rate such as "30/min"');
 const modelRule = z.strictObject({
-  scopes: z.array(scope).optional(),
+  scopes: z.array(scope).readonly().optional(),
   perUser: rate.optional(),
   global: rate.optional(),
   tokensPerDay: z.number().int().positive().optional(),
@@ -66,7 +66,7 @@ const modelRule = z.strictObject({
 
 /** Zod schema of a Warden policy. Unknown keys are refused, so a typo never weakens a rule. */
 export const policySchema = z.strictObject({
-  roles: z.record(z.string().min(1), z.array(grantedScope)).default({}),
+  roles: z.record(z.string().min(1), z.array(grantedScope).readonly()).default({}),
   tools: z.record(z.string().min(1), toolRule).default({}),
   retrievers: z.record(z.string().min(1), retrieverRule).default({}),
   models: z.record(z.string().min(1), modelRule).default({}),

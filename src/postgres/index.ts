@@ -7,6 +7,16 @@
 import pg from "pg";
 import type { AuditEvent, AuditSink } from "../audit/event.js";
 
+/**
+ * The part of a `pg.Pool` the sink uses (declared here so that the package's
+ * types do not need `@types/pg`).
+ */
+export interface PgPool {
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+  connect(): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): void }>;
+  end(): Promise<void>;
+}
+
 /** When events reach the database. */
 export type PostgresDurability = "checkpoint" | "event";
 
@@ -15,7 +25,7 @@ export interface PostgresSinkOptions {
   /** A connection string (the sink owns and closes its pool). */
   connectionString?: string;
   /** Or an existing `pg.Pool` (left open on `close()`). */
-  pool?: pg.Pool;
+  pool?: PgPool;
   /** Table name, optionally schema-qualified (default `warden_audit`). */
   table?: string;
   /**
@@ -32,7 +42,7 @@ export interface PostgresSinkOptions {
 /** A PostgreSQL audit sink. */
 export interface PostgresSink extends AuditSink {
   /** The pool the sink writes through. */
-  readonly pool: pg.Pool;
+  readonly pool: PgPool;
   /** The (validated) table name. */
   readonly table: string;
 }
@@ -53,7 +63,7 @@ function quoteTable(table: string): { quoted: string; base: string } {
  * Creates the audit table (if missing) with its append-only trigger. Safe to
  * run concurrently from several instances (serialised by an advisory lock).
  */
-export async function migrateAuditTable(pool: pg.Pool, table = "warden_audit"): Promise<void> {
+export async function migrateAuditTable(pool: PgPool, table = "warden_audit"): Promise<void> {
   const { quoted, base } = quoteTable(table);
   const guard = `"${base}_append_only"`;
   const client = await pool.connect();
@@ -91,7 +101,7 @@ export async function migrateAuditTable(pool: pg.Pool, table = "warden_audit"): 
  * Reads audit events back in chain and seq order (for `verifyAuditLog` and
  * `warden audit verify postgres://…`).
  */
-export async function readAuditEvents(pool: pg.Pool, table = "warden_audit", options: { chain?: string } = {}): Promise<AuditEvent[]> {
+export async function readAuditEvents(pool: PgPool, table = "warden_audit", options: { chain?: string } = {}): Promise<AuditEvent[]> {
   const { quoted } = quoteTable(table);
   const result =
     options.chain === undefined
@@ -110,7 +120,7 @@ export function postgresSink(options: PostgresSinkOptions): PostgresSink {
   const table = options.table ?? "warden_audit";
   const { quoted } = quoteTable(table);
   const ownsPool = !options.pool;
-  const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4 });
+  const pool: PgPool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4 });
   const durability = options.durability ?? "checkpoint";
   let ready: Promise<void> | undefined;
   let pending: AuditEvent[] = [];
