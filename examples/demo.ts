@@ -6,12 +6,15 @@
  */
 import type { AIMessage, BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { tool, type StructuredToolInterface } from "@langchain/core/tools";
-import { MemorySaver } from "@langchain/langgraph";
+import { Command, MemorySaver } from "@langchain/langgraph";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { createAgent } from "langchain";
 import { z } from "zod";
 import {
   createWarden,
+  generateAuditKeys,
+  pendingApprovals,
+  verifyAuditLog,
   InvalidTokenError,
   MissingPrincipalError,
   type AuditEvent,
@@ -70,15 +73,31 @@ const exportCustomers = tool(
   },
   { name: "export_customers", description: "Export every customer record", schema: z.object({ format: z.enum(["csv", "json"]) }) },
 );
+const lookupCustomer = tool(
+  async ({ id }) => {
+    ran.push("lookup_customer");
+    return `${id}: Jane Doe, jane.doe@example.com, card 4242 4242 4242 4242, phone +1 415 555 0132`;
+  },
+  { name: "lookup_customer", description: "Look up a customer record", schema: z.object({ id: z.string() }) },
+);
+const deleteCustomer = tool(
+  async ({ id }) => {
+    ran.push("delete_customer");
+    return `deleted ${id}`;
+  },
+  { name: "delete_customer", description: "Delete a customer and their data", schema: z.object({ id: z.string() }) },
+);
 const allTools: StructuredToolInterface[] = [searchOrders, refundOrder, runSql, exportCustomers];
+// Audit checkpoints are signed with Ed25519; reviewers verify with the public key only.
+const auditKeys = generateAuditKeys();
 
 const REFUND_LIMIT = 500;
 const warden = createWarden({
   identity: idp.identity,
   clock,
-  audit: { sink },
+  audit: { sink, signingKey: auditKeys.privateKey },
   policy: {
-    roles: { manager: ["orders:*"] },
+    roles: { manager: ["orders:*", "customers:*"] },
     tools: {
       search_orders: { scopes: ["orders:read"] },
       refund_order: {
@@ -86,6 +105,8 @@ const warden = createWarden({
         when: ({ args }) => (Number(args.amount) <= REFUND_LIMIT ? true : `refunds above ${REFUND_LIMIT} EUR need a finance review`),
       },
       run_sql: { scopes: ["db:query"], deny: { args: [/\b(drop|truncate|delete)\b/i] } },
+      lookup_customer: { scopes: ["customers:read"] },
+      delete_customer: { scopes: ["customers:delete"], risk: "destructive", approval: { approverScopes: ["approvals:customers"] } },
       // export_customers has no rule: deny by default.
     },
   },
@@ -152,7 +173,8 @@ async function main(): Promise<void> {
   out("Embedded defaults: in-memory test IdP (ES256), in-memory audit sink, MemorySaver.");
   out("Policy: search_orders needs orders:read; refund_order needs orders:refund and at most");
   out(`        ${REFUND_LIMIT} EUR; run_sql needs db:query, no DROP/TRUNCATE/DELETE; role manager`);
-  out("        grants orders:*; export_customers has no rule (deny by default).");
+  out("        grants orders:* and customers:*; delete_customer also waits for an approver;");
+  out("        export_customers has no rule (deny by default). Results are masked on the way out.");
 
   const aliceToken = await idp.issue({ sub: "alice", scope: "orders:read" });
   const alice = await warden.authenticate(aliceToken);
@@ -289,6 +311,51 @@ async function main(): Promise<void> {
     row("warden", `re-authenticating the old token: ${error.name}, reason "${error.reason}"`);
   }
 
+  scene("A customer record, masked on the way out");
+  out("  maria's role grants customers:read; the tool returns an email, a card and a phone number");
+  await turn({
+    who: "maria",
+    ask: "Show me customer cus_77.",
+    call: callTool("lookup_customer", { id: "cus_77" }, "call_10"),
+    config: warden.config(maria),
+    thread: "maria-3",
+    tools: warden.tools([lookupCustomer]),
+  });
+  const masked = sink.ofType("mask.applied").at(-1);
+  row("warden", `mask.applied: ${JSON.stringify(masked?.data?.counts)} (counts by type, never values)`);
+
+  scene("Deleting a customer waits for a manager");
+  out("  delete_customer is destructive: it needs approval by someone holding approvals:customers");
+  const approvalAgent = createAgent({
+    model: scriptedChatModel([[{ name: "delete_customer", args: { id: "cus_77" } }], answerFromTool]),
+    tools: warden.tools([deleteCustomer]),
+    checkpointer,
+  });
+  const deleteConfig = warden.config(maria, { configurable: { thread_id: "maria-delete" } });
+  row("maria", '"Delete customer cus_77, they asked us to."');
+  const paused = await approvalAgent.invoke({ messages: [{ role: "user", content: "Delete customer cus_77." }] }, deleteConfig);
+  const [pending] = pendingApprovals(paused);
+  if (!pending) throw new Error("the delete did not wait for approval");
+  row("warden", `paused: ${pending.request.tool} ${JSON.stringify(pending.request.args)} requested by ${pending.request.requester.sub}, risk ${pending.request.risk}`);
+  row("", `request ${pending.request.id} expires ${new Date(pending.request.expiresAt).toISOString()}; tool ran: ${ran.includes("delete_customer")}`);
+  const colleague = await idp.issue({ sub: "dana", scope: "db:query" });
+  const retried = await approvalAgent.invoke(
+    new Command({ resume: { [pending.interruptId]: { requestId: pending.request.id, decision: "approve", approverToken: colleague } } }),
+    deleteConfig,
+  );
+  const invalid = sink.ofType("approval.invalid").at(-1);
+  row("dana", `approves with her own token → refused: ${invalid?.reason} (${invalid?.data?.code})`);
+  const [again] = pendingApprovals(retried);
+  if (!again) throw new Error("the refused approval did not raise the request again");
+  row("warden", `request raised again, telling the approver why: ${again.request.refused?.reason}`);
+  const managerToken = await idp.issue({ sub: "olga", scope: "approvals:customers" });
+  const approved = await approvalAgent.invoke(
+    new Command({ resume: { [again.interruptId]: { requestId: again.request.id, decision: "approve", approverToken: managerToken } } }),
+    deleteConfig,
+  );
+  row("olga", `approves (holds approvals:customers) → ${textOf(lastToolMessage(approved.messages as BaseMessage[]))}`);
+  row("agent", `"${textOf((approved.messages as BaseMessage[]).at(-1))}"`);
+
   scene("Audit summary");
   const events = sink.events;
   const counts = new Map<string, number>();
@@ -313,6 +380,18 @@ async function main(): Promise<void> {
   out(`  raw values searched in the serialized log: order ids, the SQL text, both tokens → ${leaked.length === 0 ? "none found" : `FOUND ${leaked.length}`}`);
   out(`  tool bodies that actually ran: ${ran.join(", ")}`);
   await warden.close();
+
+  scene("Verifying the audit log offline");
+  const report = await verifyAuditLog([...sink.events], { publicKey: auditKeys.publicKey });
+  const chain = report.chains[0];
+  out(`  with the public key only: ok=${report.ok}, ${report.count} events, ${chain?.signed} signed checkpoints, head ${report.head?.slice(0, 16)}…`);
+  const copy = sink.events.map((event) => structuredClone(event));
+  const denial = copy.find((event) => event.type === "access.denied");
+  if (denial) denial.type = "access.allowed";
+  copy.splice(5, 1);
+  const tampered = await verifyAuditLog(copy, { publicKey: auditKeys.publicKey });
+  out(`  a copy with one denial turned into an allow and one event deleted: ok=${tampered.ok}`);
+  for (const problem of tampered.problems.slice(0, 4)) out(`    ${problem.kind} at seq ${problem.seq}: ${problem.message}`);
 }
 
 main().then(
