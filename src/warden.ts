@@ -82,6 +82,12 @@ export interface WardenOptions {
   masking?: WardenMaskingOptions | false;
   /** Time source (inject `fakeClock()` in tests). */
   clock?: Clock;
+  /**
+   * What a refused tool call gives: `"message"` (default, an error ToolMessage
+   * the agent can answer with) or `"throw"` (`AccessDeniedError`). The policy's
+   * `onDenied`, a rule's, and `warden.tool(t, { onDenied })` take precedence.
+   */
+  onDenied?: "message" | "throw";
 }
 
 /** The Warden facade: authenticate callers, guard tools, build run configs. */
@@ -156,6 +162,7 @@ const wardenOptionsSchema = z.strictObject({
     .refine((audit) => audit.log === undefined || Object.keys(audit).length === 1, { message: "audit.log excludes every other audit option" })
     .optional(),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
+  onDenied: z.enum(["message", "throw"]).optional(),
   masking: z.union([z.literal(false), z.looseObject({ reveal: z.record(z.string().min(1), z.array(z.string().min(1))).optional(), unmaskScope: z.string().min(1).optional(), maskModelInput: z.boolean().optional() })]).optional(),
   approvals: z
     .strictObject({
@@ -180,7 +187,12 @@ const wardenOptionsSchema = z.strictObject({
 export function createWarden(options: WardenOptions): Warden {
   const top = parseOptions(wardenOptionsSchema, options, "options");
   const identity = parseOptions(identityOptionsSchema, top.identity, "identity");
-  const policy = parseOptions(policySchema, top.policy, "policy");
+  const declared = top.policy as { onDenied?: unknown } | undefined;
+  const policy = parseOptions(
+    policySchema,
+    top.onDenied !== undefined && declared?.onDenied === undefined ? { ...(top.policy as object), onDenied: top.onDenied } : top.policy,
+    "policy",
+  );
   const clock = top.clock ?? systemClock;
   let verifier: ReturnType<typeof createTokenVerifier>;
   try {

@@ -183,3 +183,19 @@ describe("guarded tools", () => {
     expect(JSON.stringify(principal)).not.toContain("orders:read");
   });
 });
+
+describe("onDenied", () => {
+  it("can be set once for the whole warden, and a rule still overrides it", async () => {
+    const idp = createTestIdentity();
+    const warden = createWarden({
+      identity: idp.identity,
+      onDenied: "throw",
+      policy: { tools: { quiet: { scopes: ["x:y"], onDenied: "message" }, loud: { scopes: ["x:y"] } } },
+    });
+    const principal = await warden.authenticate(await idp.issue({}));
+    const make = (name: string) => tool(async () => "ran", { name, description: name, schema: z.object({}) });
+    await expect(warden.tool(make("loud")).invoke(call("loud", {}), warden.config(principal))).rejects.toBeInstanceOf(AccessDeniedError);
+    const reply = (await warden.tool(make("quiet")).invoke(call("quiet", {}), warden.config(principal))) as ToolMessage;
+    expect(reply.status).toBe("error");
+  });
+});
