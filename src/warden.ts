@@ -285,6 +285,7 @@ export function createWarden(options: WardenOptions): Warden {
         data: { rule: "masking.unmaskScope" },
       });
       if (!allowed) throw new AccessDeniedError("tool", "unmask", "you are not permitted to restore masked values");
+      await audit.commit();
       return masking!.masker.unmask(text, { tenant: tokenScope(principal, options.threadId) });
     },
     tools: (tools, guardOptions) => tools.map((tool) => guard(tool, guardOptions)),

@@ -172,6 +172,7 @@ export class AuditLog {
     const hash = sha256Hex(json);
     event.hash = hash;
     if (signer) event.sig = signer.sign(hash);
+    const before = { head: this.head, unsigned: this.unsigned };
     this.seq = seq;
     this.head = hash;
     this.unsigned = signer ? 0 : this.unsigned + 1;
@@ -182,6 +183,13 @@ export class AuditLog {
         ? this.sink.write(event, `${json.slice(0, -1)},"hash":"${hash}"${event.sig !== undefined ? `,"sig":"${event.sig}"` : ""}}`)
         : this.sink.write(event);
     } catch (error) {
+      // Refused at once, before any later event was chained to it: take it back, so the
+      // chain stays whole and the refusal leaves no gap for the verifier to report.
+      if (this.failMode === "closed") {
+        this.seq = seq - 1;
+        this.head = before.head;
+        this.unsigned = before.unsigned;
+      }
       return this.lose(error, event);
     }
     if (written === undefined) return this.taken(event, signer !== undefined);
@@ -200,6 +208,26 @@ export class AuditLog {
     if (this.failMode === "closed") throw new AuditWriteError(undefined, { cause: error });
     this.lostCount++;
     return event;
+  }
+
+  /**
+   * Makes sure every event recorded so far is stored by the sink (not only
+   * queued) before an action it allows proceeds. With `failMode: "closed"` a
+   * failure throws {@link AuditWriteError}.
+   */
+  commit(): void | Promise<void> {
+    if (!this.sink.commit) return;
+    const fail = (error: unknown): void => {
+      if (this.failMode === "closed") throw new AuditWriteError(undefined, { cause: error });
+      this.lostCount++;
+    };
+    let pending: void | Promise<void>;
+    try {
+      pending = this.sink.commit();
+    } catch (error) {
+      return fail(error);
+    }
+    return pending === undefined ? undefined : pending.catch(fail);
   }
 
   /** Writes a signed checkpoint if any event is not yet covered by a signature. */
@@ -236,6 +264,10 @@ export class AuditLog {
       throw error;
     }
     this.closed = true;
-    await this.sink.close?.();
+    try {
+      await this.sink.close?.();
+    } catch (error) {
+      throw new AuditWriteError("The audit sink failed; events may be missing from it", { cause: error });
+    }
   }
 }

@@ -90,6 +90,13 @@ export interface AuditSink {
   write(event: AuditEvent, line?: string): void | Promise<void>;
   /** Set by sinks that store JSON text: the log then hands each event over serialised, too. */
   readonly writesLines?: boolean;
+  /**
+   * Stores every event taken so far (written to the file, inserted in the
+   * table) before an action proceeds; throws if that fails. Sinks that store
+   * each event in `write` do not need it. Durability against power loss is
+   * `flush`'s job.
+   */
+  commit?(): void | Promise<void>;
   /** Makes every written event durable. */
   flush?(): Promise<void>;
   /** Flushes and releases resources. */

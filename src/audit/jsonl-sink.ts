@@ -144,6 +144,15 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
         throw error;
       }
     },
+    commit() {
+      check();
+      try {
+        writeBuffer();
+      } catch (error) {
+        failure ??= error;
+        throw error;
+      }
+    },
     async flush() {
       check();
       try {
@@ -168,6 +177,8 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
         if (fd !== undefined) closeSync(fd);
         fd = undefined;
       }
+      // A failure that refused earlier events is reported once more, now that the file is released.
+      if (failure !== undefined) throw failure;
     },
   };
 }

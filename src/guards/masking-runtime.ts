@@ -13,10 +13,12 @@ export interface MaskingRuntime {
 
 /**
  * The vault scope of tokens made for a principal in a thread: tokens are
- * restored only for the same tenant and the same thread, never process-wide.
+ * restored only for the same tenant (or, for a principal without a tenant, the
+ * same user) and the same thread, never process-wide.
  */
 export function tokenScope(principal: Principal, threadId: unknown): string {
-  return `${principal.tenant ?? "-"}/${threadId === undefined ? "-" : String(threadId)}`;
+  const owner = principal.tenant !== undefined ? `tenant:${principal.tenant}` : `user:${principal.sub}`;
+  return `${owner}/${threadId === undefined ? "-" : String(threadId)}`;
 }
 
 /** Counts findings by type, for `mask.applied` events (types and counts only, never values). */

@@ -82,6 +82,7 @@ export class GuardedChatModel extends BaseChatModel {
       data: { rule: rule ? `models.${this.modelName}` : "models" },
     });
     if (!allowed) throw new AccessDeniedError("model", this.modelName, rule ? "you are not permitted to use this model" : "this model is not available to you");
+    await this.runtime.audit.commit();
     const messages = BaseChatModel._convertInputToPromptValue(input).toChatMessages();
     const masking = this.runtime.masking;
     if (!masking?.maskModelInput) return messages;

@@ -159,6 +159,11 @@ export class GuardedTool extends StructuredTool {
           : { argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
     });
     if (recorded instanceof Promise) await recorded;
+    // An allowed action waits until its record is stored, not only queued by the sink.
+    if (allowed) {
+      const committed = this.runtime.audit.commit();
+      if (committed instanceof Promise) await committed;
+    }
   }
 
   /** Runs the wrapped tool, masks what it returned, and records how it ended. */

@@ -1,3 +1,4 @@
+import { isGraphBubbleUp } from "@langchain/langgraph";
 import { canonicalJson } from "../canonical-json.js";
 import { hasScope, missingScopes } from "../identity/scopes.js";
 import type { Principal } from "../identity/principal.js";
@@ -34,7 +35,11 @@ export interface PolicyDecision {
 export function effectiveScopes(policy: Policy, principal: Principal): readonly string[] {
   if (principal.roles.length === 0) return principal.scopes;
   const scopes = new Set(principal.scopes);
-  for (const role of principal.roles) for (const scope of policy.roles[role] ?? []) scopes.add(scope);
+  for (const role of principal.roles) {
+    // Own keys only: a role named "__proto__" or "constructor" grants nothing.
+    if (!Object.hasOwn(policy.roles, role)) continue;
+    for (const scope of policy.roles[role] ?? []) scopes.add(scope);
+  }
   return [...scopes];
 }
 
@@ -60,7 +65,9 @@ async function runCondition(
     if (verdict === true) return { ok: true };
     if (typeof verdict === "string" && verdict.length > 0) return { ok: false, reason: verdict, error: false };
     return { ok: false, reason: "the policy condition was not met", error: false };
-  } catch {
+  } catch (error) {
+    // LangGraph control flow (an interrupt raised inside a condition) passes through untouched.
+    if (isGraphBubbleUp(error)) throw error;
     return { ok: false, reason: "the policy condition could not be evaluated", error: true };
   }
 }

@@ -181,6 +181,10 @@ export function postgresSink(options: PostgresSinkOptions): PostgresSink {
       else if (pending.length >= MAX_BATCH) void drain().catch(() => undefined);
       else drainSoon();
     },
+    async commit() {
+      if (failure !== undefined) throw failure;
+      await drain();
+    },
     async flush() {
       await drain();
     },

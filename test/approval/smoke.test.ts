@@ -1,6 +1,6 @@
 import { AIMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { Command, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
+import { Command, interrupt, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { expect, it } from "vitest";
 import { z } from "zod";
@@ -107,4 +107,25 @@ it("raises a refused request again, telling the approver why the last answer was
   expect(ran).toEqual([]);
   expect(again[0]?.request.refused).toMatchObject({ code: "WARDEN_APPROVAL_INVALID", reason: "approver-scope" });
   expect(JSON.stringify(again[0]?.request)).not.toContain(colleague);
+});
+
+it("lets an interrupt raised inside a policy condition pass through untouched", async () => {
+  const idp = createTestIdentity();
+  const ran: string[] = [];
+  const warden = createWarden({
+    identity: idp.identity,
+    policy: { tools: { delete_customer: { scopes: [], when: () => interrupt({ ask: "really?" }) === "yes" } } },
+  });
+  const del = tool(async ({ id }) => (ran.push(id), `deleted ${id}`), { name: "delete_customer", description: "x", schema: z.object({ id: z.string() }) });
+  const graph = new StateGraph(MessagesAnnotation)
+    .addNode("tools", new ToolNode([warden.tool(del)]))
+    .addEdge("__start__", "tools")
+    .compile({ checkpointer: new MemorySaver() });
+  const alice = await warden.authenticate(await idp.issue({ sub: "alice" }));
+  const config = warden.config(alice, { configurable: { thread_id: "t-condition" } });
+  const input = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "delete_customer", args: { id: "cus_4" } }] })] };
+  const paused = (await graph.invoke(input, config)) as { __interrupt__?: { value: unknown }[] };
+  expect(paused.__interrupt__?.[0]?.value).toEqual({ ask: "really?" });
+  await graph.invoke(new Command({ resume: "yes" }), config);
+  expect(ran).toEqual(["cus_4"]);
 });

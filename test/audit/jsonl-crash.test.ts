@@ -323,7 +323,8 @@ describe("jsonlSink: write errors fail closed", () => {
       expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe(code);
     }
     expect(ran).toEqual([]);
-    await warden.close();
+    // Closing reports the sink's failure once more, and still releases it.
+    await expect(warden.close()).rejects.toBeInstanceOf(AuditWriteError);
   });
 
   it.skipIf(!existsSync("/dev/full") || !existsSync("/proc/self/fd"))(

@@ -109,3 +109,11 @@ describe("policy decisions", () => {
     expect(sink.ofType("access.denied")[0]?.data).toMatchObject({ effect: "needs-approval", code: "approval-required", rule: "tools.t.approval" });
   });
 });
+
+describe("hostile claims and conditions", () => {
+  it("a role named after an Object.prototype key grants nothing and is refused on the record", async () => {
+    const { outcome, event } = await decide({ roles: { admin: ["*"] }, tools: { t: { scopes: ["x:y"] } } }, "t", { roles: ["__proto__", "constructor", "toString"] }, {});
+    expect(outcome).toBe("denied");
+    expect(event?.data?.code).toBe("missing-scope");
+  });
+});

@@ -30,7 +30,7 @@
  *
  * @module
  */
-import { findPhoneNumbersInText, getCountryCallingCode, Metadata, type CountryCode } from "libphonenumber-js/max";
+import { getCountryCallingCode, Metadata, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import { codeAt, isDigit, isWord } from "../chars.js";
 import type { Span } from "../types.js";
 import type { RunScanner } from "./numeric.js";
@@ -172,62 +172,46 @@ function groupingFits(plan: NationalPlan, sizes: readonly number[]): boolean {
   return false;
 }
 
-/** A run whose phone candidates are waiting for libphonenumber. */
+/** A run with the parts that may start a phone number. */
 interface PendingRun {
   readonly parts: readonly Part[];
-  readonly end: number;
   /** Parts that may start a number, in order. */
   readonly starts: readonly number[];
+  /** For each start, the last parts of its windows that may be a number, longest window first. */
+  readonly ends: readonly (readonly number[])[];
   readonly gluedAfter: boolean;
 }
-
-/** Separates candidates sent to libphonenumber together; it never joins two numbers across it. */
-const BATCH_SEPARATOR = "\n\n";
 
 /**
  * Creates the phone scanner of the numeric pass. Numbers without `+` are read
  * as numbers of `defaultCountry`; numbers with `+` are validated for their
  * own country.
- *
- * The candidates of one scan go to `findPhoneNumbersInText` in one call,
- * joined by blank lines: the matcher is built once per scan instead of once
- * per number.
  */
 export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
   const plan = nationalPlan(defaultCountry);
   const lengths = plan.lengths;
-  const cache = new Map<string, readonly (readonly [number, number])[]>();
+  const cache = new Map<string, boolean>();
+  const parseOptions = { defaultCountry, extract: false } as const;
 
-  /** Validates every uncached candidate with one libphonenumber call and caches the verdicts. */
-  const validate = (candidates: readonly string[]): void => {
-    const fresh = [...new Set(candidates.filter((c) => !cache.has(c)))];
-    if (fresh.length === 0) return;
-    const offsets: number[] = [];
-    let offset = 0;
-    for (const candidate of fresh) {
-      offsets.push(offset);
-      offset += candidate.length + BATCH_SEPARATOR.length;
+  /** Whether `candidate` is, whole, a valid number grouped as its country formats it. */
+  const isPhone = (candidate: string): boolean => {
+    let verdict = cache.get(candidate);
+    if (verdict === undefined) {
+      const number = parsePhoneNumberFromString(candidate, parseOptions);
+      verdict = number !== undefined && number.isValid() && groupedAsFormatted(candidate, () => number.formatNational());
+      if (cache.size >= CACHE_SIZE) cache.clear();
+      cache.set(candidate, verdict);
     }
-    const verdicts = fresh.map((): (readonly [number, number])[] => []);
-    let index = 0;
-    for (const m of findPhoneNumbersInText(fresh.join(BATCH_SEPARATOR), { defaultCountry })) {
-      while (index + 1 < fresh.length && (offsets[index + 1] as number) <= m.startsAt) index++;
-      const base = offsets[index] as number;
-      const candidate = fresh[index] as string;
-      if (m.endsAt > base + candidate.length) continue;
-      if (!groupedAsFormatted(candidate.slice(m.startsAt - base, m.endsAt - base), () => m.number.formatNational())) continue;
-      (verdicts[index] as (readonly [number, number])[]).push([m.startsAt - base, m.endsAt - base]);
-    }
-    if (cache.size + fresh.length > CACHE_SIZE) cache.clear();
-    fresh.forEach((candidate, i) => cache.set(candidate, verdicts[i] as (readonly [number, number])[]));
+    return verdict;
   };
 
   const hasPhoneWord = (text: string, start: number): boolean => PHONE_WORD.test(text.slice(Math.max(0, start - 32), start));
 
-  /** Whether a window starting at part `a` can be a phone number. */
-  const canStart = (text: string, parts: readonly Part[], a: number): boolean => {
+  /** Last parts of the windows starting at part `a` that can be a phone number, longest first (empty when none). */
+  const windowEnds = (text: string, parts: readonly Part[], a: number): number[] => {
+    const ends: number[] = [];
     const first = parts[a] as Part;
-    if (first.glued) return false;
+    if (first.glued) return ends;
     let digits = 0;
     const sizes: number[] = [];
     for (let b = a; b < parts.length; b++) {
@@ -235,21 +219,21 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
       digits += part.digits;
       for (const size of part.groups) sizes.push(size);
       if (first.plus) {
-        if (digits >= 8 && digits <= 15) return true;
-        if (digits > 15) return false;
+        if (digits > 15) break;
+        if (digits >= 8) ends.push(b);
         continue;
       }
-      if (digits > 17) return false;
+      if (digits > 17) break;
       if (!lengths.has(digits)) continue;
       if (a === b && part.numberLike) continue;
       if (a === b && part.bare && !hasPhoneWord(text, part.start)) continue;
       if (!groupingFits(plan, sizes)) continue;
-      return true;
+      ends.push(b);
     }
-    return false;
+    return ends.reverse();
   };
 
-  /** Splits the run `text[start, end)` into parts and finds the parts that may start a number. */
+  /** Splits the run `text[start, end)` into parts and finds the windows that may be a number. */
   const prepare = (text: string, start: number, end: number): PendingRun | undefined => {
     let digitCount = 0;
     for (let i = start; i < end && digitCount < 7; i++) if (isDigit(text.charCodeAt(i))) digitCount++;
@@ -268,28 +252,32 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
       }
     }
     const starts: number[] = [];
-    for (let a = 0; a < parts.length; a++) if (canStart(text, parts, a)) starts.push(a);
-    return starts.length === 0 ? undefined : { parts, end, starts, gluedAfter: isWord(codeAt(text, end)) };
+    const ends: number[][] = [];
+    for (let a = 0; a < parts.length; a++) {
+      const windows = windowEnds(text, parts, a);
+      if (windows.length === 0) continue;
+      starts.push(a);
+      ends.push(windows);
+    }
+    return starts.length === 0 ? undefined : { parts, starts, ends, gluedAfter: isWord(codeAt(text, end)) };
   };
 
-  /** Reports the numbers of a prepared run, reading each candidate's verdict from the cache. */
+  /** Reports the numbers of a prepared run: at each start, the longest window that is a valid number. */
   const report = (text: string, run: PendingRun, from: number, out: Span[]): void => {
-    const { parts, end, starts, gluedAfter } = run;
-    const last = parts[parts.length - 1];
+    const { parts, starts, ends, gluedAfter } = run;
+    const last = parts.length - 1;
     let next = 0;
-    for (const a of starts) {
+    for (let k = 0; k < starts.length; k++) {
+      const a = starts[k] as number;
       if (a < next) continue;
-      const origin = (parts[a] as Part).start;
-      for (const [s, e] of cache.get(text.slice(origin, end)) ?? []) {
-        const matchStart = origin + s;
-        const matchEnd = origin + e;
-        const first = parts.findIndex((p) => p.start === matchStart);
-        const lastIndex = parts.findIndex((p) => p.end === matchEnd);
-        if (first < a || lastIndex < first || (parts[first] as Part).glued) continue;
-        if (gluedAfter && parts[lastIndex] === last) continue;
-        if (first === lastIndex && (parts[first] as Part).bare && !hasPhoneWord(text, matchStart)) continue;
+      const matchStart = (parts[a] as Part).start;
+      for (const b of ends[k] as readonly number[]) {
+        if (gluedAfter && b === last) continue;
+        const matchEnd = (parts[b] as Part).end;
+        if (!isPhone(text.slice(matchStart, matchEnd))) continue;
         if (matchStart >= from) out.push({ type: "phone", start: matchStart, end: matchEnd });
-        next = Math.max(next, lastIndex + 1);
+        next = b + 1;
+        break;
       }
     }
   };
@@ -300,16 +288,10 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
     reach: MAX_RUN + 2,
     lookbehind: MAX_RUN + 34,
     scanRuns(text, runs, from, out) {
-      const prepared: PendingRun[] = [];
-      const candidates: string[] = [];
       for (const [start, end] of runs) {
         const run = prepare(text, start, end);
-        if (run === undefined) continue;
-        prepared.push(run);
-        for (const a of run.starts) candidates.push(text.slice((run.parts[a] as Part).start, run.end));
+        if (run !== undefined) report(text, run, from, out);
       }
-      validate(candidates);
-      for (const run of prepared) report(text, run, from, out);
     },
   };
 }
