@@ -21,6 +21,8 @@ export { approvalDecisionSchema } from "./approval/decision.js";
 export type { ApprovalDecision } from "./approval/decision.js";
 export type { ApprovalRequest, ApprovalDecisionKind } from "./approval/request.js";
 export { pendingApprovals } from "./approval/pending.js";
+export { memoryApprovalStore, redisApprovalStore } from "./approval/store.js";
+export type { ApprovalStore, RedisApprovalClient, RedisApprovalStoreOptions } from "./approval/store.js";
 export type { PendingApproval } from "./approval/pending.js";
 export type { InvalidDecisionCode } from "./approval/flow.js";
 export { isPrincipal } from "./identity/principal.js";

@@ -23,6 +23,7 @@ import type { ApprovalRuntime, GuardRuntime } from "./guards/runtime.js";
 import { interruptApprover, type Approver } from "./approval/approver.js";
 import { ApprovalLedger } from "./approval/ledger.js";
 import { RequestBinder } from "./approval/request.js";
+import { memoryApprovalStore, type ApprovalStore } from "./approval/store.js";
 import { randomBytes } from "node:crypto";
 import { configWithPrincipal } from "./run-config.js";
 import { parseOptions } from "./validate.js";
@@ -52,6 +53,13 @@ export interface WardenApprovalOptions {
    * request another raised (e.g. with a PostgreSQL checkpointer).
    */
   secret?: string | Uint8Array;
+  /**
+   * Where approved requests are claimed before they run. In-process by default;
+   * give several instances a shared `redisApprovalStore({ client })` so a
+   * decision replayed on another instance or from an old checkpoint never runs
+   * its action twice.
+   */
+  store?: ApprovalStore;
 }
 
 /** Masking options of {@link createWarden}: the masker's, plus who may see what. */
@@ -171,6 +179,7 @@ const wardenOptionsSchema = z.strictObject({
           message: "expected an approver (interruptApprover() or callbackApprover(fn))",
         })
         .optional(),
+      store: z.custom<ApprovalStore>((v) => typeof (v as ApprovalStore)?.claim === "function", { message: "expected a store with claim()" }).optional(),
       secret: z
         .union([z.string(), z.instanceof(Uint8Array)])
         .refine((v) => (typeof v === "string" ? Buffer.byteLength(v) : v.length) >= 32, { message: "the approval secret must be at least 32 bytes" })
@@ -214,6 +223,7 @@ export function createWarden(options: WardenOptions): Warden {
     approver: top.approvals?.approver ?? interruptApprover(),
     binder: new RequestBinder(secret === undefined ? randomBytes(32) : typeof secret === "string" ? Buffer.from(secret) : secret),
     ledger: new ApprovalLedger(),
+    store: top.approvals?.store ?? memoryApprovalStore(),
     verifyToken: (token) => verifier.verify(token),
   };
   let masking: MaskingRuntime | undefined;

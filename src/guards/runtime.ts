@@ -2,6 +2,7 @@ import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Approver } from "../approval/approver.js";
 import type { ApprovalLedger } from "../approval/ledger.js";
 import type { RequestBinder } from "../approval/request.js";
+import type { ApprovalStore } from "../approval/store.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { MaskingRuntime } from "./masking-runtime.js";
 import type { Clock } from "../clock.js";
@@ -38,6 +39,8 @@ export interface ApprovalRuntime {
   readonly approver: Approver;
   readonly binder: RequestBinder;
   readonly ledger: ApprovalLedger;
+  /** Where approved requests are claimed before they run (single use across instances). */
+  readonly store: ApprovalStore;
   /** Verifies an approver's token through the warden's identity layer. */
   verifyToken(token: string): Promise<Principal>;
 }

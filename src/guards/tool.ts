@@ -12,7 +12,7 @@ import { runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import { maskToolOutput } from "./mask-output.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
-import { AccessDeniedError, ApprovalRejectedError } from "../errors.js";
+import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { validateToolArgs } from "./tool-schema.js";
 import { decideTool, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
@@ -263,9 +263,24 @@ export class GuardedTool extends StructuredTool {
     if (earlier) return earlier;
     const now = this.runtime.clock.now();
     const finalArgs = outcome.edited ? outcome.args : args;
-    const result = this.recordAccess(true, actor, run, finalArgs, { ...decision, effect: "allow", code: "allowed" }, outcome.requestId).then(() =>
-      this.execute(outcome.edited ? outcome.args : arg, principal, run, runManager, config),
-    );
+    const result = (async () => {
+      // A decision stored in a checkpoint can be replayed elsewhere (another instance, after a
+      // restart, from an older checkpoint): the approved request must be claimed first.
+      if (replayable && !(await approvals.store.claim(outcome.key, decision.approval!.ttl))) {
+        await this.runtime.audit.record({
+          type: "approval.invalid",
+          outcome: "denied",
+          actor: { sub: "anonymous" },
+          target: { kind: "approval", name: this.name },
+          reason: "the decision was already used",
+          run,
+          data: { code: "replayed", requestId: outcome.requestId },
+        });
+        throw new ApprovalInvalidError("replayed", "The approval decision was refused: it was already used");
+      }
+      await this.recordAccess(true, actor, run, finalArgs, { ...decision, effect: "allow", code: "allowed" }, outcome.requestId);
+      return this.execute(outcome.edited ? outcome.args : arg, principal, run, runManager, config);
+    })();
     if (replayable) approvals.ledger.remember(outcome.key, result, now);
     return result;
   }
