@@ -211,7 +211,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
     }
 
     const fingerprint = sha256Hex(canonicalJson(isTrustedDecision(answer) ? { ...answer, attempt } : answer === TIMED_OUT ? "timeout" : answer));
-    const answerKey = `${binding.threadId}|${binding.toolCallId}|${binding.argsHash}|${attempt}|${fingerprint}`;
+    const answerKey = `${binding.tool}|${binding.requester.sub}|${binding.requester.tenant ?? ""}|${binding.threadId}|${binding.toolCallId}|${binding.argsHash}|${attempt}|${fingerprint}`;
     // LangGraph replays earlier answers on every resume: an answer is judged once and keeps
     // its verdict (its token or the request may have expired, or a not-yet-valid token become
     // valid, since), so a replay never diverges from what was recorded and answered.
