@@ -1,11 +1,23 @@
 import { AIMessage } from "@langchain/core/messages";
-import { tool } from "@langchain/core/tools";
+import { tool, type StructuredToolInterface } from "@langchain/core/tools";
 import { Command, interrupt, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { expect, it } from "vitest";
 import { z } from "zod";
 import { createWarden, pendingApprovals } from "langchain-warden";
 import { autoApprove, createTestIdentity, memorySink, scriptedApprover } from "langchain-warden/testing";
+
+
+/** A graph whose only node is a ToolNode running `guarded`, with a MemorySaver. */
+function toolNodeGraph(guarded: StructuredToolInterface) {
+  return new StateGraph(MessagesAnnotation)
+    .addNode("tools", new ToolNode([guarded]))
+    .addEdge("__start__", "tools")
+    .compile({ checkpointer: new MemorySaver() });
+}
+
+/** A model turn asking to delete customer `id`. */
+const deleteCall = (id: string) => ({ messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "delete_customer", args: { id } }] })] });
 
 it("pauses a destructive call until a manager approves it, then runs it once", async () => {
   const idp = createTestIdentity();
@@ -17,13 +29,10 @@ it("pauses a destructive call until a manager approves it, then runs it once", a
     policy: { tools: { delete_customer: { scopes: ["customers:delete"], risk: "destructive", approval: { approverScopes: ["approvals:customers"] } } } },
   });
   const del = tool(async ({ id }) => (ran.push(id), `deleted ${id}`), { name: "delete_customer", description: "x", schema: z.object({ id: z.string() }) });
-  const graph = new StateGraph(MessagesAnnotation)
-    .addNode("tools", new ToolNode([warden.tool(del)]))
-    .addEdge("__start__", "tools")
-    .compile({ checkpointer: new MemorySaver() });
+  const graph = toolNodeGraph(warden.tool(del));
   const alice = await warden.authenticate(await idp.issue({ sub: "alice", scope: "customers:delete" }));
   const config = warden.config(alice, { configurable: { thread_id: "t1" } });
-  const input = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "delete_customer", args: { id: "cus_9" } }] })] };
+  const input = deleteCall("cus_9");
   const paused = await graph.invoke(input, config);
   const [pending] = pendingApprovals(paused);
   expect(pending?.request).toMatchObject({ type: "warden.approval", tool: "delete_customer", args: { id: "cus_9" }, requester: { sub: "alice" }, threadId: "t1", risk: "destructive" });
@@ -94,13 +103,10 @@ it("raises a refused request again, telling the approver why the last answer was
     policy: { tools: { delete_customer: { scopes: [], approval: { approverScopes: ["approvals:customers"] } } } },
   });
   const del = tool(async ({ id }) => (ran.push(id), `deleted ${id}`), { name: "delete_customer", description: "x", schema: z.object({ id: z.string() }) });
-  const graph = new StateGraph(MessagesAnnotation)
-    .addNode("tools", new ToolNode([warden.tool(del)]))
-    .addEdge("__start__", "tools")
-    .compile({ checkpointer: new MemorySaver() });
+  const graph = toolNodeGraph(warden.tool(del));
   const alice = await warden.authenticate(await idp.issue({ sub: "alice" }));
   const config = warden.config(alice, { configurable: { thread_id: "t-refused" } });
-  const input = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "delete_customer", args: { id: "cus_3" } }] })] };
+  const input = deleteCall("cus_3");
   const [first] = pendingApprovals(await graph.invoke(input, config));
   const colleague = await idp.issue({ sub: "bob" });
   const again = pendingApprovals(await graph.invoke(new Command({ resume: { requestId: first!.request.id, decision: "approve", approverToken: colleague } }), config));
@@ -117,13 +123,10 @@ it("lets an interrupt raised inside a policy condition pass through untouched", 
     policy: { tools: { delete_customer: { scopes: [], when: () => interrupt({ ask: "really?" }) === "yes" } } },
   });
   const del = tool(async ({ id }) => (ran.push(id), `deleted ${id}`), { name: "delete_customer", description: "x", schema: z.object({ id: z.string() }) });
-  const graph = new StateGraph(MessagesAnnotation)
-    .addNode("tools", new ToolNode([warden.tool(del)]))
-    .addEdge("__start__", "tools")
-    .compile({ checkpointer: new MemorySaver() });
+  const graph = toolNodeGraph(warden.tool(del));
   const alice = await warden.authenticate(await idp.issue({ sub: "alice" }));
   const config = warden.config(alice, { configurable: { thread_id: "t-condition" } });
-  const input = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "delete_customer", args: { id: "cus_4" } }] })] };
+  const input = deleteCall("cus_4");
   const paused = (await graph.invoke(input, config)) as { __interrupt__?: { value: unknown }[] };
   expect(paused.__interrupt__?.[0]?.value).toEqual({ ask: "really?" });
   await graph.invoke(new Command({ resume: "yes" }), config);
