@@ -22,11 +22,13 @@
  *    `whatsapp`, `contact`) in the 32 characters before it: bare runs of ten
  *    digits are far more often identifiers and timestamps.
  *
- * From each part that can start a candidate, `findPhoneNumbersInText` (with
- * the default country, leniency "valid") reads the rest of the run; a match
- * counts when it covers whole parts and, written without `+`, is grouped as
- * its country formats it (`415 555 0132`, not `415555 0132`). Verdicts are
- * cached per text.
+ * At each part that can start a candidate, the candidate windows (whole
+ * parts, longest first) go to libphonenumber's `parsePhoneNumberFromString`
+ * (the default country, `extract: false`: the whole window must be the
+ * number); the first window that is a valid number and, written without `+`,
+ * is grouped as its country formats it (`415 555 0132`, not `415555 0132`)
+ * is reported, and the scan resumes after it. Verdicts are cached per
+ * window text.
  *
  * @module
  */
