@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AuditLog, type AuditLogOptions } from "./audit/audit-log.js";
 import { WardenAuditHandler } from "./audit/callback-handler.js";
 import { digest } from "./audit/digest.js";
-import type { AuditEvent, AuditSink } from "./audit/event.js";
+import { actorOf, type AuditEvent, type AuditSink } from "./audit/event.js";
 import type { JWK } from "jose";
 import { memorySink } from "./audit/memory-sink.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -285,7 +285,7 @@ export function createWarden(options: WardenOptions): Warden {
       if (!trusts(principal)) throw new MissingPrincipalError("unmask() needs a principal minted by this warden");
       const target = { kind: "tool" as const, name: "unmask" };
       const allowed = masking !== undefined && hasScope(effectiveScopes(policy, principal), unmaskScope);
-      const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
+      const actor = actorOf(principal);
       await audit.record({
         type: allowed ? "access.allowed" : "access.denied",
         outcome: allowed ? "success" : "denied",
@@ -302,7 +302,7 @@ export function createWarden(options: WardenOptions): Warden {
     toolsFor(principal, tools, guardOptions) {
       if (!trusts(principal)) throw new MissingPrincipalError("toolsFor() needs a principal minted by this warden");
       return tools
-        .filter((tool) => canEverUse(policy, principal, Object.hasOwn(policy.tools, tool.name) ? policy.tools[tool.name] : undefined))
+        .filter((tool) => canEverUse(policy, principal, tool.name))
         .map((tool) => guard(tool, guardOptions));
     },
     config(principal, base) {

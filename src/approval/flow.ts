@@ -2,7 +2,7 @@ import { isGraphBubbleUp } from "@langchain/langgraph";
 import type { AuditLog } from "../audit/audit-log.js";
 import { ApprovalInvalidError } from "../errors.js";
 import { digest, sha256Hex } from "../audit/digest.js";
-import type { AuditActor, AuditRun } from "../audit/event.js";
+import { actorOf, type AuditActor, type AuditRun } from "../audit/event.js";
 import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
@@ -77,7 +77,6 @@ type Verdict =
   | { ok: true; kind: ApprovalDecisionKind; approver: AuditActor; args?: Record<string, unknown>; message?: string; requestId: string }
   | { ok: false; code: InvalidDecisionCode; approver?: AuditActor; requestId?: string };
 
-const actorOf = (p: { sub: string; tenant?: string }): AuditActor => (p.tenant !== undefined ? { sub: p.sub, tenant: p.tenant } : { sub: p.sub });
 
 /** Checks one answer against the request it claims to answer. */
 async function verify(

@@ -5,7 +5,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { AuditLog } from "./audit-log.js";
 import { digest } from "./digest.js";
-import type { AuditActor, AuditRun, AuditTarget } from "./event.js";
+import { actorOf, type AuditActor, type AuditRun, type AuditTarget } from "./event.js";
 import { errorCode, toolEndEvent, toolErrorEvent } from "./tool-lifecycle.js";
 
 /** Class name under which guarded tools serialise (see `GuardedTool.lc_name`). */
@@ -17,10 +17,11 @@ interface OpenRun {
   run: AuditRun;
 }
 
-function actorOf(metadata: Record<string, unknown> | undefined): AuditActor {
-  const sub = typeof metadata?.warden_sub === "string" ? metadata.warden_sub : "anonymous";
-  const tenant = typeof metadata?.warden_tenant === "string" ? metadata.warden_tenant : undefined;
-  return tenant !== undefined ? { sub, tenant } : { sub };
+function actorFromMetadata(metadata: Record<string, unknown> | undefined): AuditActor {
+  return actorOf({
+    sub: typeof metadata?.warden_sub === "string" ? metadata.warden_sub : "anonymous",
+    tenant: typeof metadata?.warden_tenant === "string" ? metadata.warden_tenant : undefined,
+  });
 }
 
 function runOf(runId: string, parentRunId: string | undefined, metadata: Record<string, unknown> | undefined): AuditRun {
@@ -71,7 +72,7 @@ export class WardenAuditHandler extends BaseCallbackHandler {
   }
 
   private begin(runId: string, target: AuditTarget, parentRunId: string | undefined, metadata: Record<string, unknown> | undefined): OpenRun {
-    const entry: OpenRun = { target, actor: actorOf(metadata), run: runOf(runId, parentRunId, metadata) };
+    const entry: OpenRun = { target, actor: actorFromMetadata(metadata), run: runOf(runId, parentRunId, metadata) };
     this.open.set(runId, entry);
     return entry;
   }

@@ -37,6 +37,11 @@ export interface AuditActor {
   tenant?: string;
 }
 
+/** The actor of an event: `sub`, and `tenant` when there is one. */
+export function actorOf(who: { readonly sub: string; readonly tenant?: string | undefined }): AuditActor {
+  return who.tenant !== undefined ? { sub: who.sub, tenant: who.tenant } : { sub: who.sub };
+}
+
 /** The LangChain run an event belongs to. */
 export interface AuditRun {
   id: string;

@@ -6,9 +6,9 @@ import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import type { Runnable, RunnableConfig } from "@langchain/core/runnables";
 import { AccessDeniedError } from "../errors.js";
-import { missingScopes } from "../identity/scopes.js";
 import type { Principal } from "../identity/principal.js";
-import { effectiveScopes } from "../policy/decision.js";
+import { actorOf } from "../audit/event.js";
+import { decideModel } from "../policy/decision.js";
 import { getPrincipal, PRINCIPAL_KEY } from "../run-config.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
 import { maskMessages } from "./mask-messages.js";
@@ -67,21 +67,21 @@ export class GuardedChatModel extends BaseChatModel {
     const target = { kind: "model" as const, name: this.modelName };
     const run = { id: randomUUID(), ...(config?.configurable?.thread_id !== undefined ? { threadId: String(config.configurable.thread_id) } : {}) };
     const principal: Principal = await requirePrincipal(this.runtime, config, target, run);
-    const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
-    const rule = Object.hasOwn(this.runtime.policy.models, this.modelName) ? this.runtime.policy.models[this.modelName] : undefined;
-    const missing = rule ? missingScopes(effectiveScopes(this.runtime.policy, principal), rule.scopes ?? []) : [];
-    const reason = !rule ? `no policy rule for model "${this.modelName}"` : missing.length > 0 ? `missing scope ${missing.join(", ")}` : "allowed by policy";
-    const allowed = rule !== undefined && missing.length === 0;
+    const actor = actorOf(principal);
+    const decision = decideModel(this.runtime.policy, this.modelName, principal);
+    const allowed = decision.effect === "allow";
     await this.runtime.audit.record({
       type: allowed ? "access.allowed" : "access.denied",
       outcome: allowed ? "success" : "denied",
       actor,
       target,
-      reason,
+      reason: decision.reason,
       run,
-      data: { rule: rule ? `models.${this.modelName}` : "models" },
+      data: { code: decision.code, effect: decision.effect, rule: decision.rule },
     });
-    if (!allowed) throw new AccessDeniedError("model", this.modelName, rule ? "you are not permitted to use this model" : "this model is not available to you");
+    if (!allowed) {
+      throw new AccessDeniedError("model", this.modelName, decision.code === "no-rule" ? "this model is not available to you" : "you are not permitted to use this model");
+    }
     await this.runtime.audit.commit();
     const messages = BaseChatModel._convertInputToPromptValue(input).toChatMessages();
     const masking = this.runtime.masking;

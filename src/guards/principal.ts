@@ -1,5 +1,5 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { AuditRun, AuditTarget } from "../audit/event.js";
+import { actorOf, type AuditRun, type AuditTarget } from "../audit/event.js";
 import { InvalidTokenError, MissingPrincipalError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { principalSlot } from "../run-config.js";
@@ -33,6 +33,6 @@ async function refuse(runtime: GuardRuntime, value: unknown, target: AuditTarget
     await record("the principal was not minted by this warden's verifier");
     throw new MissingPrincipalError("The run config carries a principal that no trusted verifier minted");
   }
-  await record("token expired", { sub: value.sub, ...(value.tenant !== undefined ? { tenant: value.tenant } : {}) });
+  await record("token expired", actorOf(value));
   throw new InvalidTokenError("expired", "Token expired", { claim: "exp" });
 }

@@ -2,9 +2,9 @@ import { parseCallbackConfigArg, type CallbackManagerForToolRun, type Callbacks 
 import { randomUUID } from "node:crypto";
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { StructuredTool, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
+import { StructuredTool, ToolInputParsingException, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
 import { digest } from "../audit/digest.js";
-import type { AuditActor, AuditRun, AuditTarget } from "../audit/event.js";
+import { actorOf, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
 import { toolEndEvent, toolErrorEvent } from "../audit/tool-lifecycle.js";
 import { isCommand } from "@langchain/langgraph";
@@ -15,7 +15,7 @@ import { countByType, tokenScope } from "./masking-runtime.js";
 import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { validateToolArgs } from "./tool-schema.js";
-import { decideTool, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
+import { decideTool, ruleOf, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
 import { requirePrincipal } from "./principal.js";
 import type { GuardRuntime, OnDenied } from "./runtime.js";
 
@@ -130,18 +130,28 @@ export class GuardedTool extends StructuredTool {
     const run = runOf(runManager, config);
     const principal = await requirePrincipal(this.runtime, config, this.target, run);
     const masking = this.runtime.masking;
-    // The model saw tokens instead of values: restore those of this tenant and thread.
-    if (masking?.maskModelInput) arg = await masking.masker.unmaskDeep(arg, { tenant: tokenScope(principal, config?.configurable?.thread_id) });
+    // The model saw tokens instead of values: restore those of this tenant and thread, and
+    // validate the restored arguments again (the schema only saw the tokens).
+    if (masking?.maskModelInput) arg = await this.restoreModelTokens(arg, principal, config);
     const args = typeof arg === "object" && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : { input: arg };
     const decision = await decideTool(this.runtime.policy, this.name, principal, args);
-    const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
+    const actor = actorOf(principal);
     if (decision.effect === "needs-approval" && this.runtime.approvals && decision.approval) {
       return this.approveThenRun(arg, args, principal, actor, decision, run, runManager, config);
     }
     const allowed = decision.effect === "allow";
     await this.recordAccess(allowed, actor, run, args, decision);
     if (!allowed) return this.refuse(decision, config);
-    return this.execute(arg, principal, run, runManager, config);
+    return this.execute(arg, principal, actor, run, runManager, config);
+  }
+
+  /** Restores the tokens of this principal's tenant and thread in arguments the model wrote, then re-validates them. */
+  private async restoreModelTokens(arg: unknown, principal: Principal, config: ToolRunnableConfig | undefined): Promise<unknown> {
+    const restored = await this.restoreTokens(arg, principal, config?.configurable?.thread_id);
+    if (typeof restored !== "object" || restored === null || Array.isArray(restored)) return restored;
+    const valid = await validateToolArgs(this.schema, restored as Record<string, unknown>);
+    if (valid === undefined) throw new ToolInputParsingException("Received tool input did not match expected schema once masked values were restored");
+    return valid;
   }
 
   private async recordAccess(allowed: boolean, actor: AuditActor, run: AuditRun, args: Record<string, unknown>, decision: PolicyDecision, approval?: string): Promise<void> {
@@ -153,10 +163,7 @@ export class GuardedTool extends StructuredTool {
       target: this.target,
       reason: approval !== undefined ? "allowed by policy after approval" : decision.reason,
       run,
-      data:
-        approval !== undefined
-          ? { approval, argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule }
-          : { argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
+      data: { ...(approval !== undefined ? { approval } : {}), argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
     });
     if (recorded instanceof Promise) await recorded;
     // An allowed action waits until its record is stored, not only queued by the sink.
@@ -170,11 +177,11 @@ export class GuardedTool extends StructuredTool {
   private async execute(
     arg: unknown,
     principal: Principal,
+    actor: AuditActor,
     run: AuditRun,
     runManager: CallbackManagerForToolRun | undefined,
     config: ToolRunnableConfig | undefined,
   ): Promise<unknown> {
-    const actor = principal.tenant !== undefined ? { sub: principal.sub, tenant: principal.tenant } : { sub: principal.sub };
     const context = { target: this.target, actor, run };
     let output: unknown;
     try {
@@ -203,7 +210,7 @@ export class GuardedTool extends StructuredTool {
           outcome: "denied",
           ...context,
           reason: "the output holds a blocked type: withheld",
-          data: { blocked: true, counts: Object.fromEntries(error.types.map((type) => [type, 0])), total: error.count },
+          data: { blocked: true, total: error.count, types: [...error.types] },
         });
         await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
         throw error;
@@ -231,7 +238,7 @@ export class GuardedTool extends StructuredTool {
     config: ToolRunnableConfig | undefined,
   ): Promise<unknown> {
     const approvals = this.runtime.approvals!;
-    const toolRule = Object.hasOwn(this.runtime.policy.tools, this.name) ? this.runtime.policy.tools[this.name] : undefined;
+    const toolRule = ruleOf(this.runtime.policy, "tools", this.name);
     const threadId = config?.configurable?.thread_id;
     const outcome = await runApproval({
       approver: approvals.approver,
@@ -279,7 +286,7 @@ export class GuardedTool extends StructuredTool {
         throw new ApprovalInvalidError("replayed", "The approval decision was refused: it was already used");
       }
       await this.recordAccess(true, actor, run, finalArgs, { ...decision, effect: "allow", code: "allowed" }, outcome.requestId);
-      return this.execute(outcome.edited ? outcome.args : arg, principal, run, runManager, config);
+      return this.execute(outcome.edited ? outcome.args : arg, principal, actor, run, runManager, config);
     })();
     if (replayable) approvals.ledger.remember(outcome.key, result, now);
     return result;
@@ -291,20 +298,15 @@ export class GuardedTool extends StructuredTool {
     return masking.masker.maskDeep(args, { tenant: tokenScope(principal, threadId) }).value;
   }
 
-  /** Restores tokens (of the requester's tenant and thread) in arguments an approver edited. */
-  private async restoreTokens(args: Record<string, unknown>, principal: Principal, threadId: unknown): Promise<Record<string, unknown>> {
+  /** Restores tokens (of the principal's tenant and thread) in arguments the model or an approver wrote. */
+  private async restoreTokens<T>(args: T, principal: Principal, threadId: unknown): Promise<T> {
     const masking = this.runtime.masking;
     return masking ? masking.masker.unmaskDeep(args, { tenant: tokenScope(principal, threadId) }) : args;
   }
 
   private refuseRejected(message: string | undefined, config: ToolRunnableConfig | undefined): unknown {
-    const rule = Object.hasOwn(this.runtime.policy.tools, this.name) ? this.runtime.policy.tools[this.name] : undefined;
-    const mode = rule?.onDenied ?? this.onDenied ?? this.runtime.policy.onDenied;
     const text = `The request to use the tool "${this.name}" was rejected${message ? `: ${message}` : ""}`;
-    const toolCallId = config?.toolCall?.id;
-    if (mode === "throw" || typeof toolCallId !== "string") throw new ApprovalRejectedError(text);
-    const reply = new ToolMessage({ content: `${text}.`, status: "error", tool_call_id: toolCallId, name: this.name });
-    return this.responseFormat === "content_and_artifact" ? [reply, undefined] : reply;
+    return this.errorReply(`${text}.`, config, () => new ApprovalRejectedError(text));
   }
 
   private callInner(arg: unknown, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): unknown {
@@ -322,18 +324,21 @@ export class GuardedTool extends StructuredTool {
   }
 
   private refuse(decision: PolicyDecision, config: ToolRunnableConfig | undefined): unknown {
-    const rule = Object.hasOwn(this.runtime.policy.tools, this.name) ? this.runtime.policy.tools[this.name] : undefined;
-    const mode = rule?.onDenied ?? this.onDenied ?? this.runtime.policy.onDenied;
     const reason = agentMessage(this.name, decision);
+    return this.errorReply(`Access denied: ${reason}.`, config, () => new AccessDeniedError("tool", this.name, reason));
+  }
+
+  /**
+   * A refusal: an error ToolMessage the agent can answer with, or — with
+   * `onDenied: "throw"` (rule, guard, then policy), or with no tool call to
+   * answer — the error.
+   */
+  private errorReply(content: string, config: ToolRunnableConfig | undefined, error: () => Error): unknown {
+    const mode = ruleOf(this.runtime.policy, "tools", this.name)?.onDenied ?? this.onDenied ?? this.runtime.policy.onDenied;
     const toolCallId = config?.toolCall?.id;
-    if (mode === "throw" || typeof toolCallId !== "string") throw new AccessDeniedError("tool", this.name, reason);
-    const message = new ToolMessage({
-      content: `Access denied: ${reason}.`,
-      status: "error",
-      tool_call_id: toolCallId,
-      name: this.name,
-    });
-    return this.responseFormat === "content_and_artifact" ? [message, undefined] : message;
+    if (mode === "throw" || typeof toolCallId !== "string") throw error();
+    const reply = new ToolMessage({ content, status: "error", tool_call_id: toolCallId, name: this.name });
+    return this.responseFormat === "content_and_artifact" ? [reply, undefined] : reply;
   }
 }
 

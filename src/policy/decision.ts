@@ -31,6 +31,12 @@ export interface PolicyDecision {
   readonly approval?: ApprovalRule;
 }
 
+/** The rule of `name` in one section of the policy: own keys only, so `constructor` or `__proto__` is never a rule. */
+export function ruleOf<K extends "tools" | "models" | "retrievers">(policy: Policy, section: K, name: string): Policy[K][string] | undefined {
+  const rules = policy[section] as Record<string, Policy[K][string]>;
+  return Object.hasOwn(rules, name) ? rules[name] : undefined;
+}
+
 /** The scopes a principal holds: its own plus those its roles expand to. */
 export function effectiveScopes(policy: Policy, principal: Principal): readonly string[] {
   if (principal.roles.length === 0) return principal.scopes;
@@ -48,8 +54,9 @@ export function statelessPattern(pattern: RegExp): RegExp {
   return pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "")) : pattern;
 }
 
-/** True when the principal's scopes (with roles expanded) satisfy the rule's scopes. */
-export function canEverUse(policy: Policy, principal: Principal, rule: ToolRule | undefined): boolean {
+/** True when the principal's scopes (with roles expanded) satisfy the scopes of tool `name`'s rule. */
+export function canEverUse(policy: Policy, principal: Principal, name: string): boolean {
+  const rule = ruleOf(policy, "tools", name);
   if (!rule) return false;
   const scopes = effectiveScopes(policy, principal);
   return rule.scopes.every((scope) => hasScope(scopes, scope));
@@ -85,7 +92,7 @@ export async function decideTool(
   principal: Principal,
   args: Record<string, unknown>,
 ): Promise<PolicyDecision> {
-  const rule = Object.hasOwn(policy.tools, name) ? policy.tools[name] : undefined;
+  const rule = ruleOf(policy, "tools", name);
   const path = `tools.${name}`;
   if (!rule) return deny("no-rule", `no policy rule for tool "${name}"`, "tools");
   const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
@@ -113,4 +120,13 @@ export async function decideTool(
     }
   }
   return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: path };
+}
+
+/** Decides a chat model call: deny by default, and the rule's scopes must be held. */
+export function decideModel(policy: Policy, name: string, principal: Principal): PolicyDecision {
+  const rule = ruleOf(policy, "models", name);
+  if (!rule) return deny("no-rule", `no policy rule for model "${name}"`, "models");
+  const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes ?? []);
+  if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `models.${name}.scopes`);
+  return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: `models.${name}` };
 }
