@@ -10,9 +10,9 @@ import { systemClock, type Clock } from "./clock.js";
 import { AccessDeniedError, InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { GuardedChatModel } from "./guards/model.js";
-import { tokenScope, type MaskingRuntime } from "./guards/masking-runtime.js";
+import { createMaskingRuntime, tokenScope, type MaskingPolicy } from "./guards/masking-runtime.js";
 import { hasScope } from "./identity/scopes.js";
-import { createMasker, type Masker, type MaskerOptions } from "./masking/masker.js";
+import type { Masker, MaskerOptions } from "./masking/masker.js";
 import { identityOptionsSchema, type IdentityOptions } from "./identity/options.js";
 import { principalIssuerKey, type Principal } from "./identity/principal.js";
 import { createTokenVerifier } from "./identity/verifier.js";
@@ -63,13 +63,9 @@ export interface WardenApprovalOptions {
 }
 
 /** Masking options of {@link createWarden}: the masker's, plus who may see what. */
-export interface WardenMaskingOptions extends MaskerOptions {
-  /** Scopes that let their holders see types raw, e.g. `{ "pii:read": ["email", "phone"] }`. */
-  reveal?: Record<string, readonly string[]>;
+export interface WardenMaskingOptions extends MaskerOptions, MaskingPolicy {
   /** Scope `warden.unmask()` requires (default `pii:unmask`). */
   unmaskScope?: string;
-  /** Mask prompts before a guarded chat model's provider sees them (default `false`). */
-  maskModelInput?: boolean;
 }
 
 /** Options of {@link createWarden}, validated once when the warden is created. */
@@ -145,8 +141,6 @@ export interface Warden {
 
 /** Rejected tokens longer than this are not digested (they are refused unparsed anyway). */
 const MAX_DIGESTED_TOKEN = 16 * 1024;
-
-const NOTHING_REVEALED: readonly string[] = Object.freeze([]);
 
 const wardenOptionsSchema = z.strictObject({
   identity: z.unknown(),
@@ -226,30 +220,9 @@ export function createWarden(options: WardenOptions): Warden {
     store: top.approvals?.store ?? memoryApprovalStore(),
     verifyToken: (token) => verifier.verify(token),
   };
-  let masking: MaskingRuntime | undefined;
   const maskingOptions = top.masking === false ? undefined : ((top.masking ?? {}) as WardenMaskingOptions);
-  if (maskingOptions) {
-    const { reveal = {}, unmaskScope: _unmaskScope, maskModelInput = false, ...maskerOptions } = maskingOptions;
-    const revealScopes = Object.keys(reveal);
-    let masker: Masker;
-    try {
-      masker = createMasker(maskerOptions);
-    } catch (error) {
-      throw new PolicyError("masking", error instanceof Error ? error.message : "invalid masking options");
-    }
-    masking = {
-      masker,
-      maskModelInput,
-      revealFor(principal) {
-        if (revealScopes.length === 0) return NOTHING_REVEALED;
-        const scopes = effectiveScopes(policy, principal);
-        const types = new Set<string>();
-        for (const [scope, revealed] of Object.entries(reveal)) if (hasScope(scopes, scope)) for (const type of revealed) types.add(type);
-        return [...types];
-      },
-    };
-  }
-  const unmaskScope = maskingOptions?.unmaskScope ?? "pii:unmask";
+  const { unmaskScope = "pii:unmask", ...guardMasking } = maskingOptions ?? {};
+  const masking = maskingOptions ? createMaskingRuntime(guardMasking, policy) : undefined;
   const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals, ...(masking ? { masking } : {}) };
 
   const guard = (tool: GuardableTool, guardOptions?: ToolGuardOptions) =>

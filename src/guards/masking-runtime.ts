@@ -1,5 +1,9 @@
+import { PolicyError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
-import type { Masker } from "../masking/masker.js";
+import { hasScope } from "../identity/scopes.js";
+import { createMasker, type Masker, type MaskerOptions } from "../masking/masker.js";
+import { effectiveScopes } from "../policy/decision.js";
+import type { Policy } from "../policy/schema.js";
 
 /** What the guards need to mask what leaves them. */
 export interface MaskingRuntime {
@@ -9,6 +13,39 @@ export interface MaskingRuntime {
   revealFor(principal: Principal): readonly string[];
   /** Mask prompts before a guarded chat model's provider sees them. */
   readonly maskModelInput: boolean;
+}
+
+/** Who may see what raw, and whether prompts are masked: the guards' masking options. */
+export interface MaskingPolicy {
+  /** Scopes that let their holders see types raw, e.g. `{ "pii:read": ["email", "phone"] }`. */
+  reveal?: Record<string, readonly string[]>;
+  /** Mask prompts before a guarded chat model's provider sees them (default `false`). */
+  maskModelInput?: boolean;
+}
+
+const NOTHING_REVEALED: readonly string[] = Object.freeze([]);
+
+/** Builds the guards' masking from the masker's options and the policy (a bad option throws `PolicyError`). */
+export function createMaskingRuntime(options: MaskerOptions & MaskingPolicy, policy: Policy): MaskingRuntime {
+  const { reveal = {}, maskModelInput = false, ...maskerOptions } = options;
+  const revealScopes = Object.entries(reveal);
+  let masker: Masker;
+  try {
+    masker = createMasker(maskerOptions);
+  } catch (error) {
+    throw new PolicyError("masking", error instanceof Error ? error.message : "invalid masking options");
+  }
+  return {
+    masker,
+    maskModelInput,
+    revealFor(principal) {
+      if (revealScopes.length === 0) return NOTHING_REVEALED;
+      const scopes = effectiveScopes(policy, principal);
+      const types = new Set<string>();
+      for (const [scope, revealed] of revealScopes) if (hasScope(scopes, scope)) for (const type of revealed) types.add(type);
+      return [...types];
+    },
+  };
 }
 
 /**

@@ -2,9 +2,9 @@ import { AuditLog } from "../audit/audit-log.js";
 import type { AuditSink } from "../audit/event.js";
 import { memorySink } from "../audit/memory-sink.js";
 import { systemClock, type Clock } from "../clock.js";
-import { PolicyError } from "../errors.js";
 import { isPrincipal } from "../identity/principal.js";
-import { createMasker, type MaskerOptions } from "../masking/masker.js";
+import type { MaskerOptions } from "../masking/masker.js";
+import { createMaskingRuntime, type MaskingPolicy } from "./masking-runtime.js";
 import { policySchema, type PolicyInput } from "../policy/schema.js";
 import { parseOptions } from "../validate.js";
 import type { GuardRuntime } from "./runtime.js";
@@ -18,7 +18,7 @@ export interface StandaloneGuardOptions {
   /** Time source for expiry checks. */
   clock?: Clock;
   /** Masking of what leaves the guard: on by default (every detector, `redact`); `false` turns it off. */
-  masking?: MaskerOptions | false;
+  masking?: (MaskerOptions & MaskingPolicy) | false;
 }
 
 /** The runtime of a guard used on its own: any principal minted by a Warden verifier is accepted. */
@@ -29,14 +29,6 @@ export function standaloneRuntime(options: StandaloneGuardOptions): GuardRuntime
     options.audit instanceof AuditLog
       ? options.audit
       : new AuditLog({ sink: options.audit?.sink ?? memorySink(), clock, failMode: options.audit?.failMode ?? "closed" });
-  let masking: GuardRuntime["masking"];
-  if (options.masking !== false) {
-    try {
-      const masker = createMasker(options.masking ?? {});
-      masking = { masker, maskModelInput: false, revealFor: () => [] };
-    } catch (error) {
-      throw new PolicyError("masking", error instanceof Error ? error.message : "invalid masking options");
-    }
-  }
+  const masking = options.masking === false ? undefined : createMaskingRuntime(options.masking ?? {}, policy);
   return { policy, audit, clock, trusts: isPrincipal, ...(masking ? { masking } : {}) };
 }
