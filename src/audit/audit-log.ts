@@ -68,7 +68,6 @@ export class AuditLog {
   private seq = 0;
   private head = GENESIS_HASH;
   private lastTs = 0;
-  private lastIsoMs = -1;
   private lastIso = "";
   private unsigned = 0;
   private lostCount = 0;
@@ -131,10 +130,10 @@ export class AuditLog {
     // serialised (e.g. circular data) throws without leaving a gap in the chain.
     const seq = this.seq + 1;
     const signer = this.signer !== undefined && (forceSign || seq === 1 || this.unsigned + 1 >= this.signEvery) ? this.signer : undefined;
+    // Time never goes backwards within a chain; the ISO form is reused within a millisecond.
     const now = Math.max(this.clock.now(), this.lastTs);
-    this.lastTs = now;
-    if (now !== this.lastIsoMs) {
-      this.lastIsoMs = now;
+    if (now !== this.lastTs || this.lastIso === "") {
+      this.lastTs = now;
       this.lastIso = new Date(now).toISOString();
     }
     const id = randomUUID();
@@ -172,7 +171,8 @@ export class AuditLog {
     const hash = sha256Hex(json);
     event.hash = hash;
     if (signer) event.sig = signer.sign(hash);
-    const before = { head: this.head, unsigned: this.unsigned };
+    const previousHead = this.head;
+    const previousUnsigned = this.unsigned;
     this.seq = seq;
     this.head = hash;
     this.unsigned = signer ? 0 : this.unsigned + 1;
@@ -187,8 +187,8 @@ export class AuditLog {
       // chain stays whole and the refusal leaves no gap for the verifier to report.
       if (this.failMode === "closed") {
         this.seq = seq - 1;
-        this.head = before.head;
-        this.unsigned = before.unsigned;
+        this.head = previousHead;
+        this.unsigned = previousUnsigned;
       }
       return this.lose(error, event);
     }
