@@ -83,7 +83,7 @@ async function verify(
   value: unknown,
   context: ApprovalContext,
   binding: RequestBinding,
-  approvedBy: ReadonlySet<string>,
+  approvers: readonly AuditActor[],
 ): Promise<Verdict> {
   const { rule, requester } = context;
   const now = context.clock.now();
@@ -123,7 +123,7 @@ async function verify(
   if (scopes !== undefined && requester.tenant !== undefined && approver.tenant !== requester.tenant) return refuse("other-tenant");
   if (approver.sub === requester.sub && !rule.selfApproval) return refuse("self-approval");
   if (scopes !== undefined && missingScopes(scopes, rule.approverScopes ?? []).length > 0) return refuse("approver-scope");
-  if (kind !== "reject" && approvedBy.has(approver.sub)) return refuse("duplicate-approver");
+  if (kind !== "reject" && approvers.some((earlier) => earlier.sub === approver.sub)) return refuse("duplicate-approver");
   if (kind === "edit") {
     if (!rule.allowEdit) return refuse("edit-not-allowed");
     if (args === undefined) return refuse("malformed");
@@ -158,7 +158,6 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
     requester: actorOf(requester),
   };
   const target = { kind: "approval" as const, name: tool };
-  const approvedBy = new Set<string>();
   const approvers: AuditActor[] = [];
   let finalArgs = args;
   let edited = false;
@@ -217,7 +216,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
     // Only interrupt answers are replayed; a callback approver answers each call afresh.
     const replayable = context.approver.kind === "interrupt";
     const remembered = replayable ? (ledger.verdict(answerKey) as Verdict | undefined) : undefined;
-    const verdict = remembered ?? (await verify(answer, context, binding, approvedBy));
+    const verdict = remembered ?? (await verify(answer, context, binding, approvers));
     if (replayable) ledger.rememberVerdict(answerKey, verdict, clock.now());
     const firstTime = !replayable || ledger.first(answerKey, clock.now());
     if (!verdict.ok) {
@@ -256,10 +255,8 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       // Later approvers answer the edited request: it is bound to the new arguments, and
       // approvals of the earlier version no longer count toward the quorum.
       binding = { ...binding, argsHash: digest(finalArgs) };
-      approvedBy.clear();
       approvers.length = 0;
     }
-    approvedBy.add(verdict.approver.sub);
     approvers.push(verdict.approver);
     // A verified decision names its request, which the run is keyed by: every approval of one
     // request (another approver's, answered at the same time) shares a single run of it.

@@ -134,7 +134,7 @@ export class GuardedTool extends StructuredTool {
     // validate the restored arguments again (the schema only saw the tokens).
     if (masking?.maskModelInput) arg = await this.restoreModelTokens(arg, principal, config);
     const args = typeof arg === "object" && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : { input: arg };
-    const decision = await decideTool(this.runtime.policy, this.name, principal, args);
+    const decision = this.maskConditionReason(await decideTool(this.runtime.policy, this.name, principal, args));
     const actor = actorOf(principal);
     if (decision.effect === "needs-approval" && this.runtime.approvals && decision.approval) {
       return this.approveThenRun(arg, args, principal, actor, decision, run, runManager, config);
@@ -143,6 +143,20 @@ export class GuardedTool extends StructuredTool {
     await this.recordAccess(allowed, actor, run, args, decision);
     if (!allowed) return this.refuse(decision, config);
     return this.execute(arg, principal, actor, run, runManager, config);
+  }
+
+  /**
+   * A `when` condition's reason is the policy author's text and may quote the
+   * arguments: it is masked before it reaches the audit log or the model.
+   */
+  private maskConditionReason(decision: PolicyDecision): PolicyDecision {
+    const masking = this.runtime.masking;
+    if (decision.code !== "condition" || !masking) return decision;
+    try {
+      return { ...decision, reason: masking.masker.mask(decision.reason).text };
+    } catch {
+      return { ...decision, reason: "the policy condition was not met" };
+    }
   }
 
   /** Restores the tokens of this principal's tenant and thread in arguments the model wrote, then re-validates them. */

@@ -209,3 +209,19 @@ describe("guards without the facade", () => {
     expect(result.content).toBe("customer c1: [EMAIL], card [CREDIT_CARD]");
   });
 });
+
+describe("policy reasons", () => {
+  it("masks a condition's reason that quotes the arguments, in the audit log and for the model", async () => {
+    const sink = memorySink();
+    const warden = createWarden({
+      identity: idp.identity,
+      audit: { sink },
+      policy: { tools: { send_email: { scopes: [], when: ({ args }) => `mail to ${String(args.to)} is not allowed` } } },
+    });
+    const principal = await warden.authenticate(await idp.issue({}));
+    const send = tool(async () => "sent", { name: "send_email", description: "x", schema: z.object({ to: z.string() }) });
+    const reply = (await warden.tool(send).invoke(call("send_email", { to: EMAIL }), warden.config(principal))) as ToolMessage;
+    expect(reply.content).toBe("Access denied: mail to [EMAIL] is not allowed.");
+    expect(JSON.stringify(sink.events)).not.toContain(EMAIL);
+  });
+});
