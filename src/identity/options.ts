@@ -43,6 +43,12 @@ export const identityOptionsSchema = z
     jwksTimeoutMs: z.number().int().positive().optional(),
     jwksCooldownMs: z.number().int().nonnegative().optional(),
     jwksCacheMaxAgeMs: z.number().int().positive().optional(),
+    tokenCache: z
+      .union([
+        z.literal(false),
+        z.strictObject({ maxEntries: z.number().int().nonnegative().optional(), ttlMs: z.number().int().positive().optional() }),
+      ])
+      .optional(),
     claims: z
       .strictObject({
         scopes: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),

@@ -5,6 +5,7 @@ import { DEFAULT_CLAIM_MAPPING, readClaims, type ClaimMapping } from "./claims.j
 import { createKeySource, type KeySource } from "./keys.js";
 import { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS, type ParsedIdentityOptions } from "./options.js";
 import { mintPrincipal, type Principal } from "./principal.js";
+import { VerifiedTokenCache } from "./verified-tokens.js";
 
 /** Tokens longer than this are refused before any parsing. */
 const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -82,6 +83,7 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     ...(options.typ !== undefined ? { typ: options.typ } : {}),
   };
   const issuerKey = Symbol("warden.verifier");
+  const cache = options.tokenCache === false ? undefined : new VerifiedTokenCache(options.tokenCache);
 
   async function verify(input: string): Promise<Principal> {
     if (typeof input !== "string") fail("malformed", "Token must be a string");
@@ -89,6 +91,10 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     if (token.length === 0) fail("malformed", "Token is empty");
     if (token.length > MAX_TOKEN_LENGTH) fail("malformed", "Token is too long");
     if (!COMPACT_JWS.test(token)) fail("malformed", "Token is not a compact JWS");
+    const now = clock.now();
+    const cacheKey = cache?.keyOf(token);
+    const cached = cacheKey === undefined ? undefined : cache?.get(cacheKey, now);
+    if (cached !== undefined) return cached;
     let alg: unknown;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -99,7 +105,6 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     if ((HMAC_ALGORITHMS as readonly string[]).includes(alg) !== (keys.kind === "secret")) {
       fail("algorithm", "Token algorithm does not match the configured key type");
     }
-    const now = clock.now();
     let payload: JWTPayload;
     try {
       const verifyOptions = { ...baseOptions, currentDate: new Date(now) };
@@ -115,10 +120,18 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     }
     if (typeof payload.sub !== "string" || payload.sub === "") fail("claim", 'Token claim "sub" is missing or invalid', "sub");
     const { scopes, roles, tenant } = readClaims(payload, mapping);
-    return mintPrincipal(
-      { sub: payload.sub, ...(tenant !== undefined ? { tenant } : {}), scopes, roles, expiresAt: (payload.exp as number) * 1000, claims: payload },
+    const expiresAt = (payload.exp as number) * 1000;
+    const principal = mintPrincipal(
+      { sub: payload.sub, ...(tenant !== undefined ? { tenant } : {}), scopes, roles, expiresAt, claims: payload },
       issuerKey,
     );
+    if (cache !== undefined && cacheKey !== undefined) {
+      // Reused only while the token would still pass: before exp (with the tolerance) and within maxTokenAge.
+      const maxAgeEnd =
+        options.maxTokenAge !== undefined && typeof payload.iat === "number" ? (payload.iat + options.maxTokenAge + tolerance) * 1000 : Infinity;
+      cache.set(cacheKey, principal, now, Math.min(expiresAt + tolerance * 1000, maxAgeEnd));
+    }
+    return principal;
   }
 
   return { verify, issuerKey };
