@@ -118,6 +118,9 @@ export function isDetectorName(name: string): name is DetectorName {
   return expandName(name) !== undefined;
 }
 
+/** The vendor token detector; it keeps no state between scans, so every masker shares it. */
+const vendorTokens = vendorTokenDetector();
+
 /**
  * Creates the built-in detectors needed for `types`. The numeric formats
  * (cards, SSNs, routing numbers, IPv4, phones) share one pass; the phone
@@ -131,7 +134,7 @@ export function builtinDetectors(types: ReadonlySet<string>, phoneCountry: Count
     jwtDetector,
     urlCredentialsDetector,
     awsDetector,
-    vendorTokenDetector(),
+    vendorTokens,
     genericSecretDetector,
     emailDetector,
     ibanDetector,

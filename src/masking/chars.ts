@@ -1,6 +1,10 @@
 /**
  * Character classes used by the detectors' hand-written scanners. Lookups go
- * through one 128-entry table, so a class test is a single array read.
+ * through one 128-entry table, so a class test is a single array read. The
+ * table is a plain array of small integers rather than a typed array: as fast
+ * to read, and V8's optimized code for it does not depend on a process-wide
+ * assumption that any other library (WebAssembly, transferred buffers) can
+ * break, which would throw away the optimized code of every detector at once.
  *
  * @module
  */
@@ -11,13 +15,13 @@ const LOWER = 4;
 const HEX = 8;
 const UNDERSCORE = 16;
 
-const table = new Uint8Array(128);
+const table: number[] = Array.from({ length: 128 }, () => 0);
 for (let c = 48; c <= 57; c++) table[c] = DIGIT | HEX;
 for (let c = 65; c <= 90; c++) table[c] = UPPER | (c <= 70 ? HEX : 0);
 for (let c = 97; c <= 122; c++) table[c] = LOWER | (c <= 102 ? HEX : 0);
 table[95] = UNDERSCORE;
 
-const has = (code: number, mask: number): boolean => code < 128 && ((table[code] as number) & mask) !== 0;
+const has = (code: number, mask: number): boolean => code >= 0 && code < 128 && ((table[code] as number) & mask) !== 0;
 
 /** `0`–`9`. */
 export const isDigit = (code: number): boolean => code >= 48 && code <= 57;

@@ -5,8 +5,11 @@
  * @module
  */
 
-/** Counts of ASCII characters, reused between calls (values are short and calls synchronous). */
-const ascii = new Uint16Array(128);
+/**
+ * Counts of ASCII characters, reused between calls (values are short and calls
+ * synchronous). A plain array, like the character table (see `chars`).
+ */
+const ascii: number[] = Array.from({ length: 128 }, () => 0);
 
 /** Shannon entropy of `text` in bits per character (0 for an empty string). */
 export function shannonEntropy(text: string): number {

@@ -20,7 +20,6 @@ import { createStream, type MaskingStream, type SliceRenderer } from "./stream.j
 import { TOKEN_PATTERN, TokenVault } from "./token-vault.js";
 import type { BuiltinType, DeepFinding, DeepMaskResult, DetectorName, Finding, MaskCallOptions, MaskResult, Span, Strategy, UnmaskOptions } from "./types.js";
 import { memoryVault, type Vault } from "./vault.js";
-import { randomBytes } from "node:crypto";
 
 /** Options of {@link createMasker}. */
 export interface MaskerOptions {
@@ -155,7 +154,7 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   if (uses("tokenize") && vault.shared && parsed.vaultKey === undefined) {
     throw new PolicyError("masking.vaultKey", "required with a shared vault: every instance must use the same key");
   }
-  const tokens = new TokenVault(vault, parsed.vaultKey ?? randomBytes(32));
+  const tokens = new TokenVault(vault, parsed.vaultKey);
 
   const priorities = new Map<string, number>();
   for (const type of BUILTIN_TYPES) priorities.set(type, TYPE_INFO[type].priority);
@@ -181,34 +180,35 @@ export function createMasker(options: MaskerOptions = {}): Masker {
         }
       }
       if (blocked !== undefined) throw new MaskingBlockedError(blocked, blockedCount);
-      const parts: string[] = [];
+      // Concatenation, not an array join: V8 links the pieces and copies them once when the
+      // result is first read, which costs about half of what join does on large texts.
+      let out = "";
       let position = from;
       for (const span of spans) {
-        parts.push(text.slice(position, span.start));
+        out += text.slice(position, span.start);
         position = span.end;
         if (reveal.has(span.type)) {
-          parts.push(text.slice(span.start, span.end));
+          out += text.slice(span.start, span.end);
           findings.push({ type: span.type, start: span.start + offset, end: span.end + offset, strategy: "reveal" });
           continue;
         }
         const strategy = strategyOf.get(span.type) ?? "redact";
         switch (strategy) {
           case "mask":
-            parts.push(masked(text.slice(span.start, span.end), styleOf(span.type)));
+            out += masked(text.slice(span.start, span.end), styleOf(span.type));
             break;
           case "hash":
-            parts.push((pseudonym as Pseudonymizer)(span.type, text.slice(span.start, span.end)));
+            out += (pseudonym as Pseudonymizer)(span.type, text.slice(span.start, span.end));
             break;
           case "tokenize":
-            parts.push(tokens.tokenize(tenant, span.type, text.slice(span.start, span.end)));
+            out += tokens.tokenize(tenant, span.type, text.slice(span.start, span.end));
             break;
           default:
-            parts.push(placeholders.get(span.type) ?? redacted(span.type));
+            out += placeholders.get(span.type) ?? redacted(span.type);
         }
         findings.push({ type: span.type, start: span.start + offset, end: span.end + offset, strategy });
       }
-      parts.push(text.slice(position, to));
-      return parts.join("");
+      return out + text.slice(position, to);
     };
   };
 

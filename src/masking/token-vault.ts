@@ -44,28 +44,46 @@ function base32(bytes: Uint8Array, length: number): string {
   return out;
 }
 
+/** The two keys derived from the key material: one seals values, the other names tokens. */
+interface VaultKeys {
+  readonly seal: Buffer;
+  readonly id: Buffer;
+}
+
 /** Encrypts values into a vault and restores them per tenant. */
 export class TokenVault {
   readonly #vault: Vault;
-  readonly #sealKey: Buffer;
-  readonly #idKey: Buffer;
+  readonly #secret: string | Uint8Array | undefined;
+  #derived: VaultKeys | undefined;
   readonly #pending = new Set<Promise<void>>();
   #failure: unknown = undefined;
 
   /**
    * @param vault - where sealed records go
-   * @param secret - key material; both the sealing key and the id key are derived from it (HKDF-SHA256)
+   * @param secret - key material; both the sealing key and the id key are derived from it
+   *   (HKDF-SHA256). Without it, the vault uses 32 random bytes of its own.
    */
-  constructor(vault: Vault, secret: string | Uint8Array) {
-    const material = typeof secret === "string" ? Buffer.from(secret, "utf8") : Buffer.from(secret);
-    const salt = Buffer.from("langchain-warden/masking/vault", "utf8");
+  constructor(vault: Vault, secret?: string | Uint8Array) {
     this.#vault = vault;
-    this.#sealKey = Buffer.from(hkdfSync("sha256", material, salt, "seal", 32));
-    this.#idKey = Buffer.from(hkdfSync("sha256", material, salt, "id", 32));
+    this.#secret = secret instanceof Uint8Array ? Buffer.from(secret) : secret;
+  }
+
+  /** The derived keys, made on first use: a masker that never tokenizes never pays for them. */
+  #keys(): VaultKeys {
+    if (this.#derived === undefined) {
+      const secret = this.#secret ?? randomBytes(32);
+      const material = typeof secret === "string" ? Buffer.from(secret, "utf8") : secret;
+      const salt = Buffer.from("langchain-warden/masking/vault", "utf8");
+      this.#derived = {
+        seal: Buffer.from(hkdfSync("sha256", material, salt, "seal", 32)),
+        id: Buffer.from(hkdfSync("sha256", material, salt, "id", 32)),
+      };
+    }
+    return this.#derived;
   }
 
   #digest(...parts: string[]): Buffer {
-    const hmac = createHmac("sha256", this.#idKey);
+    const hmac = createHmac("sha256", this.#keys().id);
     for (const part of parts) hmac.update(part).update("\u0000");
     return hmac.digest();
   }
@@ -79,7 +97,7 @@ export class TokenVault {
     const tag = label(type);
     const id = base32(this.#digest("token", tenant, tag, value), ID_LENGTH);
     const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", this.#sealKey, iv);
+    const cipher = createCipheriv("aes-256-gcm", this.#keys().seal, iv);
     cipher.setAAD(Buffer.from(`${tenant}\u0000${tag}\u0000${id}`, "utf8"));
     const sealed = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);
     const record = Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString("base64url");
@@ -135,7 +153,7 @@ export class TokenVault {
     try {
       const bytes = Buffer.from(record, "base64url");
       if (bytes.length < 28) return undefined;
-      const decipher = createDecipheriv("aes-256-gcm", this.#sealKey, bytes.subarray(0, 12));
+      const decipher = createDecipheriv("aes-256-gcm", this.#keys().seal, bytes.subarray(0, 12));
       decipher.setAAD(Buffer.from(`${tenant}\u0000${tag}\u0000${id}`, "utf8"));
       decipher.setAuthTag(bytes.subarray(12, 28));
       return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString("utf8");

@@ -69,6 +69,16 @@ describe("tokenize with the memory vault", () => {
     expect(await c.unmask(text, { tenant: "acme" })).toBe(text);
   });
 
+  it("keeps the vault key bytes it was given, even when the caller changes them later", async () => {
+    const vault = memoryVault();
+    const bytes = new Uint8Array(Buffer.from("byte-vault-key-0123456789abcdef"));
+    const a = createMasker({ strategy: "tokenize", vault, vaultKey: bytes });
+    bytes.fill(0);
+    const b = createMasker({ strategy: "tokenize", vault, vaultKey: Buffer.from("byte-vault-key-0123456789abcdef") });
+    const { text } = a.mask(TEXT, { tenant: "acme" });
+    expect(await b.unmask(text, { tenant: "acme" })).toBe(TEXT);
+  });
+
   it("expires records after the vault's lifetime and evicts the oldest beyond its size", async () => {
     let now = 1_000;
     const masker = createMasker({ strategy: "tokenize", vault: memoryVault({ ttlSeconds: 60, now: () => now }) });

@@ -24,12 +24,25 @@ const BRANDS: readonly { readonly name: string; readonly ranges: readonly (reado
   { name: "unionpay", ranges: [[62, 62]], lengths: [16, 17, 18, 19] },
 ];
 
+/** Each brand's ranges with the number of leading digits they compare (the width of `low`). */
+const BRAND_PREFIXES = BRANDS.map((brand) => ({
+  ...brand,
+  ranges: brand.ranges.map(([low, high]) => ({ low, high, width: String(low).length })),
+}));
+
+/** The number the first `width` digits of `digits` form. */
+function leadingNumber(digits: string, width: number): number {
+  let value = 0;
+  for (let i = 0; i < width; i++) value = value * 10 + (digits.charCodeAt(i) - 48);
+  return value;
+}
+
 /** The brand of a card number (digits only), or undefined when no brand issues that prefix and length. */
 export function cardBrand(digits: string): string | undefined {
-  for (const brand of BRANDS) {
+  for (const brand of BRAND_PREFIXES) {
     if (!brand.lengths.includes(digits.length)) continue;
-    for (const [low, high] of brand.ranges) {
-      const prefix = Number(digits.slice(0, String(low).length));
+    for (const { low, high, width } of brand.ranges) {
+      const prefix = leadingNumber(digits, width);
       if (prefix >= low && prefix <= high) return brand.name;
     }
   }

@@ -3,18 +3,24 @@
  * header decodes to a JSON object with an `alg` member and whose payload
  * decodes to a JSON object. The signature may be empty (unsecured tokens).
  *
+ * The scan is anchored on the `J` of the `eyJ` every token starts with (the
+ * base64url of `{"`): `J` is found with `indexOf`, which is several times
+ * faster than a regex looking for `eyJ` (`e` is the commonest letter of
+ * prose), and the whole token pattern only runs where `ey` precedes it.
+ *
  * A token may be up to about 11,000 characters; the streaming masker holds
  * back a token that more text could still extend (see `pending`).
  *
  * @module
  */
-import { eachMatch, type Detector } from "../detector.js";
+import type { Detector } from "../detector.js";
 
 const MAX_HEADER = 2048;
 const MAX_PAYLOAD = 8192;
 const MAX_SIGNATURE = 1400;
 const MAX = MAX_HEADER + MAX_PAYLOAD + MAX_SIGNATURE + 2;
-const TOKEN = new RegExp(`(?<![\\w\\-])eyJ[\\w\\-]{1,${MAX_HEADER - 3}}\\.[\\w\\-]{2,${MAX_PAYLOAD}}\\.[\\w\\-]{0,${MAX_SIGNATURE}}(?![\\w\\-])`, "g");
+/** A whole token, tried where `eyJ` starts. */
+const TOKEN = new RegExp(`(?<![\\w\\-])eyJ[\\w\\-]{1,${MAX_HEADER - 3}}\\.[\\w\\-]{2,${MAX_PAYLOAD}}\\.[\\w\\-]{0,${MAX_SIGNATURE}}(?![\\w\\-])`, "y");
 
 const isRunChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
 
@@ -44,17 +50,26 @@ export function isJwt(token: string): boolean {
   return jsonObject(token.slice(first + 1, second)) !== undefined;
 }
 
+/** End of the JSON Web Token starting at `start` (where `eyJ` is), or -1. */
+function tokenEnd(text: string, start: number): number {
+  TOKEN.lastIndex = start;
+  const m = TOKEN.exec(text);
+  return m !== null && isJwt(m[0]) ? start + m[0].length : -1;
+}
+
 /** Detector of JSON Web Tokens. */
 export const jwtDetector: Detector = {
   types: ["jwt"],
   reach: 0,
   lookbehind: 1,
   scan(text, from, out) {
-    eachMatch(TOKEN, text, from, (m) => {
-      if (!isJwt(m[0])) return false;
-      out.push({ type: "jwt", start: m.index, end: m.index + m[0].length });
-      return true;
-    });
+    let j = text.indexOf("J", from + 2);
+    while (j !== -1) {
+      const start = j - 2;
+      const end = text.startsWith("ey", start) ? tokenEnd(text, start) : -1;
+      if (end !== -1) out.push({ type: "jwt", start, end });
+      j = text.indexOf("J", end === -1 ? j + 1 : end + 2);
+    }
   },
   pending(text, from) {
     let runStart = text.length;

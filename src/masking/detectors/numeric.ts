@@ -3,13 +3,17 @@
  * SSNs, ABA routing numbers, IPv4 addresses and phone numbers.
  *
  * Each of these values lies inside a run of digits, spaces, `+`, `(`, `)`,
- * `-` and `.` holding at least seven characters, so one literal-led regex
- * finds the runs and everything else (prose, base64, identifiers) is skipped
- * at regex speed. Inside a run, each format is only tried where a digit group
- * starts and only when the group's length fits it (four or more digits for a
- * card, three then a separator for an SSN, nine for a routing number, one to
- * three then a dot for an IPv4 address), so most runs cost a few character
- * reads. Phone numbers are decided per run (see the phone module).
+ * `-` and `.` holding at least seven characters, so one regex finds the runs
+ * and everything else (prose, base64, identifiers) is skipped at regex speed.
+ * The regex spells out its first seven characters instead of a `{7,}`
+ * quantifier, which lets V8 look seven characters ahead and skip whole
+ * stretches of prose at once; a run counts from its first digit, `+` or `(`.
+ * Inside a run, each format is only tried where a digit group starts and only
+ * when the group's length fits it (four or more digits for a card, three then
+ * a separator for an SSN, nine for a routing number, one to three then a dot
+ * for an IPv4 address), so most runs cost a few character reads. Phone
+ * numbers are decided per run (see the phone module), as soon as the run is
+ * found, while its text is still in the processor's cache.
  *
  * @module
  */
@@ -41,14 +45,24 @@ export interface RunScanner {
   readonly reach: number;
   /** See {@link Detector.lookbehind}. */
   readonly lookbehind: number;
-  /** Appends the matches of the runs `[start, end)` of `text` that start at or after `from`. */
-  scanRuns(text: string, runs: readonly (readonly [number, number])[], from: number, out: Span[]): void;
+  /**
+   * Appends the matches in the run `text[start, end)` that start at or after
+   * `from`. Called as soon as the run is found, while its text is still in
+   * the processor's cache.
+   */
+  scanRun(text: string, start: number, end: number, from: number, out: Span[]): void;
 }
 
-/** Runs of at least seven characters starting with a digit, `+` or `(`. */
-const RUN = /[\d+(][\d ()+.\-]{6,}/g;
+/** Shortest run worth reading: no value of the numeric formats is shorter. */
+const MIN_RUN = 7;
+/** One run character, as a regex class: a digit, a space, `(`, `)`, `+`, `.` or `-`. */
+const RUN_CHAR = "[\\d ()+.\\-]";
+/** Maximal stretches of at least {@link MIN_RUN} run characters (written out so that V8 can skip ahead). */
+const STRETCH = new RegExp(`${RUN_CHAR.repeat(MIN_RUN)}${RUN_CHAR}*`, "g");
 
 const isRunChar = (c: number): boolean => isDigit(c) || c === 32 || c === 45 || c === 46 || c === 40 || c === 41 || c === 43;
+/** A run starts with a digit, `+` or `(`. */
+const isRunStart = (c: number): boolean => isDigit(c) || c === 43 || c === 40;
 
 /** Builds the numeric pass for `formats` and, optionally, phone numbers. */
 export function numericDetector(formats: readonly NumericFormat[], runs?: RunScanner): Detector {
@@ -59,13 +73,15 @@ export function numericDetector(formats: readonly NumericFormat[], runs?: RunSca
     lookbehind: Math.max(0, ...formats.map((f) => f.lookbehind), runs?.lookbehind ?? 0),
     scan(text, from, out) {
       next.fill(from);
-      const pendingRuns: [number, number][] = [];
-      RUN.lastIndex = from;
+      STRETCH.lastIndex = from;
       let m: RegExpExecArray | null;
-      while ((m = RUN.exec(text)) !== null) {
-        const runEnd = RUN.lastIndex;
+      while ((m = STRETCH.exec(text)) !== null) {
+        const runEnd = STRETCH.lastIndex;
+        let runStart = m.index;
+        while (runStart < runEnd && !isRunStart(text.charCodeAt(runStart))) runStart++;
+        if (runEnd - runStart < MIN_RUN) continue;
         if (formats.length > 0) {
-          let i = m.index;
+          let i = runStart;
           while (i < runEnd) {
             if (!isDigit(text.charCodeAt(i)) || (i > 0 && isDigit(text.charCodeAt(i - 1)))) {
               i++;
@@ -85,12 +101,11 @@ export function numericDetector(formats: readonly NumericFormat[], runs?: RunSca
           }
         }
         if (runs !== undefined) {
-          let start = m.index;
-          while (start > 0 && m.index - start <= runs.maxRun && isRunChar(text.charCodeAt(start - 1))) start--;
-          if (runEnd - start <= runs.maxRun) pendingRuns.push([start, runEnd]);
+          let start = runStart;
+          while (start > 0 && runStart - start <= runs.maxRun && isRunChar(text.charCodeAt(start - 1))) start--;
+          if (runEnd - start <= runs.maxRun) runs.scanRun(text, start, runEnd, from, out);
         }
       }
-      if (runs !== undefined && pendingRuns.length > 0) runs.scanRuns(text, pendingRuns, from, out);
     },
   };
 }

@@ -289,11 +289,9 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
     maxRun: MAX_RUN,
     reach: MAX_RUN + 2,
     lookbehind: MAX_RUN + 34,
-    scanRuns(text, runs, from, out) {
-      for (const [start, end] of runs) {
-        const run = prepare(text, start, end);
-        if (run !== undefined) report(text, run, from, out);
-      }
+    scanRun(text, start, end, from, out) {
+      const run = prepare(text, start, end);
+      if (run !== undefined) report(text, run, from, out);
     },
   };
 }
