@@ -1,5 +1,4 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { canonicalJson } from "../canonical-json.js";
 
 /** What an approver may answer. */
 export type ApprovalDecisionKind = "approve" | "edit" | "reject";
@@ -60,10 +59,18 @@ export class RequestBinder {
   }
 
   private mac(binding: RequestBinding, createdAt: number): string {
-    return createHmac("sha256", this.key)
-      .update(canonicalJson({ ...binding, createdAt }))
-      .digest("base64url")
-      .slice(0, 32);
+    // A JSON array in fixed order: every field is delimited, so no two bindings share a message.
+    const message = JSON.stringify([
+      "warden.approval.v1",
+      binding.tool,
+      binding.argsHash,
+      binding.toolCallId,
+      binding.threadId,
+      binding.requester.sub,
+      binding.requester.tenant ?? null,
+      createdAt,
+    ]);
+    return createHmac("sha256", this.key).update(message).digest("base64url").slice(0, 32);
   }
 
   /** A fresh request id for `binding`, created at `createdAt`. */

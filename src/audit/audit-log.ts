@@ -21,6 +21,25 @@ export interface AuditHead {
   hash: string;
 }
 
+/**
+ * The JSON of the last object serialised in one position of an event, kept by
+ * identity: the events a guard records for one call share their actor, run and
+ * target objects, which are never changed once built.
+ */
+class LastJson {
+  private value: object | undefined;
+  private json = "";
+
+  /** `JSON.stringify(value)`, reused when `value` is the object serialised last. */
+  of(value: object): string {
+    if (value !== this.value) {
+      this.json = JSON.stringify(value);
+      this.value = value;
+    }
+    return this.json;
+  }
+}
+
 /** Options of an {@link AuditLog}. */
 export interface AuditLogOptions {
   /** Where events go. */
@@ -72,6 +91,10 @@ export class AuditLog {
   private unsigned = 0;
   private lostCount = 0;
   private closed = false;
+  /** The last object serialised in each nested position, and its JSON: the events of one call share them. */
+  private readonly lastActor = new LastJson();
+  private readonly lastRun = new LastJson();
+  private readonly lastTarget = new LastJson();
 
   /** @param options - sink, clock, fail mode, chain id and signing settings */
   constructor(options: AuditLogOptions) {
@@ -160,14 +183,14 @@ export class AuditLog {
     // sorted order (RFC 8785); nested values are canonicalised on their own, or
     // taken as they are when the caller built them in canonical order.
     const nested = ordered ? JSON.stringify : canonicalJson;
-    let json = `{"actor":${nested(input.actor)},"chain":${this.chainJson}`;
+    let json = `{"actor":${ordered ? this.lastActor.of(input.actor) : canonicalJson(input.actor)},"chain":${this.chainJson}`;
     if (input.data !== undefined) json += `,"data":${nested(input.data)}`;
     json += `,"id":"${id}"`;
     if (signer) json += `,"kid":${JSON.stringify(signer.kid)}`;
     json += `,"origin":${this.originJson},"outcome":${JSON.stringify(input.outcome)},"prev":"${this.head}"`;
     if (input.reason !== undefined) json += `,"reason":${JSON.stringify(input.reason)}`;
-    if (input.run !== undefined) json += `,"run":${nested(input.run)}`;
-    json += `,"seq":${seq},"target":${nested(input.target)},"ts":"${this.lastIso}","type":${JSON.stringify(input.type)},"v":1}`;
+    if (input.run !== undefined) json += `,"run":${ordered ? this.lastRun.of(input.run) : canonicalJson(input.run)}`;
+    json += `,"seq":${seq},"target":${ordered ? this.lastTarget.of(input.target) : canonicalJson(input.target)},"ts":"${this.lastIso}","type":${JSON.stringify(input.type)},"v":1}`;
     const hash = sha256Hex(json);
     event.hash = hash;
     if (signer) event.sig = signer.sign(hash);

@@ -37,9 +37,18 @@ export interface AuditActor {
   tenant?: string;
 }
 
-/** The actor of an event: `sub`, and `tenant` when there is one. */
+/** Actors of frozen (immutable) subjects such as principals: built once, shared by their events. */
+const actorsOfFrozen = new WeakMap<object, AuditActor>();
+
+/** The actor of an event: `sub`, and `tenant` when there is one. The actor of a frozen subject is itself frozen and reused. */
 export function actorOf(who: { readonly sub: string; readonly tenant?: string | undefined }): AuditActor {
-  return who.tenant !== undefined ? { sub: who.sub, tenant: who.tenant } : { sub: who.sub };
+  if (!Object.isFrozen(who)) return who.tenant !== undefined ? { sub: who.sub, tenant: who.tenant } : { sub: who.sub };
+  let actor = actorsOfFrozen.get(who);
+  if (actor === undefined) {
+    actor = Object.freeze(who.tenant !== undefined ? { sub: who.sub, tenant: who.tenant } : { sub: who.sub });
+    actorsOfFrozen.set(who, actor);
+  }
+  return actor;
 }
 
 /** The LangChain run an event belongs to. */

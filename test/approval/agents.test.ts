@@ -495,7 +495,9 @@ describe("pendingApprovals() on a state snapshot", () => {
     const done = await invoke((await resumePending(await agent.graph.getState(config), decide))!, config);
     expect(pendingApprovals(await agent.graph.getState(config))).toEqual([]);
     expect(toolMessages(done.messages).map((m) => m.content)).toEqual(["deleted cus_1", "refunded 900 on o-3", "orders matching o-3"]);
-    expect(fx.ran.map((r) => r.tool)).toEqual(["search_orders", "delete_customer", "refund_order"]);
+    // The two approved calls are separate tasks that run concurrently: their order is not fixed.
+    expect(fx.ran[0]?.tool).toBe("search_orders");
+    expect(fx.ran.slice(1).map((r) => r.tool).sort()).toEqual(["delete_customer", "refund_order"]);
     fx.expectNoTokens();
   });
 
