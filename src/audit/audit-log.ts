@@ -40,6 +40,19 @@ class LastJson {
   }
 }
 
+/** JSON forms of the few strings every event repeats: types, outcomes, key ids. */
+const quotedStrings = new Map<string, string>();
+
+/** `JSON.stringify(text)`, remembered for the first 256 distinct strings of up to 100 characters. */
+function quoted(text: string): string {
+  let json = quotedStrings.get(text);
+  if (json === undefined) {
+    json = JSON.stringify(text);
+    if (text.length <= 100 && quotedStrings.size < 256) quotedStrings.set(text, json);
+  }
+  return json;
+}
+
 /** Options of an {@link AuditLog}. */
 export interface AuditLogOptions {
   /** Where events go. */
@@ -183,14 +196,15 @@ export class AuditLog {
     // sorted order (RFC 8785); nested values are canonicalised on their own, or
     // taken as they are when the caller built them in canonical order.
     const nested = ordered ? JSON.stringify : canonicalJson;
-    let json = `{"actor":${ordered ? this.lastActor.of(input.actor) : canonicalJson(input.actor)},"chain":${this.chainJson}`;
-    if (input.data !== undefined) json += `,"data":${nested(input.data)}`;
-    json += `,"id":"${id}"`;
-    if (signer) json += `,"kid":${JSON.stringify(signer.kid)}`;
-    json += `,"origin":${this.originJson},"outcome":${JSON.stringify(input.outcome)},"prev":"${this.head}"`;
-    if (input.reason !== undefined) json += `,"reason":${JSON.stringify(input.reason)}`;
-    if (input.run !== undefined) json += `,"run":${ordered ? this.lastRun.of(input.run) : canonicalJson(input.run)}`;
-    json += `,"seq":${seq},"target":${ordered ? this.lastTarget.of(input.target) : canonicalJson(input.target)},"ts":"${this.lastIso}","type":${JSON.stringify(input.type)},"v":1}`;
+    const actor = ordered ? this.lastActor.of(input.actor) : canonicalJson(input.actor);
+    const data = input.data !== undefined ? `,"data":${nested(input.data)}` : "";
+    const kid = signer ? `,"kid":${quoted(signer.kid)}` : "";
+    const reason = input.reason !== undefined ? `,"reason":${JSON.stringify(input.reason)}` : "";
+    const run = input.run !== undefined ? `,"run":${ordered ? this.lastRun.of(input.run) : canonicalJson(input.run)}` : "";
+    const target = ordered ? this.lastTarget.of(input.target) : canonicalJson(input.target);
+    const json =
+      `{"actor":${actor},"chain":${this.chainJson}${data},"id":"${id}"${kid},"origin":${this.originJson},"outcome":${quoted(input.outcome)}` +
+      `,"prev":"${this.head}"${reason}${run},"seq":${seq},"target":${target},"ts":"${this.lastIso}","type":${quoted(input.type)},"v":1}`;
     const hash = sha256Hex(json);
     event.hash = hash;
     if (signer) event.sig = signer.sign(hash);
