@@ -6,6 +6,9 @@ import type { ParsedIdentityOptions } from "./options.js";
 /** Where verification keys come from: a key-set resolver, or an HMAC secret. */
 export type KeySource = { kind: "jwks"; getKey: JWTVerifyGetKey } | { kind: "secret"; secret: Uint8Array };
 
+/** How long keys fetched from a remote JWKS are trusted by default, in ms. */
+export const JWKS_CACHE_MAX_AGE_MS = 600_000;
+
 /** Fields of a JWK that are private material and must never be used to verify. */
 const PRIVATE_JWK_FIELDS = ["d", "p", "q", "dp", "dq", "qi", "k"] as const;
 
@@ -40,7 +43,7 @@ function remoteResolver(uri: string, options: ParsedIdentityOptions): JWTVerifyG
   const remote = createRemoteJWKSet(new URL(uri), {
     timeoutDuration: options.jwksTimeoutMs ?? 5_000,
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
-    cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
+    cacheMaxAge: options.jwksCacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS,
   });
   return async (header, token) => {
     try {

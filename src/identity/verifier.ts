@@ -2,10 +2,10 @@ import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOption
 import type { Clock } from "../clock.js";
 import { InvalidTokenError, type InvalidTokenReason } from "../errors.js";
 import { DEFAULT_CLAIM_MAPPING, readClaims, type ClaimMapping } from "./claims.js";
-import { createKeySource, type KeySource } from "./keys.js";
+import { createKeySource, JWKS_CACHE_MAX_AGE_MS, type KeySource } from "./keys.js";
 import { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS, type ParsedIdentityOptions } from "./options.js";
 import { mintPrincipal, type Principal } from "./principal.js";
-import { VerifiedTokenCache } from "./verified-tokens.js";
+import { DEFAULT_TOKEN_CACHE_TTL_MS, VerifiedTokenCache } from "./verified-tokens.js";
 
 /** Tokens longer than this are refused before any parsing. */
 const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -83,7 +83,12 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     ...(options.typ !== undefined ? { typ: options.typ } : {}),
   };
   const issuerKey = Symbol("warden.verifier");
-  const cache = options.tokenCache === false ? undefined : new VerifiedTokenCache(options.tokenCache);
+  // A verification is never reused longer than the remote key set it used is trusted.
+  const keyTrustMs = options.jwksUri !== undefined ? (options.jwksCacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS) : Infinity;
+  const cache =
+    options.tokenCache === false
+      ? undefined
+      : new VerifiedTokenCache({ ...options.tokenCache, ttlMs: Math.min(options.tokenCache?.ttlMs ?? DEFAULT_TOKEN_CACHE_TTL_MS, keyTrustMs) });
 
   async function verify(input: string): Promise<Principal> {
     if (typeof input !== "string") fail("malformed", "Token must be a string");

@@ -179,6 +179,18 @@ describe("remote JWKS", () => {
     expect(endpoint.server.requests).toHaveLength(2);
   });
 
+  it("stops accepting a cached token once its key has left the key set and the key cache has expired", async () => {
+    const endpoint = await jwksEndpoint({ keys: [current.jwk, next.jwk] });
+    const h = remote(endpoint.server, { jwksCooldownMs: 50, jwksCacheMaxAgeMs: 150, tokenCache: { ttlMs: 60_000 } });
+    const issued = token(current, h.clock);
+    const first = await h.warden.authenticate(issued);
+    expect(await h.warden.authenticate(issued)).toBe(first);
+    endpoint.serve({ keys: [next.jwk] });
+    await sleep(250);
+    await expectRefused(h, issued, "key");
+    expect(h.sink.ofType("token.rejected").at(-1)?.reason).toMatch(/key/i);
+  });
+
   it.each(["../../../../dev/null", "/etc/passwd", "' OR '1'='1", "../jwks?x=1", "%2e%2e%2fadmin"])('refuses kid "%s" without it reaching the URL', async (kid) => {
     const { server } = await jwksEndpoint({ keys: [current.jwk] });
     const h = remote(server);
