@@ -2,7 +2,8 @@
  * Phone numbers, validated with libphonenumber-js (full metadata): only
  * numbers valid for their country are reported.
  *
- * libphonenumber costs tens of microseconds a call, so it only sees
+ * Validation costs a few microseconds a candidate (libphonenumber's own
+ * parse takes tens; see the phone-validation module), so it only sees
  * candidates that survive cheap checks:
  *
  * 1. The numeric pass cuts the text into runs: maximal stretches of digits,
@@ -23,19 +24,22 @@
  *    digits are far more often identifiers and timestamps.
  *
  * At each part that can start a candidate, the candidate windows (whole
- * parts, longest first) go to libphonenumber's `parsePhoneNumberFromString`
- * (the default country, `extract: false`: the whole window must be the
- * number); the first window that is a valid number and, written without `+`,
- * is grouped as its country formats it (`415 555 0132`, not `415555 0132`)
- * is reported, and the scan resumes after it. Verdicts are cached per
- * window text.
+ * parts, longest first) are parsed as libphonenumber's
+ * `parsePhoneNumberFromString` parses them (the default country, `extract:
+ * false`: the whole window must be the number), by {@link PhoneNumberParser},
+ * which gives the library's results with its metadata's regular expressions
+ * compiled once; the first window that is a valid number and, written
+ * without `+`, is grouped as its country formats it (`415 555 0132`, not
+ * `415555 0132`) is reported, and the scan resumes after it. Verdicts are
+ * cached per window text.
  *
  * @module
  */
-import { getCountryCallingCode, Metadata, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import type { CountryCode } from "libphonenumber-js/max";
 import { codeAt, isDigit, isWord } from "../chars.js";
 import type { Span } from "../types.js";
 import type { RunScanner } from "./numeric.js";
+import { numberingPlanOf, PhoneNumberParser } from "./phone-validation.js";
 
 const MAX_RUN = 128;
 const CACHE_SIZE = 4096;
@@ -109,25 +113,17 @@ interface NationalPlan {
   readonly leads: readonly number[];
 }
 
-interface PlanView {
-  possibleLengths(): number[];
-  nationalPrefix?(): string | undefined;
-  formats?(): { pattern(): string }[];
-}
-
 /** Reads the numbering plan of `country` from libphonenumber's metadata. */
 function nationalPlan(country: CountryCode): NationalPlan {
-  const metadata = new Metadata();
-  metadata.selectNumberingPlan(country);
-  const plan = metadata.numberingPlan as unknown as PlanView | undefined;
-  const lengths = new Set<number>(plan?.possibleLengths() ?? [7, 8, 9, 10, 11, 12]);
-  const prefix = plan?.nationalPrefix?.()?.length ?? 0;
-  const calling = getCountryCallingCode(country).length;
+  const plan = numberingPlanOf(country);
+  const lengths = new Set<number>(plan.possibleLengths() ?? [7, 8, 9, 10, 11, 12]);
+  const prefix = plan.nationalPrefix()?.length ?? 0;
+  const calling = plan.callingCode().length;
   for (const length of [...lengths]) {
     if (prefix > 0) lengths.add(length + prefix);
     lengths.add(length + calling);
   }
-  const formats = (plan?.formats?.() ?? []).map((format) =>
+  const formats = plan.formats().map((format) =>
     [...format.pattern().matchAll(/\(\\d(?:\{(\d+)(?:,(\d+))?\})?\)/g)].map((g) => {
       const min = g[1] === undefined ? 1 : Number(g[1]);
       return [min, g[2] === undefined ? min : Number(g[2])] as const;
@@ -141,7 +137,7 @@ function nationalPlan(country: CountryCode): NationalPlan {
  * way one of the country's formats groups it: every group but the last fits
  * the format's group at that place (the first may carry the national prefix,
  * or the prefix or calling code may stand alone before it), and the last
- * holds the rest. Checked before libphonenumber so that grouped numbers of
+ * holds the rest. Checked before validation so that grouped numbers of
  * other kinds (`3704 0044 0532`, `133852 73912`) cost nothing.
  */
 function groupingFits(plan: NationalPlan, sizes: readonly number[]): boolean {
@@ -193,13 +189,13 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
   const plan = nationalPlan(defaultCountry);
   const lengths = plan.lengths;
   const cache = new Map<string, boolean>();
-  const parseOptions = { defaultCountry, extract: false } as const;
+  const parser = new PhoneNumberParser(defaultCountry);
 
   /** Whether `candidate` is, whole, a valid number grouped as its country formats it. */
   const isPhone = (candidate: string): boolean => {
     let verdict = cache.get(candidate);
     if (verdict === undefined) {
-      const number = parsePhoneNumberFromString(candidate, parseOptions);
+      const number = parser.parse(candidate);
       verdict = number !== undefined && number.isValid() && groupedAsFormatted(candidate, () => number.formatNational());
       if (cache.size >= CACHE_SIZE) cache.clear();
       cache.set(candidate, verdict);
