@@ -225,8 +225,10 @@ export function createWarden(options: WardenOptions): Warden {
   const masking = maskingOptions ? createMaskingRuntime(guardMasking, policy) : undefined;
   const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals, ...(masking ? { masking } : {}) };
 
+  // A tool guarded by another warden (or a standalone guard) is guarded again under this
+  // warden's policy: its own guard would apply other rules and trust other principals.
   const guard = (tool: GuardableTool, guardOptions?: ToolGuardOptions) =>
-    tool instanceof GuardedTool ? tool : new GuardedTool(tool, runtime, guardOptions);
+    tool instanceof GuardedTool ? (tool.guardedBy(runtime) ? tool : new GuardedTool(tool.inner, runtime, guardOptions)) : new GuardedTool(tool, runtime, guardOptions);
 
   return {
     policy,
@@ -253,7 +255,11 @@ export function createWarden(options: WardenOptions): Warden {
     },
     masker: masking?.masker,
     tool: (tool, guardOptions) => guard(tool, guardOptions),
-    model: (model, name = "default") => (model instanceof GuardedChatModel ? model : new GuardedChatModel(model, runtime, name)),
+    model(model, name = "default") {
+      if (!(model instanceof GuardedChatModel)) return new GuardedChatModel(model, runtime, name);
+      if (model.guardedBy(runtime)) return model;
+      throw new PolicyError("model", "this model is guarded by another warden: pass the model itself");
+    },
     async unmask(text, principal, options = {}) {
       if (!trusts(principal)) throw new MissingPrincipalError("unmask() needs a principal minted by this warden");
       const target = { kind: "tool" as const, name: "unmask" };

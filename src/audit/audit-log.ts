@@ -104,6 +104,8 @@ export class AuditLog {
   private unsigned = 0;
   private lostCount = 0;
   private closed = false;
+  /** Why the chain cannot go on: an event other events were chained to was refused (closed mode). */
+  private broken: unknown;
   /** The last object serialised in each nested position, and its JSON: the events of one call share them. */
   private readonly lastActor = new LastJson();
   private readonly lastRun = new LastJson();
@@ -162,6 +164,9 @@ export class AuditLog {
 
   private append(input: AuditEventInput, forceSign: boolean, ordered: boolean): AuditEvent | Promise<AuditEvent> {
     if (this.closed) throw new AuditWriteError("The audit log is closed; the action was refused");
+    if (this.broken !== undefined) {
+      throw new AuditWriteError("An earlier audit event could not be written; the action was refused", { cause: this.broken });
+    }
     // The seq and head move only once the event is built: an event that cannot be
     // serialised (e.g. circular data) throws without leaving a gap in the chain.
     const seq = this.seq + 1;
@@ -210,6 +215,13 @@ export class AuditLog {
     if (signer) event.sig = signer.sign(hash);
     const previousHead = this.head;
     const previousUnsigned = this.unsigned;
+    // A refused event is taken back while no later event is chained to it, so the chain stays
+    // whole and the refusal leaves no gap for the verifier to report as a deletion.
+    const takeBack = () => {
+      this.seq = seq - 1;
+      this.head = previousHead;
+      this.unsigned = previousUnsigned;
+    };
     this.seq = seq;
     this.head = hash;
     this.unsigned = signer ? 0 : this.unsigned + 1;
@@ -220,19 +232,21 @@ export class AuditLog {
         ? this.sink.write(event, `${json.slice(0, -1)},"hash":"${hash}"${event.sig !== undefined ? `,"sig":"${event.sig}"` : ""}}`)
         : this.sink.write(event);
     } catch (error) {
-      // Refused at once, before any later event was chained to it: take it back, so the
-      // chain stays whole and the refusal leaves no gap for the verifier to report.
-      if (this.failMode === "closed") {
-        this.seq = seq - 1;
-        this.head = previousHead;
-        this.unsigned = previousUnsigned;
-      }
+      if (this.failMode === "closed") takeBack();
       return this.lose(error, event);
     }
     if (written === undefined) return this.taken(event, signer !== undefined);
     return written.then(
       () => this.taken(event, signer !== undefined),
-      (error: unknown) => this.lose(error, event),
+      (error: unknown) => {
+        if (this.failMode === "closed") {
+          // Refused later: if events were chained to it meanwhile, the chain cannot be mended,
+          // and every further event is refused rather than written after a hole.
+          if (this.seq === seq) takeBack();
+          else this.broken ??= error;
+        }
+        return this.lose(error, event);
+      },
     );
   }
 

@@ -32,6 +32,21 @@ export interface JsonlSink extends AuditSink {
 const MAX_BUFFER_BYTES = 64 * 1024;
 
 /**
+ * Writes all of `text` at the end of `fd`. One `write(2)` may take only part
+ * of it (a disk filling up): the rest is written by further calls, and a call
+ * that takes nothing throws, so a cut line is never acknowledged.
+ */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let offset = 0;
+  while (offset < bytes.length) {
+    const written = writeSync(fd, bytes, offset, bytes.length - offset);
+    if (written <= 0) throw Object.assign(new Error("the audit file took no bytes"), { code: "ENOSPC" });
+    offset += written;
+  }
+}
+
+/**
  * Creates an append-only JSON Lines sink: one event per line, never rewritten.
  * The file is opened on the first write; a write error is reported to that
  * write (and every later one), so with `failMode: "closed"` nothing proceeds
@@ -55,7 +70,7 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
     if (size > 0) {
       const last = Buffer.alloc(1);
       readSync(handle, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) writeSync(handle, "\n");
+      if (last[0] !== 0x0a) writeAll(handle, "\n");
     }
     fd = handle;
     return handle;
@@ -66,7 +81,7 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
     const chunk = buffer.join("");
     buffer = [];
     bufferBytes = 0;
-    writeSync(open(), chunk);
+    writeAll(open(), chunk);
   }
 
   function flushSoon(): void {
@@ -124,7 +139,7 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
         open();
         if (durability === "event") {
           writeBuffer();
-          writeSync(open(), text);
+          writeAll(open(), text);
           fdatasyncSync(open());
           return;
         }

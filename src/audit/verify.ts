@@ -21,7 +21,8 @@ export type AuditProblemKind =
   | "signature" // a signature does not verify
   | "unknown-key" // a signed event names a key that was not supplied
   | "unsigned" // no signature covers the events (or, in strict mode, the tail)
-  | "truncated"; // the expected head is not in the log
+  | "truncated" // the expected head is not in the log
+  | "empty"; // the log holds no event: nothing shows it was not emptied
 
 /** One problem found by {@link verifyAuditLog}. */
 export interface AuditProblem {
@@ -236,6 +237,9 @@ export async function verifyAuditLog(
     }
   }
 
+  if (count === 0) {
+    problems.push({ kind: "empty", message: "the log holds no events: nothing shows it was not emptied" });
+  }
   if (!verifyingSignatures && count > 0) {
     // Without a public key nothing proves who wrote the log: anyone can rewrite it and its hashes.
     problems.push({ kind: "unsigned", message: "no public key was given: the signatures were not verified" });

@@ -1,11 +1,12 @@
-import { AIMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";
 
 /**
  * Masks a conversation before a provider sees it: every message's content
- * (text or structured blocks), the tool-call arguments of earlier model turns,
- * and provider-specific `additional_kwargs`. Returns new messages of the same
+ * (text or structured blocks), the tool-call arguments of earlier model turns
+ * (parsed, streamed chunks and unparsable calls), tool artifacts, and
+ * provider-specific `additional_kwargs`. Returns new messages of the same
  * classes; the input is left untouched.
  */
 export function maskMessages(masker: Masker, messages: readonly BaseMessage[], options: MaskCallOptions): { messages: BaseMessage[]; findings: { type: string }[] } {
@@ -16,14 +17,20 @@ export function maskMessages(masker: Masker, messages: readonly BaseMessage[], o
     return result.value;
   };
   const masked = messages.map((message) => {
-    const content = typeof message.content === "string" ? deep(message.content) : deep(message.content);
     const fields: Record<string, unknown> = {
       ...(message.lc_kwargs as Record<string, unknown>),
-      content,
+      content: deep(message.content),
       additional_kwargs: deep(message.additional_kwargs),
     };
-    if (AIMessage.isInstance(message) && message.tool_calls) {
-      fields.tool_calls = message.tool_calls.map((call) => ({ ...call, args: deep(call.args) }));
+    const artifact = (message as { artifact?: unknown }).artifact;
+    if (artifact !== undefined) fields.artifact = deep(artifact);
+    if (AIMessage.isInstance(message) || AIMessageChunk.isInstance(message)) {
+      // Every place a model turn keeps its arguments: parsed calls, and the raw text of
+      // streamed chunks and unparsable calls (a chunk rebuilds its calls from its chunks).
+      if (message.tool_calls) fields.tool_calls = message.tool_calls.map((call) => ({ ...call, args: deep(call.args) }));
+      if (message.invalid_tool_calls) fields.invalid_tool_calls = message.invalid_tool_calls.map((call) => ({ ...call, args: deep(call.args) }));
+      const chunks = (message as AIMessageChunk).tool_call_chunks;
+      if (chunks) fields.tool_call_chunks = chunks.map((chunk) => ({ ...chunk, args: deep(chunk.args) }));
     }
     const MessageClass = message.constructor as new (fields: Record<string, unknown>) => BaseMessage;
     return new MessageClass(fields);

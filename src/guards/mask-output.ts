@@ -1,6 +1,8 @@
-import { ToolMessage } from "@langchain/core/messages";
+import { isBaseMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { Command, isCommand } from "@langchain/langgraph";
 import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";
+import { maskMessages } from "./mask-messages.js";
 
 /** A masked tool output and what was found in it. */
 export interface MaskedOutput {
@@ -19,12 +21,45 @@ function maskAny(masker: Masker, value: unknown, options: MaskCallOptions): Mask
 }
 
 /**
+ * Masks the state update of a LangGraph `Command` a tool returned: messages as
+ * a conversation (content, tool calls, artifacts), any other value as JSON.
+ * The update may be an object of channels, a list of `[channel, value]` pairs,
+ * or a single value.
+ */
+function maskCommand(masker: Masker, command: Command, options: MaskCallOptions): MaskedOutput {
+  const findings: { type: string }[] = [];
+  const maskValue = (value: unknown): unknown => {
+    const messages = Array.isArray(value) && value.length > 0 && value.every(isBaseMessage) ? (value as BaseMessage[]) : isBaseMessage(value) ? [value] : undefined;
+    const masked = messages ? maskMessages(masker, messages, options) : undefined;
+    if (masked) {
+      findings.push(...masked.findings);
+      return Array.isArray(value) ? masked.messages : masked.messages[0];
+    }
+    const other = maskAny(masker, value, options);
+    findings.push(...other.findings);
+    return other.output;
+  };
+  const update: unknown = command.update;
+  const pairs = Array.isArray(update) && update.every((item) => Array.isArray(item) && item.length === 2 && typeof item[0] === "string");
+  const maskedUpdate =
+    update !== null && typeof update === "object" && !Array.isArray(update)
+      ? Object.fromEntries(Object.entries(update).map(([channel, value]) => [channel, maskValue(value)]))
+      : pairs
+        ? (update as [string, unknown][]).map(([channel, value]) => [channel, maskValue(value)])
+        : maskValue(update);
+  const output = new Command({ graph: command.graph, goto: command.goto, resume: command.resume, update: maskedUpdate as Record<string, unknown> });
+  return { output, findings };
+}
+
+/**
  * Masks what a tool returned before it leaves the guard: a string, a
  * ToolMessage (its content, text or structured blocks, and its artifact), a
- * `[content, artifact]` pair for `content_and_artifact` tools, or any JSON
- * value. Throws `MaskingBlockedError` when a `block` type is found.
+ * `[content, artifact]` pair for `content_and_artifact` tools, a LangGraph
+ * `Command` (its state update), or any JSON value. Throws
+ * `MaskingBlockedError` when a `block` type is found.
  */
 export function maskToolOutput(masker: Masker, output: unknown, contentAndArtifact: boolean, options: MaskCallOptions): MaskedOutput {
+  if (isCommand(output)) return maskCommand(masker, output, options);
   if (ToolMessage.isInstance(output)) {
     const content = maskAny(masker, output.content, options);
     const artifact = maskAny(masker, output.artifact, options);

@@ -51,6 +51,11 @@ export class GuardedChatModel extends BaseChatModel {
     this.modelName = modelName;
   }
 
+  /** True when this guard enforces `runtime` (a warden's own policy, audit log and trust). @internal */
+  guardedBy(runtime: GuardRuntime): boolean {
+    return this.runtime === runtime;
+  }
+
   _llmType(): string {
     // Called by the base constructor too, before `base` is set.
     return this.base ? `warden(${this.base._llmType()})` : "warden";

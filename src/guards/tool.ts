@@ -6,8 +6,8 @@ import { StructuredTool, ToolInputParsingException, type StructuredToolInterface
 import { digest } from "../audit/digest.js";
 import { actorOf, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
-import { toolEndEvent, toolErrorEvent } from "../audit/tool-lifecycle.js";
-import { isCommand } from "@langchain/langgraph";
+import { toolEndEvent, toolErrorEvent, type ToolRunContext } from "../audit/tool-lifecycle.js";
+import { isGraphBubbleUp } from "@langchain/langgraph";
 import { runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import { maskToolOutput } from "./mask-output.js";
@@ -109,6 +109,11 @@ export class GuardedTool extends StructuredTool {
     this.target = { kind: "tool", name: inner.name };
   }
 
+  /** True when this guard enforces `runtime` (a warden's own policy, audit log and trust). @internal */
+  guardedBy(runtime: GuardRuntime): boolean {
+    return this.runtime === runtime;
+  }
+
   /**
    * Runs under the wrapped tool's name, so traces and audit events name the
    * real tool. When the warden's audit handler is the only callback, it is left
@@ -150,14 +155,25 @@ export class GuardedTool extends StructuredTool {
    * arguments: it is masked before it reaches the audit log or the model.
    */
   private maskConditionReason(decision: PolicyDecision): PolicyDecision {
+    if (decision.code !== "condition") return decision;
+    return { ...decision, reason: this.maskedText(decision.reason, "the policy condition was not met") };
+  }
+
+  /**
+   * Free text that reaches the model and the audit log (a condition's reason,
+   * an approver's message), masked like any output; `fallback` when it holds a
+   * blocked type.
+   */
+  private maskedText(text: string, fallback: string): string {
     const masking = this.runtime.masking;
-    if (decision.code !== "condition" || !masking) return decision;
+    if (!masking) return text;
     try {
-      return { ...decision, reason: masking.masker.mask(decision.reason).text };
+      return masking.masker.mask(text).text;
     } catch {
-      return { ...decision, reason: "the policy condition was not met" };
+      return fallback;
     }
   }
+
 
   /** Restores the tokens of this principal's tenant and thread in arguments the model wrote, then re-validates them. */
   private async restoreModelTokens(arg: unknown, principal: Principal, config: ToolRunnableConfig | undefined): Promise<unknown> {
@@ -202,37 +218,75 @@ export class GuardedTool extends StructuredTool {
       output = await this.callInner(arg, runManager, config);
     } catch (error) {
       // Recorded, then re-thrown untouched (a GraphInterrupt is recorded as pending).
-      await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
+      await this.recordFailure(context, error);
       throw error;
     }
-    if (isAsyncGenerator(output)) return output;
-    const masking = this.runtime.masking;
-    if (masking && !isCommand(output)) {
-      try {
-        const masked = maskToolOutput(masking.masker, output, this.responseFormat === "content_and_artifact", {
-          reveal: masking.revealFor(principal),
-          tenant: tokenScope(principal, config?.configurable?.thread_id),
-        });
-        output = masked.output;
-        if (masked.findings.length > 0) {
-          await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(masked.findings) } });
-        }
-      } catch (error) {
-        if (!(error instanceof MaskingBlockedError)) throw error;
-        await this.runtime.audit.record({
-          type: "mask.applied",
-          outcome: "denied",
-          ...context,
-          reason: "the output holds a blocked type: withheld",
-          data: { blocked: true, total: error.count, types: [...error.types] },
-        });
-        await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
-        throw error;
-      }
-    }
+    if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context, principal, config);
+    output = await this.maskOutput(output, context, principal, config);
     const ended = this.runtime.audit.recordOrdered(toolEndEvent(context, output));
     if (ended instanceof Promise) await ended;
     return output;
+  }
+
+  /**
+   * Records that the wrapped tool threw. A LangGraph control-flow signal
+   * (`GraphInterrupt`) is recorded as pending if the log can take it; it must
+   * reach LangGraph either way, so a failed write never replaces it.
+   */
+  private async recordFailure(context: ToolRunContext, error: unknown): Promise<void> {
+    const recorded = this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
+    if (!(recorded instanceof Promise)) return;
+    if (isGraphBubbleUp(error)) await recorded.catch(() => undefined);
+    else await recorded;
+  }
+
+  /** Masks a tool's output before it leaves the guard, recording what was masked or withheld. */
+  private async maskOutput(output: unknown, context: ToolRunContext, principal: Principal, config: ToolRunnableConfig | undefined): Promise<unknown> {
+    const masking = this.runtime.masking;
+    if (!masking) return output;
+    try {
+      const masked = maskToolOutput(masking.masker, output, this.responseFormat === "content_and_artifact", {
+        reveal: masking.revealFor(principal),
+        tenant: tokenScope(principal, config?.configurable?.thread_id),
+      });
+      if (masked.findings.length > 0) {
+        await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(masked.findings) } });
+      }
+      return masked.output;
+    } catch (error) {
+      if (!(error instanceof MaskingBlockedError)) throw error;
+      await this.runtime.audit.record({
+        type: "mask.applied",
+        outcome: "denied",
+        ...context,
+        reason: "the output holds a blocked type: withheld",
+        data: { blocked: true, total: error.count, types: [...error.types] },
+      });
+      await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
+      throw error;
+    }
+  }
+
+  /**
+   * A tool that streams (an async generator): every chunk and the final value
+   * are masked before they leave the guard, and the run is recorded when the
+   * stream ends or fails.
+   */
+  private async *guardStream(source: AsyncGenerator, context: ToolRunContext, principal: Principal, config: ToolRunnableConfig | undefined): AsyncGenerator {
+    let result: unknown;
+    try {
+      let step = await source.next();
+      while (!step.done) {
+        yield await this.maskOutput(step.value, context, principal, config);
+        step = await source.next();
+      }
+      result = await this.maskOutput(step.value, context, principal, config);
+    } catch (error) {
+      if (!(error instanceof MaskingBlockedError)) await this.recordFailure(context, error);
+      throw error;
+    }
+    await this.runtime.audit.recordOrdered(toolEndEvent(context, result));
+    return result;
   }
 
   /**
@@ -274,7 +328,10 @@ export class GuardedTool extends StructuredTool {
       ...(this.runtime.masking ? { display: (shown: Record<string, unknown>) => this.maskForApprovers(shown, principal, threadId) } : {}),
       validateArgs: async (edited) => validateToolArgs(this.schema, await this.restoreTokens(edited, principal, threadId)),
     });
-    if (outcome.outcome === "rejected") return this.refuseRejected(outcome.message, config);
+    if (outcome.outcome === "rejected") {
+      const message = outcome.message === undefined ? undefined : this.maskedText(outcome.message, "the approver's message was withheld");
+      return this.refuseRejected(message, config);
+    }
     // Only LangGraph replays an approved request (it re-runs the node on each resume); a
     // callback approver is asked afresh on every call, so its calls never share a run.
     const replayable = approvals.approver.kind === "interrupt";

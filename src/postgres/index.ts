@@ -75,7 +75,7 @@ export async function migrateAuditTable(pool: PgPool, table = "warden_audit"): P
       seq bigint NOT NULL CHECK (seq > 0),
       ts timestamptz NOT NULL,
       type text NOT NULL,
-      event jsonb NOT NULL,
+      event json NOT NULL,
       PRIMARY KEY (chain, seq)
     )`);
     await client.query(`CREATE INDEX IF NOT EXISTS "${base}_ts_idx" ON ${quoted} (ts)`);
@@ -137,7 +137,7 @@ export function postgresSink(options: PostgresSinkOptions): PostgresSink {
     const rows = events.map((event, i) => {
       values.push(event.chain, event.seq, event.ts, event.type, JSON.stringify(event));
       const o = i * 5;
-      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}::jsonb)`;
+      return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}::json)`;
     });
     await pool.query(`INSERT INTO ${quoted} (chain, seq, ts, type, event) VALUES ${rows.join(", ")}`, values);
   }

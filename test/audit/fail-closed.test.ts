@@ -61,3 +61,55 @@ describe("no action without a stored record, even with batching sinks", () => {
     expect(await verifyAuditLog(stored, { publicKey: keys.publicKey })).toMatchObject({ ok: true, problems: [] });
   });
 });
+
+describe("a sink that refuses an event after accepting the call", () => {
+  it("takes the refused event back, so the chain the verifier sees has no hole", async () => {
+    const keys = generateAuditKeys();
+    const kept: AuditEvent[] = [];
+    let refuseNext = false;
+    const sink = callbackSink(async (event) => {
+      if (refuseNext) {
+        refuseNext = false;
+        throw new Error("pipeline unavailable");
+      }
+      kept.push(event);
+    });
+    const warden = createWarden({ identity: idp.identity, policy: { tools: { lookup: { scopes: [] } } }, audit: { sink, signingKey: keys.privateKey } });
+    const config = warden.config(await warden.authenticate(await idp.issue({})));
+    const ran: string[] = [];
+    const guarded = warden.tool(lookup(ran));
+    await guarded.invoke({ id: "a" }, config);
+    refuseNext = true;
+    expect(await guarded.invoke({ id: "b" }, config).catch((e: unknown) => e)).toBeInstanceOf(AuditWriteError);
+    await guarded.invoke({ id: "c" }, config);
+    await warden.close();
+    expect(ran).toEqual(["a", "c"]);
+    const report = await verifyAuditLog(kept, { publicKey: keys.publicKey });
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it("refuses every later action once events were chained after the refused one", async () => {
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const sink = callbackSink(
+      (_event) =>
+        new Promise<void>((resolve, reject) => {
+          calls++;
+          if (calls === 1) release = () => reject(new Error("late failure"));
+          else resolve();
+        }),
+    );
+    const warden = createWarden({ identity: idp.identity, policy: { tools: { lookup: { scopes: [] } } }, audit: { sink } });
+    const first = warden.audit.record({ type: "tool.start", outcome: "pending", actor: { sub: "a" }, target: { kind: "tool", name: "lookup" } });
+    const second = warden.audit.record({ type: "tool.start", outcome: "pending", actor: { sub: "a" }, target: { kind: "tool", name: "lookup" } });
+    release?.();
+    await expect(first).rejects.toBeInstanceOf(AuditWriteError);
+    await second;
+    const ran: string[] = [];
+    const config = warden.config(await warden.authenticate(await idp.issue({})));
+    const error = await warden.tool(lookup(ran)).invoke({ id: "x" }, config).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuditWriteError);
+    expect(ran).toEqual([]);
+  });
+});

@@ -599,3 +599,12 @@ describe("verifyAuditLog: no false alarms", () => {
     expect(await verifyAuditLog(path, { publicKey: keys.publicKey, jwks: { keys: [b.publicKey] } })).toMatchObject({ ok: true });
   });
 });
+
+describe("verifyAuditLog: an empty log", () => {
+  it("is not ok: nothing shows it was not emptied", async () => {
+    const keys = generateAuditKeys();
+    const report = await verifyAuditLog([], { publicKey: keys.publicKey });
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.kind)).toEqual(["empty"]);
+  });
+});

@@ -42,6 +42,16 @@ describe.skipIf(!available)("postgresSink (PostgreSQL on 127.0.0.1:5432)", () =>
     expect(report.ok).toBe(true);
   });
 
+  it("stores a value holding a NUL character as written, and it verifies", async () => {
+    const sink = postgresSink({ pool, table });
+    const log = new AuditLog({ sink, clock, signingKey: keys.privateKey, signIntervalMs: 0 });
+    await log.record({ type: "tool.end", outcome: "success", actor: { sub: "u" }, target: { kind: "tool", name: "t" }, run: { id: "r1", threadId: "thread\u0000x" } });
+    await log.close();
+    const events = await readAuditEvents(pool, table, { chain: log.chain });
+    expect(events[0]?.run?.threadId).toBe("thread\u0000x");
+    expect((await verifyAuditLog(events, { publicKey: keys.publicKey, expectHead: log.latest.hash })).ok).toBe(true);
+  });
+
   it("is append-only in the database: UPDATE, DELETE and TRUNCATE are refused", async () => {
     const sink = postgresSink({ pool, table });
     const log = new AuditLog({ sink, clock, signingKey: keys.privateKey, signIntervalMs: 0 });

@@ -1,0 +1,117 @@
+import { AIMessageChunk, ToolMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
+import { Command, GraphInterrupt, isCommand } from "@langchain/langgraph";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { callbackSink, createWarden, guardTool, PolicyError, type AuditEvent } from "langchain-warden";
+import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+
+const EMAIL = "ana.lopez@example.com";
+const CARD = "4111 1111 1111 1111";
+const call = (name: string, args: Record<string, unknown> = {}) => ({ type: "tool_call" as const, id: "call_1", name, args });
+
+async function setup(policy: Record<string, unknown> = { tools: { lookup: { scopes: [] } } }) {
+  const idp = createTestIdentity();
+  const sink = memorySink();
+  const warden = createWarden({ identity: idp.identity, policy: policy as never, audit: { sink } });
+  const config = warden.config(await warden.authenticate(await idp.issue({ sub: "alice" })));
+  return { idp, sink, warden, config };
+}
+
+describe("every way a tool can return is masked and recorded", () => {
+  it("masks the messages of a LangGraph Command a tool returns", async () => {
+    const { warden, sink, config } = await setup();
+    const lookup = tool(
+      async (_input, runtime) =>
+        new Command({ update: { messages: [new ToolMessage({ content: `customer ${EMAIL}, card ${CARD}`, tool_call_id: runtime.toolCall?.id ?? "call_1" })] } }),
+      { name: "lookup", description: "Look up", schema: z.object({}) },
+    );
+    const result = await warden.tool(lookup).invoke(call("lookup"), config);
+    expect(isCommand(result)).toBe(true);
+    const text = JSON.stringify((result as Command).update);
+    expect(text).not.toContain(EMAIL);
+    expect(text).not.toContain("4111");
+    expect(sink.ofType("mask.applied")[0]?.data?.counts).toMatchObject({ email: 1, credit_card: 1 });
+    expect(sink.ofType("tool.end")).toHaveLength(1);
+  });
+
+  it("masks every chunk and the result of a streaming tool, and records its end", async () => {
+    const { warden, sink, config } = await setup();
+    const lookup = tool(
+      async function* () {
+        yield `first ${EMAIL}`;
+        yield `then ${CARD}`;
+        return `done ${EMAIL}`;
+      },
+      { name: "lookup", description: "Look up", schema: z.object({}) },
+    );
+    const guarded = warden.tool(lookup);
+    const seen: string[] = [];
+    const result = await guarded.invoke(call("lookup"), { ...config, callbacks: [...(config.callbacks as never[]), { handleToolEvent: (chunk: unknown) => void seen.push(JSON.stringify(chunk)) }] });
+    expect(JSON.stringify(result)).not.toContain(EMAIL);
+    expect(seen).toHaveLength(2);
+    expect(seen.join(" ")).not.toContain(EMAIL);
+    expect(seen.join(" ")).not.toContain("4111");
+    expect(sink.ofType("tool.end")).toHaveLength(1);
+    expect(sink.ofType("mask.applied").length).toBeGreaterThan(0);
+  });
+
+  it("lets a GraphInterrupt through even when its record cannot be written", async () => {
+    const idp = createTestIdentity();
+    let failing = false;
+    const warden = createWarden({
+      identity: idp.identity,
+      policy: { tools: { lookup: { scopes: [] } } },
+      audit: { sink: callbackSink(async () => (failing ? Promise.reject(new Error("sink down")) : undefined)) },
+    });
+    const config = warden.config(await warden.authenticate(await idp.issue({ sub: "alice" })));
+    const pause = new GraphInterrupt([{ id: "i1", value: "wait" }]);
+    const lookup = tool(
+      async () => {
+        failing = true;
+        throw pause;
+      },
+      { name: "lookup", description: "Look up", schema: z.object({}) },
+    );
+    await expect(warden.tool(lookup).invoke(call("lookup"), config)).rejects.toBe(pause);
+  });
+});
+
+describe("a guard from elsewhere never replaces this warden's policy", () => {
+  it("guards a tool guarded by another policy again, under its own rules, and records the refusal", async () => {
+    const { sink, warden, config } = await setup({ tools: {} });
+    let ran = 0;
+    const wipe = tool(async () => (ran++, "wiped"), { name: "wipe", description: "Wipe", schema: z.object({}) });
+    const looseGuard = guardTool(wipe, { policy: { tools: { wipe: { scopes: [] } } } });
+    const result = await warden.tool(looseGuard).invoke(call("wipe"), config);
+    expect((result as ToolMessage).status).toBe("error");
+    expect(ran).toBe(0);
+    expect(sink.ofType("access.denied").map((e: AuditEvent) => e.target.name)).toEqual(["wipe"]);
+  });
+
+  it("refuses a chat model guarded by another warden", async () => {
+    const { warden } = await setup();
+    const other = (await setup()).warden;
+    expect(() => warden.model(other.model(scriptedChatModel(["hi"])))).toThrow(PolicyError);
+  });
+});
+
+describe("model turns in a prompt", () => {
+  it("masks the arguments of streamed tool-call chunks before a provider sees them", async () => {
+    const idp = createTestIdentity();
+    const seen: string[] = [];
+    const model = scriptedChatModel((messages) => {
+      seen.push(JSON.stringify(messages));
+      return "ok";
+    });
+    const warden = createWarden({
+      identity: idp.identity,
+      policy: { tools: {}, models: { default: { scopes: [] } } },
+      masking: { maskModelInput: true },
+    });
+    const config = warden.config(await warden.authenticate(await idp.issue({ sub: "alice" })));
+    const chunk = new AIMessageChunk({ content: "", tool_call_chunks: [{ name: "send", args: JSON.stringify({ to: EMAIL }), id: "c1", index: 0, type: "tool_call_chunk" }] });
+    await warden.model(model).invoke([chunk], config);
+    expect(seen.join(" ")).not.toContain(EMAIL);
+  });
+});
