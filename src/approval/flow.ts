@@ -15,6 +15,13 @@ import type { ApprovalLedger } from "./ledger.js";
 import type { ApprovalDecisionKind, ApprovalRequest, RequestBinder, RequestBinding } from "./request.js";
 import { isTrustedDecision } from "./trusted.js";
 
+/**
+ * How far a request's creation time may lie ahead of this instance's clock
+ * (instances resuming each other's requests): it also extends how long an
+ * approved request stays claimed, so a decision never verifies after its claim.
+ */
+export const CLOCK_SKEW_MS = 60_000;
+
 /** Why a decision was refused: stable codes for the audit log and `ApprovalInvalidError.reason`. */
 export type InvalidDecisionCode =
   | "malformed"
@@ -74,7 +81,7 @@ export type ApprovalOutcome =
   | { outcome: "rejected"; message: string | undefined; approver: AuditActor };
 
 type Verdict =
-  | { ok: true; kind: ApprovalDecisionKind; approver: AuditActor; args?: Record<string, unknown>; message?: string; requestId: string }
+  | { ok: true; kind: ApprovalDecisionKind; approver: AuditActor; args?: Record<string, unknown>; message?: string; requestId: string; timedOut?: true }
   | { ok: false; code: InvalidDecisionCode; approver?: AuditActor; requestId?: string };
 
 
@@ -94,7 +101,7 @@ async function verify(
   let requestId: string;
   let scopes: readonly string[] | undefined;
 
-  if (value === TIMED_OUT) return { ok: true, kind: "reject", approver: { sub: "warden" }, message: "the approval timed out", requestId: "" };
+  if (value === TIMED_OUT) return { ok: true, kind: "reject", approver: { sub: "warden" }, message: "the approval timed out", requestId: "", timedOut: true };
   if (isTrustedDecision(value)) {
     ({ decision: kind, args, message } = value);
     approver = { sub: value.approver };
@@ -106,7 +113,7 @@ async function verify(
     requestId = decision.requestId;
     const createdAt = context.binder.check(decision.requestId, binding);
     if (createdAt === undefined) return { ok: false, code: "wrong-request", requestId };
-    if (now > createdAt + rule.ttl || createdAt > now + 60_000) return { ok: false, code: "expired", requestId };
+    if (now > createdAt + rule.ttl || createdAt > now + CLOCK_SKEW_MS) return { ok: false, code: "expired", requestId };
     let principal: Principal;
     try {
       principal = await context.verifyToken(decision.approverToken);
@@ -119,8 +126,9 @@ async function verify(
   }
   const refuse = (code: InvalidDecisionCode): Verdict => ({ ok: false, code, approver, requestId });
 
-  // Approvers verified by token must belong to the requester's tenant (test doubles have none).
-  if (scopes !== undefined && requester.tenant !== undefined && approver.tenant !== requester.tenant) return refuse("other-tenant");
+  // Approvers verified by token must belong to the requester's tenant, or have none when the
+  // requester has none (test doubles have none).
+  if (scopes !== undefined && approver.tenant !== requester.tenant) return refuse("other-tenant");
   if (approver.sub === requester.sub && !rule.selfApproval) return refuse("self-approval");
   if (scopes !== undefined && missingScopes(scopes, rule.approverScopes ?? []).length > 0) return refuse("approver-scope");
   if (kind !== "reject" && approvers.some((earlier) => earlier.sub === approver.sub)) return refuse("duplicate-approver");
@@ -209,7 +217,9 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
     }
 
     const fingerprint = sha256Hex(canonicalJson(isTrustedDecision(answer) ? { ...answer, attempt } : answer === TIMED_OUT ? "timeout" : answer));
-    const answerKey = `${binding.tool}|${binding.requester.sub}|${binding.requester.tenant ?? ""}|${binding.threadId}|${binding.toolCallId}|${binding.argsHash}|${attempt}|${fingerprint}`;
+    // A JSON array: thread ids and tool-call ids come from the client and the model, so no
+    // separator character may let two different bindings share a key.
+    const answerKey = JSON.stringify([binding.tool, binding.requester.sub, binding.requester.tenant ?? null, binding.threadId, binding.toolCallId, binding.argsHash, attempt, fingerprint]);
     // LangGraph replays earlier answers on every resume: an answer is judged once and keeps
     // its verdict (its token or the request may have expired, or a not-yet-valid token become
     // valid, since), so a replay never diverges from what was recorded and answered.
@@ -241,7 +251,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
           outcome: "denied",
           actor: verdict.approver,
           target,
-          reason: verdict.approver.sub === "warden" ? "the approval timed out" : "rejected by an approver",
+          reason: verdict.timedOut ? "the approval timed out" : "rejected by an approver",
           run,
           data: { argsDigest: binding.argsHash, requestId: verdict.requestId },
         });
@@ -286,7 +296,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
         edited,
         approvers,
         requestId: completingRequestId,
-        key: `${binding.threadId}|${binding.toolCallId}|${argsHash}|${lastRequestId}`,
+        key: JSON.stringify([binding.threadId, binding.toolCallId, argsHash, lastRequestId]),
       };
     }
   }

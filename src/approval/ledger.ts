@@ -19,13 +19,14 @@ export class ApprovalLedger {
     this.retentionMs = retentionMs;
   }
 
+  /** Forgets entries older than the retention; a map still over its bound loses its oldest half. */
   private prune(now: number): void {
     for (const map of [this.seen, this.runs, this.verdicts] as Map<string, unknown>[]) {
       if (map.size < MAX_ENTRIES) continue;
       for (const [key, entry] of map) {
         const at = typeof entry === "number" ? entry : (entry as { at: number }).at;
-        if (now - at > this.retentionMs || map.size >= MAX_ENTRIES) map.delete(key);
-        if (map.size < MAX_ENTRIES / 2) break;
+        if (now - at <= this.retentionMs && map.size < MAX_ENTRIES / 2) break;
+        map.delete(key);
       }
     }
   }

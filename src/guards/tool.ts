@@ -8,7 +8,7 @@ import { actorOf, type AuditActor, type AuditRun, type AuditTarget } from "../au
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
 import { toolEndEvent, toolErrorEvent, type ToolRunContext } from "../audit/tool-lifecycle.js";
 import { isGraphBubbleUp } from "@langchain/langgraph";
-import { runApproval } from "../approval/flow.js";
+import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import { maskToolOutput } from "./mask-output.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
@@ -344,7 +344,7 @@ export class GuardedTool extends StructuredTool {
     const result = (async () => {
       // A decision stored in a checkpoint can be replayed elsewhere (another instance, after a
       // restart, from an older checkpoint): the approved request must be claimed first.
-      if (replayable && !(await approvals.store.claim(outcome.key, decision.approval!.ttl))) {
+      if (replayable && !(await approvals.store.claim(outcome.key, decision.approval!.ttl + CLOCK_SKEW_MS))) {
         await this.runtime.audit.record({
           type: "approval.invalid",
           outcome: "denied",

@@ -305,6 +305,18 @@ describe("expiry, identity and authority of the approver", () => {
     expect(fx.sink.ofType("approval.invalid")[0]?.actor).toEqual({ sub: "boss", tenant: "globex" });
     await expectRecovers(fx, "t", pending);
   });
+
+  it("refuses an approver of some tenant when the requester has none", async () => {
+    const fx = await setup();
+    const nobody = await fx.warden.authenticate(await fx.token("solo", "customers:delete", {}));
+    const config = fx.warden.config(nobody, { configurable: { thread_id: "solo" } });
+    const input = { messages: [new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "delete_customer", args: { id: "cus_1" } }] })] };
+    const pending = onlyPending(await fx.graph.invoke(input, config));
+    const result = await fx.graph.invoke(new Command({ resume: approve(pending.request, fx.mgr) }), config);
+    expect(pendingApprovals(result)[0]?.request.refused?.reason).toBe("other-tenant");
+    expect(invalidCodes(fx)).toEqual(["other-tenant"]);
+    expect(fx.ran).toEqual([]);
+  });
 });
 
 describe("arguments changed between the request and the decision", () => {
