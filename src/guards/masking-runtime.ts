@@ -33,6 +33,7 @@ export function createMaskingRuntime(options: MaskerOptions & MaskingPolicy, pol
   try {
     masker = createMasker(maskerOptions);
   } catch (error) {
+    if (error instanceof PolicyError) throw error;
     throw new PolicyError("masking", error instanceof Error ? error.message : "invalid masking options");
   }
   return {
@@ -54,8 +55,9 @@ export function createMaskingRuntime(options: MaskerOptions & MaskingPolicy, pol
  * same user) and the same thread, never process-wide.
  */
 export function tokenScope(principal: Principal, threadId: unknown): string {
-  const owner = principal.tenant !== undefined ? `tenant:${principal.tenant}` : `user:${principal.sub}`;
-  return `${owner}/${threadId === undefined ? "-" : String(threadId)}`;
+  // A JSON array: tenant, user and thread ids are free text, so no separator may merge two scopes.
+  const owner = principal.tenant !== undefined ? ["tenant", principal.tenant] : ["user", principal.sub];
+  return JSON.stringify([...owner, threadId === undefined ? null : String(threadId)]);
 }
 
 /** Counts findings by type, for `mask.applied` events (types and counts only, never values). */

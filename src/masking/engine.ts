@@ -7,6 +7,33 @@
 import type { Detector } from "./detector.js";
 import { SEPARATOR_LOOKBACK, SeparatorIndex } from "./separators.js";
 import type { Span } from "./types.js";
+import { label } from "./pseudonym.js";
+
+/** Longest type name a token placeholder is recognised for, so its length is bounded. */
+const MAX_TOKEN_TYPE = 40;
+/** Longest token placeholder: `<` + type + `_TOKEN:` + 16 + `>`. */
+const MAX_PLACEHOLDER = MAX_TOKEN_TYPE + 25;
+
+/**
+ * Finds the token placeholders of `types` (`<EMAIL_TOKEN:k3v9q2m7x4c8w1zb>`)
+ * that text masked earlier may already hold: masking them again would break
+ * them (their id reads as a secret assignment) and they could no longer be
+ * restored. Only placeholders of enabled types count, so a look-alike cannot
+ * hide a value in its type name.
+ */
+function placeholderFinder(types: ReadonlySet<string>): (text: string, from: number) => [number, number][] {
+  const names = [...types].map(label).filter((name) => /^[A-Z][A-Z0-9_]*$/.test(name) && name.length <= MAX_TOKEN_TYPE);
+  const pattern = new RegExp(`<(?:${names.join("|")})_TOKEN:[a-z2-7]{16}>`, "g");
+  return (text, from) => {
+    const ranges: [number, number][] = [];
+    const start = Math.max(0, from - MAX_PLACEHOLDER);
+    if (names.length === 0 || text.indexOf("_TOKEN:", start) === -1) return ranges;
+    pattern.lastIndex = start;
+    let m: RegExpExecArray | null;
+    while ((m = pattern.exec(text)) !== null) ranges.push([m.index, m.index + m[0].length]);
+    return ranges;
+  };
+}
 
 /** Runs a fixed set of detectors for a fixed set of types. */
 export interface Engine {
@@ -28,8 +55,11 @@ export interface Engine {
 export function createEngine(detectors: readonly Detector[], types: ReadonlySet<string>, priorities: ReadonlyMap<string, number>): Engine {
   const active = detectors.filter((d) => d.types.some((t) => types.has(t)));
   const filterNeeded = active.some((d) => d.types.some((t) => !types.has(t)));
-  const hold = Math.max(0, ...active.map((d) => d.reach));
-  const context = Math.max(0, ...active.map((d) => d.lookbehind));
+  // A span inside a placeholder is dropped, so whether it exists also depends on the
+  // placeholder around it: reach and lookbehind cover the longest one.
+  const hold = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.reach));
+  const context = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.lookbehind));
+  const placeholders = placeholderFinder(types);
   return {
     types,
     hold,
@@ -38,7 +68,10 @@ export function createEngine(detectors: readonly Detector[], types: ReadonlySet<
       const out: Span[] = [];
       const separators = new SeparatorIndex(text, from - SEPARATOR_LOOKBACK);
       for (const detector of active) detector.scan(text, from, out, separators);
-      return filterNeeded ? out.filter((s) => types.has(s.type)) : out;
+      const kept = filterNeeded ? out.filter((s) => types.has(s.type)) : out;
+      if (kept.length === 0) return kept;
+      const tokens = placeholders(text, from);
+      return tokens.length === 0 ? kept : kept.filter((s) => !tokens.some(([start, end]) => s.start < end && s.end > start));
     },
     pending(text, from) {
       let earliest = -1;

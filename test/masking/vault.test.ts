@@ -7,6 +7,25 @@ import { REDIS, serviceAvailable } from "../support/services.js";
 const TEXT = "Customer ana@example.com, card 4242 4242 4242 4242, phone +1 415 555 2671";
 
 describe("tokenize with the memory vault", () => {
+  it("leaves the tokens of text masked before untouched, so they still restore", async () => {
+    const masker = createMasker({ strategy: "tokenize" });
+    const once = masker.mask(TEXT, { tenant: "acme" }).text;
+    const twice = masker.mask(`earlier: ${once}`, { tenant: "acme" });
+    expect(twice.text).toBe(`earlier: ${once}`);
+    expect(twice.findings).toEqual([]);
+    expect(await masker.unmask(twice.text, { tenant: "acme" })).toBe(`earlier: ${TEXT}`);
+    // Also chunk by chunk: a stream never cuts into a placeholder.
+    const stream = masker.stream({ tenant: "acme" });
+    const streamed = [...`earlier: ${once}`].map((c) => stream.push(c)).join("") + stream.end();
+    expect(streamed).toBe(`earlier: ${once}`);
+  });
+
+  it("does not let a look-alike placeholder hide a value in its type name", () => {
+    const masker = createMasker({ strategy: "tokenize" });
+    const { text } = masker.mask("<AKIAIOSFODNN7EXAMPLE_TOKEN:abcdefghijklmnop>", { tenant: "acme" });
+    expect(text).not.toContain("AKIAIOSFODNN7EXAMPLE");
+  });
+
   it("restores the tokens of the tenant that made them", async () => {
     const masker = createMasker({ strategy: "tokenize" });
     const { text } = masker.mask(TEXT, { tenant: "acme" });
