@@ -250,6 +250,9 @@ export class GuardedTool extends StructuredTool {
         tenant: tokenScope(principal, config?.configurable?.thread_id),
       });
       if (masked.findings.length > 0) {
+        // Tokens must be in the vault before the output leaves: a tool or model call in
+        // another instance may restore them, and a failed vault write refuses this output.
+        await masking.masker.flush();
         await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(masked.findings) } });
       }
       return masked.output;
