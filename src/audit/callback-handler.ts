@@ -5,7 +5,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { AuditLog } from "./audit-log.js";
 import { digest } from "./digest.js";
-import { actorOf, type AuditActor, type AuditRun, type AuditTarget } from "./event.js";
+import { actorOf, auditRun, type AuditActor, type AuditRun, type AuditTarget } from "./event.js";
 import { errorCode, toolEndEvent, toolErrorEvent } from "./tool-lifecycle.js";
 
 /** Class name under which guarded tools serialise (see `GuardedTool.lc_name`). */
@@ -24,14 +24,6 @@ function actorFromMetadata(metadata: Record<string, unknown> | undefined): Audit
   });
 }
 
-function runOf(runId: string, parentRunId: string | undefined, metadata: Record<string, unknown> | undefined): AuditRun {
-  const threadId = metadata?.thread_id;
-  return {
-    id: runId,
-    ...(parentRunId !== undefined ? { parentId: parentRunId } : {}),
-    ...(threadId !== undefined ? { threadId: String(threadId) } : {}),
-  };
-}
 
 function nameOf(serialized: Serialized | undefined, runName: string | undefined, fallback: string): string {
   const id = serialized?.id;
@@ -72,7 +64,7 @@ export class WardenAuditHandler extends BaseCallbackHandler {
   }
 
   private begin(runId: string, target: AuditTarget, parentRunId: string | undefined, metadata: Record<string, unknown> | undefined): OpenRun {
-    const entry: OpenRun = { target, actor: actorFromMetadata(metadata), run: runOf(runId, parentRunId, metadata) };
+    const entry: OpenRun = { target, actor: actorFromMetadata(metadata), run: auditRun(runId, parentRunId, metadata?.thread_id) };
     this.open.set(runId, entry);
     return entry;
   }

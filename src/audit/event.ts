@@ -1,32 +1,42 @@
 /** Every audit event type Warden writes. */
-export type AuditEventType =
-  | "access.allowed"
-  | "access.denied"
-  | "approval.requested"
-  | "approval.granted"
-  | "approval.rejected"
-  | "approval.invalid"
-  | "tool.start"
-  | "tool.end"
-  | "tool.error"
-  | "retriever.end"
-  | "model.start"
-  | "model.end"
-  | "model.error"
-  | "ratelimit.exceeded"
-  | "budget.exceeded"
-  | "circuit.open"
-  | "token.rejected"
-  | "mask.applied"
-  | "audit.checkpoint";
+export const AUDIT_EVENT_TYPES = [
+  "access.allowed",
+  "access.denied",
+  "approval.requested",
+  "approval.granted",
+  "approval.rejected",
+  "approval.invalid",
+  "tool.start",
+  "tool.end",
+  "tool.error",
+  "retriever.end",
+  "model.start",
+  "model.end",
+  "model.error",
+  "ratelimit.exceeded",
+  "budget.exceeded",
+  "circuit.open",
+  "token.rejected",
+  "mask.applied",
+  "audit.checkpoint",
+] as const;
+
+/** Every audit event type Warden writes. */
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/** How a recorded action can turn out. */
+export const AUDIT_OUTCOMES = ["success", "failure", "denied", "pending"] as const;
 
 /** How the recorded action turned out. */
-export type AuditOutcome = "success" | "failure" | "denied" | "pending";
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** Kinds of resource an event can be about. */
+export const AUDIT_TARGET_KINDS = ["tool", "retriever", "model", "approval", "identity", "audit"] as const;
 
 /** What an event is about. */
 export interface AuditTarget {
   /** Kind of resource: a tool, retriever, model, approval, the identity layer, or the audit log itself. */
-  kind: "tool" | "retriever" | "model" | "approval" | "identity" | "audit";
+  kind: (typeof AUDIT_TARGET_KINDS)[number];
   /** Name of the resource. */
   name: string;
 }
@@ -56,6 +66,15 @@ export interface AuditRun {
   id: string;
   parentId?: string;
   threadId?: string;
+}
+
+/** The run of an event: its id, and its parent run and thread when there are some. */
+export function auditRun(id: string, parentId: string | undefined, threadId: unknown): AuditRun {
+  return {
+    id,
+    ...(parentId !== undefined ? { parentId } : {}),
+    ...(threadId !== undefined ? { threadId: String(threadId) } : {}),
+  };
 }
 
 /** Where an event was recorded: the host and process of the writing instance, and an optional service name. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AUDIT_EVENT_TYPES, AUDIT_OUTCOMES, AUDIT_TARGET_KINDS } from "./event.js";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -9,15 +10,11 @@ export const auditEventSchema = z.strictObject({
   chain: z.string().min(1),
   seq: z.number().int().positive(),
   ts: z.iso.datetime(),
-  type: z.enum([
-    "access.allowed", "access.denied", "approval.requested", "approval.granted", "approval.rejected", "approval.invalid",
-    "tool.start", "tool.end", "tool.error", "retriever.end", "model.start", "model.end", "model.error", "ratelimit.exceeded",
-    "budget.exceeded", "circuit.open", "token.rejected", "mask.applied", "audit.checkpoint",
-  ]),
-  outcome: z.enum(["success", "failure", "denied", "pending"]),
+  type: z.enum(AUDIT_EVENT_TYPES),
+  outcome: z.enum(AUDIT_OUTCOMES),
   actor: z.strictObject({ sub: z.string(), tenant: z.string().optional() }),
   target: z.strictObject({
-    kind: z.enum(["tool", "retriever", "model", "approval", "identity", "audit"]),
+    kind: z.enum(AUDIT_TARGET_KINDS),
     name: z.string(),
   }),
   reason: z.string().optional(),

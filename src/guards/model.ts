@@ -7,7 +7,7 @@ import type { ChatResult } from "@langchain/core/outputs";
 import type { Runnable, RunnableConfig } from "@langchain/core/runnables";
 import { AccessDeniedError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
-import { actorOf } from "../audit/event.js";
+import { actorOf, auditRun } from "../audit/event.js";
 import { decideModel } from "../policy/decision.js";
 import { getPrincipal, PRINCIPAL_KEY } from "../run-config.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
@@ -70,7 +70,7 @@ export class GuardedChatModel extends BaseChatModel {
   /** Checks the principal and the policy, records the decision, and masks the prompt. */
   private async prepare(input: BaseLanguageModelInput, config: RunnableConfig | undefined): Promise<BaseMessage[]> {
     const target = { kind: "model" as const, name: this.modelName };
-    const run = { id: randomUUID(), ...(config?.configurable?.thread_id !== undefined ? { threadId: String(config.configurable.thread_id) } : {}) };
+    const run = auditRun(randomUUID(), undefined, config?.configurable?.thread_id);
     const principal: Principal = await requirePrincipal(this.runtime, config, target, run);
     const actor = actorOf(principal);
     const decision = decideModel(this.runtime.policy, this.modelName, principal);

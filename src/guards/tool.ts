@@ -4,7 +4,7 @@ import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { StructuredTool, ToolInputParsingException, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
 import { digest } from "../audit/digest.js";
-import { actorOf, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
+import { actorOf, auditRun, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
 import { toolEndEvent, toolErrorEvent, type ToolRunContext } from "../audit/tool-lifecycle.js";
 import { isGraphBubbleUp } from "@langchain/langgraph";
@@ -48,12 +48,7 @@ function isAsyncGenerator(value: unknown): boolean {
 
 /** The run a guarded call belongs to; a fresh id when no callback manager assigned one. */
 function runOf(runManager: CallbackManagerForToolRun | undefined, config: RunnableConfig | undefined): AuditRun {
-  const threadId = config?.configurable?.thread_id;
-  return {
-    id: runManager?.runId ?? randomUUID(),
-    ...(runManager?.parentRunId !== undefined ? { parentId: runManager.parentRunId } : {}),
-    ...(threadId !== undefined ? { threadId: String(threadId) } : {}),
-  };
+  return auditRun(runManager?.runId ?? randomUUID(), runManager?.parentRunId, config?.configurable?.thread_id);
 }
 
 /** Configs whose audit handler the guard held back from its own run. */
