@@ -53,6 +53,16 @@ function quoted(text: string): string {
   return json;
 }
 
+/**
+ * An event whose objects are already in canonical key order, optionally with
+ * a serialiser of its `data`, called only when the event is recorded:
+ * `dataJson()` must return exactly `JSON.stringify(data)`. The guards build
+ * their lifecycle events so. @internal
+ */
+export interface OrderedAuditEventInput extends AuditEventInput {
+  readonly dataJson?: () => string;
+}
+
 /** Options of an {@link AuditLog}. */
 export interface AuditLogOptions {
   /** Where events go. */
@@ -158,11 +168,11 @@ export class AuditLog {
    * guards build them so), without re-sorting them. Returns the event at once
    * when the sink takes it synchronously, else a promise. @internal
    */
-  recordOrdered(input: AuditEventInput): AuditEvent | Promise<AuditEvent> {
+  recordOrdered(input: OrderedAuditEventInput): AuditEvent | Promise<AuditEvent> {
     return this.append(input, false, true);
   }
 
-  private append(input: AuditEventInput, forceSign: boolean, ordered: boolean): AuditEvent | Promise<AuditEvent> {
+  private append(input: OrderedAuditEventInput, forceSign: boolean, ordered: boolean): AuditEvent | Promise<AuditEvent> {
     if (this.closed) throw new AuditWriteError("The audit log is closed; the action was refused");
     if (this.broken !== undefined) {
       throw new AuditWriteError("An earlier audit event could not be written; the action was refused", { cause: this.broken });
@@ -200,9 +210,9 @@ export class AuditLog {
     // The canonical JSON of the event without hash and sig, assembled key by key in
     // sorted order (RFC 8785); nested values are canonicalised on their own, or
     // taken as they are when the caller built them in canonical order.
-    const nested = ordered ? JSON.stringify : canonicalJson;
     const actor = ordered ? this.lastActor.of(input.actor) : canonicalJson(input.actor);
-    const data = input.data !== undefined ? `,"data":${nested(input.data)}` : "";
+    const data =
+      input.data === undefined ? "" : `,"data":${!ordered ? canonicalJson(input.data) : input.dataJson ? input.dataJson() : JSON.stringify(input.data)}`;
     const kid = signer ? `,"kid":${quoted(signer.kid)}` : "";
     const reason = input.reason !== undefined ? `,"reason":${JSON.stringify(input.reason)}` : "";
     const run = input.run !== undefined ? `,"run":${ordered ? this.lastRun.of(input.run) : canonicalJson(input.run)}` : "";
@@ -215,13 +225,6 @@ export class AuditLog {
     if (signer) event.sig = signer.sign(hash);
     const previousHead = this.head;
     const previousUnsigned = this.unsigned;
-    // A refused event is taken back while no later event is chained to it, so the chain stays
-    // whole and the refusal leaves no gap for the verifier to report as a deletion.
-    const takeBack = () => {
-      this.seq = seq - 1;
-      this.head = previousHead;
-      this.unsigned = previousUnsigned;
-    };
     this.seq = seq;
     this.head = hash;
     this.unsigned = signer ? 0 : this.unsigned + 1;
@@ -232,7 +235,7 @@ export class AuditLog {
         ? this.sink.write(event, `${json.slice(0, -1)},"hash":"${hash}"${event.sig !== undefined ? `,"sig":"${event.sig}"` : ""}}`)
         : this.sink.write(event);
     } catch (error) {
-      if (this.failMode === "closed") takeBack();
+      if (this.failMode === "closed") this.takeBack(seq, previousHead, previousUnsigned);
       return this.lose(error, event);
     }
     if (written === undefined) return this.taken(event, signer !== undefined);
@@ -242,12 +245,23 @@ export class AuditLog {
         if (this.failMode === "closed") {
           // Refused later: if events were chained to it meanwhile, the chain cannot be mended,
           // and every further event is refused rather than written after a hole.
-          if (this.seq === seq) takeBack();
+          if (this.seq === seq) this.takeBack(seq, previousHead, previousUnsigned);
           else this.broken ??= error;
         }
         return this.lose(error, event);
       },
     );
+  }
+
+  /**
+   * Takes back a refused event while no later event is chained to it, so the
+   * chain stays whole and the refusal leaves no gap for the verifier to report
+   * as a deletion.
+   */
+  private takeBack(seq: number, previousHead: string, previousUnsigned: number): void {
+    this.seq = seq - 1;
+    this.head = previousHead;
+    this.unsigned = previousUnsigned;
   }
 
   private taken(event: AuditEvent, signed: boolean): AuditEvent {

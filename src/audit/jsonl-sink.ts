@@ -37,8 +37,12 @@ const MAX_BUFFER_BYTES = 64 * 1024;
  * that takes nothing throws, so a cut line is never acknowledged.
  */
 function writeAll(fd: number, text: string): void {
+  // Usually one write(2) takes it all, straight from the string.
+  const first = writeSync(fd, text);
+  const length = Buffer.byteLength(text, "utf8");
+  if (first === length) return;
   const bytes = Buffer.from(text, "utf8");
-  let offset = 0;
+  let offset = first;
   while (offset < bytes.length) {
     const written = writeSync(fd, bytes, offset, bytes.length - offset);
     if (written <= 0) throw Object.assign(new Error("the audit file took no bytes"), { code: "ENOSPC" });

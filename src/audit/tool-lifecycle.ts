@@ -1,6 +1,8 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { digest } from "./digest.js";
-import type { AuditActor, AuditEventInput, AuditRun, AuditTarget } from "./event.js";
+import type { OrderedAuditEventInput } from "./audit-log.js";
+import type { PolicyDecision } from "../policy/decision.js";
+import type { AuditActor, AuditRun, AuditTarget } from "./event.js";
 
 /** Who ran which tool in which run: the common part of lifecycle events. */
 export interface ToolRunContext {
@@ -24,17 +26,46 @@ function outputDigest(output: unknown): string | null {
   }
 }
 
+/** The policy's verdict on one call, as an access event records it. */
+export type AccessVerdict = Pick<PolicyDecision, "code" | "effect" | "reason" | "rule">;
+
+/**
+ * `access.allowed` or `access.denied`: the guard's decision on a call, with a
+ * digest of the arguments (from `digest()`) and, after an approval, the
+ * approved request's id. The code and effect are fixed words and the digest
+ * is hex, so only the rule and the request id need escaping.
+ */
+export function accessEvent(allowed: boolean, context: ToolRunContext, verdict: AccessVerdict, argsDigest: string, approval?: string): OrderedAuditEventInput {
+  const { code, effect, rule } = verdict;
+  return {
+    type: allowed ? "access.allowed" : "access.denied",
+    outcome: allowed ? "success" : "denied",
+    ...context,
+    reason: approval !== undefined ? "allowed by policy after approval" : verdict.reason,
+    data: { ...(approval !== undefined ? { approval } : {}), argsDigest, code, effect, rule },
+    dataJson: () =>
+      `{${approval !== undefined ? `"approval":${JSON.stringify(approval)},` : ""}"argsDigest":"${argsDigest}","code":"${code}","effect":"${effect}","rule":${JSON.stringify(rule)}}`,
+  };
+}
+
 /** `tool.end`: the tool returned (an error ToolMessage counts as a failure). Only a digest of the output is kept. */
-export function toolEndEvent(context: ToolRunContext, output: unknown): AuditEventInput {
+export function toolEndEvent(context: ToolRunContext, output: unknown): OrderedAuditEventInput {
   const status = (output as { status?: unknown })?.status;
-  return { type: "tool.end", outcome: status === "error" ? "failure" : "success", ...context, data: { outputDigest: outputDigest(output) } };
+  const digested = outputDigest(output);
+  return {
+    type: "tool.end",
+    outcome: status === "error" ? "failure" : "success",
+    ...context,
+    data: { outputDigest: digested },
+    dataJson: () => (digested === null ? `{"outputDigest":null}` : `{"outputDigest":"${digested}"}`),
+  };
 }
 
 /**
  * `tool.error`, or — for a LangGraph interrupt or other control-flow signal —
  * `tool.end` with outcome `pending`: the run waits for input, it did not fail.
  */
-export function toolErrorEvent(context: ToolRunContext, error: unknown): AuditEventInput {
+export function toolErrorEvent(context: ToolRunContext, error: unknown): OrderedAuditEventInput {
   const interrupted = isGraphBubbleUp(error);
   return {
     type: interrupted ? "tool.end" : "tool.error",

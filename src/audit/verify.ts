@@ -92,6 +92,8 @@ interface ChainState {
 interface Entry {
   value: unknown;
   line?: number;
+  /** The line as read, for a file. */
+  raw?: string;
 }
 
 function splitLines(text: string, problems: AuditProblem[]): Entry[] {
@@ -103,7 +105,7 @@ function splitLines(text: string, problems: AuditProblem[]): Entry[] {
   lines.forEach((raw, index) => {
     if (raw.trim() === "") return;
     try {
-      entries.push({ value: JSON.parse(raw), line: index + 1 });
+      entries.push({ value: JSON.parse(raw), line: index + 1, raw });
     } catch {
       unreadable.push(index + 1);
     }
@@ -138,6 +140,18 @@ export function auditEventHash(event: AuditEvent): string {
 }
 
 /**
+ * True when a line is as the log wrote it: the event's canonical JSON with its
+ * hash and signature appended. The text before them is then the very text that
+ * was hashed, so hashing it proves the content without canonicalising it again
+ * (text that parses alike but differs, or was written otherwise, is left to
+ * {@link auditEventHash}).
+ */
+function writtenLineMatches(raw: string, event: AuditEvent): boolean {
+  const suffix = `,"hash":"${event.hash}"${event.sig !== undefined ? `,"sig":"${event.sig}"` : ""}}`;
+  return raw.endsWith(suffix) && sha256Hex(`${raw.slice(0, raw.length - suffix.length)}}`) === event.hash;
+}
+
+/**
  * Verifies an audit log offline: each event's hash, the chain links, sequence
  * and time order per chain, signatures against the given public key(s), and an
  * expected head. Names every problem with its kind and seq.
@@ -159,7 +173,7 @@ export async function verifyAuditLog(
   let count = 0;
   let lastChain: ChainState | undefined;
 
-  for (const { value, line } of entries) {
+  for (const { value, line, raw } of entries) {
     const where = line !== undefined ? { line } : {};
     const parsed = auditEventSchema.safeParse(value);
     if (!parsed.success) {
@@ -183,7 +197,7 @@ export async function verifyAuditLog(
       chains.set(event.chain, state);
     }
     lastChain = state;
-    const hashOk = auditEventHash(event) === event.hash;
+    const hashOk = (raw !== undefined && writtenLineMatches(raw, event)) || auditEventHash(event) === event.hash;
     if (!hashOk) problems.push({ kind: "hash", ...at, message: "the event's content does not match its hash: it was modified" });
 
     if (event.seq <= state.lastSeq) {

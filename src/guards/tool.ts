@@ -6,7 +6,7 @@ import { StructuredTool, ToolInputParsingException, type StructuredToolInterface
 import { digest } from "../audit/digest.js";
 import { actorOf, auditRun, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
-import { toolEndEvent, toolErrorEvent, type ToolRunContext } from "../audit/tool-lifecycle.js";
+import { accessEvent, toolEndEvent, toolErrorEvent, type ToolRunContext } from "../audit/tool-lifecycle.js";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
@@ -180,16 +180,7 @@ export class GuardedTool extends StructuredTool {
   }
 
   private async recordAccess(allowed: boolean, actor: AuditActor, run: AuditRun, args: Record<string, unknown>, decision: PolicyDecision, approval?: string): Promise<void> {
-    // Objects below are built in canonical key order (see AuditLog.recordOrdered).
-    const recorded = this.runtime.audit.recordOrdered({
-      type: allowed ? "access.allowed" : "access.denied",
-      outcome: allowed ? "success" : "denied",
-      actor,
-      target: this.target,
-      reason: approval !== undefined ? "allowed by policy after approval" : decision.reason,
-      run,
-      data: { ...(approval !== undefined ? { approval } : {}), argsDigest: digest(args), code: decision.code, effect: decision.effect, rule: decision.rule },
-    });
+    const recorded = this.runtime.audit.recordOrdered(accessEvent(allowed, { target: this.target, actor, run }, decision, digest(args), approval));
     if (recorded instanceof Promise) await recorded;
     // An allowed action waits until its record is stored, not only queued by the sink.
     if (allowed) {

@@ -287,6 +287,28 @@ describe("jsonlSink: crash safety", () => {
   });
 });
 
+/**
+ * Commits one event at a time until the sink refuses; prints each committed
+ * seq, then the code of the refusal's cause.
+ */
+const LIMITED_WRITER = `
+import { pathToFileURL } from "node:url";
+const [auditLogPath, jsonlPath, file] = process.argv.slice(2);
+const { AuditLog } = await import(pathToFileURL(auditLogPath).href);
+const { jsonlSink } = await import(pathToFileURL(jsonlPath).href);
+const log = new AuditLog({ sink: jsonlSink(file), clock: { now: () => Date.now() }, signingKey: JSON.parse(process.env.WARDEN_CRASH_TEST_KEY), signIntervalMs: 0 });
+for (let i = 0; ; i++) {
+  try {
+    const event = await log.record({ type: "tool.end", outcome: "success", actor: { sub: "ann" }, target: { kind: "tool", name: "lookup" }, data: { i, pad: "x".repeat(700) } });
+    await log.commit();
+    process.stdout.write("committed " + event.seq + "\\n");
+  } catch (error) {
+    process.stdout.write("refused " + error.code + " " + error.cause?.code + "\\n");
+    break;
+  }
+}
+`;
+
 describe("jsonlSink: write errors fail closed", () => {
   const lookup = (ran: string[]) =>
     tool(async ({ id }) => (ran.push(id), `customer ${id}`), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
@@ -350,6 +372,40 @@ describe("jsonlSink: write errors fail closed", () => {
       await expect(warden.close()).rejects.toBeInstanceOf(AuditWriteError);
       expect(openOnDevFull()).toBe(before);
       await expect(warden.audit.record(input(0))).rejects.toBeInstanceOf(AuditWriteError);
+    },
+  );
+
+  it.skipIf(runtime === undefined || !existsSync("/bin/bash"))(
+    "a write cut short by a file size limit is completed or refused: only whole, committed events count, and the cut line reads as torn" +
+      (runtime === undefined ? " (skipped: neither tsx nor a built dist/ is available to load Warden in a child process)" : ""),
+    async () => {
+      const path = join(dir, "audit.jsonl");
+      const script = join(dir, "limited.mjs");
+      writeFileSync(script, LIMITED_WRITER);
+      const argv = [process.execPath, ...runtime!.args, script, runtime!.modules.auditLog, runtime!.modules.jsonl, path].map((arg) => `'${arg}'`).join(" ");
+      // bash counts the limit in blocks of 1,024 bytes: events of about 1 KB cross it mid-line.
+      const child = spawn("/bin/bash", ["-c", `ulimit -f 8 && exec ${argv}`], {
+        cwd: repo,
+        env: { ...process.env, WARDEN_CRASH_TEST_KEY: JSON.stringify(keys.privateKey) },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      children.add(child);
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      expect(code, stderr).toBe(0);
+      const said = stdout.trim().split("\n");
+      expect(said.at(-1), stderr).toBe("refused WARDEN_AUDIT_WRITE EFBIG");
+      const committed = said.filter((line) => line.startsWith("committed ")).length;
+      expect(committed).toBeGreaterThan(2);
+      // The file holds exactly the limit: the refused event's line was cut short, never acknowledged.
+      expect(statSync(path).size).toBe(8 * 1024);
+      const report = await verifyAuditLog(path, { publicKey: keys.publicKey });
+      expect(report.count).toBe(committed);
+      expect(report.problems.map((problem) => problem.kind)).toEqual(["torn-line"]);
+      expect(report.ok).toBe(true);
     },
   );
 });

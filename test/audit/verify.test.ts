@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -450,6 +451,53 @@ describe("verifyAuditLog: tampering is detected and named", () => {
     expect(result.ok).toBe(true);
     expect(result.count).toBe(21);
     expect(result.problems).toEqual([{ kind: "torn-line", line: 22, message: expect.any(String) }]);
+  });
+
+  describe("a JSONL file's lines are checked as text", () => {
+    /** Writes the standard log to a JSONL file and returns its path and lines (without the final newline). */
+    async function jsonlLog(): Promise<{ path: string; lines: string[] }> {
+      const path = tempFile();
+      await writeLog({ sink: jsonlSink(path) });
+      return { path, lines: readFileSync(path, "utf8").trimEnd().split("\n") };
+    }
+    const rewrite = (path: string, lines: string[]) => writeFileSync(path, `${lines.join("\n")}\n`);
+
+    it("a value edited in a line's text, hash and signature left → hash at its seq", async () => {
+      const { path, lines } = await jsonlLog();
+      lines[6] = lines[6]!.replace('"reason":"policy allows"', '"reason":"policy allowz"');
+      rewrite(path, lines);
+      expect(named(await verifyAuditLog(path, verifyKey))).toEqual([["hash", 7]]);
+    });
+
+    it("a key repeated in a line so that the parser reads the forged value → hash at its seq", async () => {
+      const { path, lines } = await jsonlLog();
+      lines[6] = lines[6]!.replace('"reason":"policy allows"', '"reason":"policy allows","reason":"approved by the CFO"');
+      rewrite(path, lines);
+      expect(named(await verifyAuditLog(path, verifyKey))).toEqual([["hash", 7]]);
+    });
+
+    it("an edited line whose hash the attacker recomputed over its text → chain at the next seq", async () => {
+      const { path, lines } = await jsonlLog();
+      const edited = lines[6]!.replace('"reason":"policy allows"', '"reason":"policy allowz"');
+      const cut = edited.lastIndexOf(',"hash":"');
+      const body = `${edited.slice(0, cut)}}`;
+      lines[6] = `${edited.slice(0, cut)},"hash":"${createHash("sha256").update(body).digest("hex")}"}`;
+      rewrite(path, lines);
+      expect(named(await verifyAuditLog(path, verifyKey))).toEqual([["chain", 8]]);
+    });
+
+    it("lines re-serialised by another writer (other key order, white space) still verify", async () => {
+      const { path, lines } = await jsonlLog();
+      const reversed = lines.map((line) => {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        return JSON.stringify(Object.fromEntries(Object.entries(event).reverse()), null, 1).replace(/\n/g, " ");
+      });
+      rewrite(path, reversed);
+      const result = await verifyAuditLog(path, { ...verifyKey, strict: true });
+      expect(result.problems).toEqual([]);
+      expect(result.ok).toBe(true);
+      expect(result.count).toBe(21);
+    });
   });
 
   it("an unreadable line in the middle, not followed by a new chain → parse (not torn-line)", async () => {
