@@ -3,6 +3,7 @@ import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
 import { GENESIS_HASH } from "./audit-log.js";
 import { sha256Hex } from "./digest.js";
+import { hasDuplicateKeys } from "./duplicate-keys.js";
 import type { AuditEvent } from "./event.js";
 import { auditEventSchema } from "./schema.js";
 import { createHashVerifier, type HashVerifier } from "./signer.js";
@@ -197,8 +198,13 @@ export async function verifyAuditLog(
       chains.set(event.chain, state);
     }
     lastChain = state;
-    const hashOk = (raw !== undefined && writtenLineMatches(raw, event)) || auditEventHash(event) === event.hash;
-    if (!hashOk) problems.push({ kind: "hash", ...at, message: "the event's content does not match its hash: it was modified" });
+    // The hash covers what the line or object holds as given: schema parsing may drop keys
+    // (an own `__proto__`), and a line naming a key twice reads differently to other readers.
+    const written = raw !== undefined && writtenLineMatches(raw, event);
+    const ambiguous = !written && raw !== undefined && hasDuplicateKeys(raw);
+    const hashOk = written || (!ambiguous && auditEventHash(value as AuditEvent) === event.hash);
+    if (ambiguous) problems.push({ kind: "hash", ...at, message: "the line names a key twice: readers disagree on its content, it was modified" });
+    else if (!hashOk) problems.push({ kind: "hash", ...at, message: "the event's content does not match its hash: it was modified" });
 
     if (event.seq <= state.lastSeq) {
       // A duplicate is the very same event again; the same id with other content is a replacement.

@@ -476,6 +476,27 @@ describe("verifyAuditLog: tampering is detected and named", () => {
       expect(named(await verifyAuditLog(path, verifyKey))).toEqual([["hash", 7]]);
     });
 
+    it("a forged key placed before the real one (readers that keep the first key see it) → hash at its seq", async () => {
+      const { path, lines } = await jsonlLog();
+      lines[6] = lines[6]!.replace('{"actor":', '{"actor":{"sub":"mallory","tenant":"acme"},"actor":');
+      lines[8] = lines[8]!.replace('"reason":', '"\\u0072eason":"approved by the CFO","reason":');
+      rewrite(path, lines);
+      const result = await verifyAuditLog(path, verifyKey);
+      expect(named(result)).toEqual([["hash", 7], ["hash", 9]]);
+      expect(result.problems[0]!.message).toMatch(/twice/);
+    });
+
+    it("a __proto__ key slipped into an event's data (dropped by schema parsing) → hash, even strict with every event signed", async () => {
+      const path = tempFile();
+      await writeLog({ sink: jsonlSink(path), signEvery: 1 });
+      const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+      lines[6] = lines[6]!.replace('"data":{', '"data":{"__proto__":{"approvedBy":"CFO"},');
+      rewrite(path, lines);
+      expect(named(await verifyAuditLog(path, { ...verifyKey, strict: true }))).toEqual([["hash", 7]]);
+      const events = lines.map((line) => JSON.parse(line) as AuditEvent);
+      expect(named(await verifyAuditLog(events, { ...verifyKey, strict: true }))).toEqual([["hash", 7]]);
+    });
+
     it("an edited line whose hash the attacker recomputed over its text → chain at the next seq", async () => {
       const { path, lines } = await jsonlLog();
       const edited = lines[6]!.replace('"reason":"policy allows"', '"reason":"policy allowz"');
