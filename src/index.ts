@@ -54,6 +54,7 @@ export type {
   AuditSink,
   AuditEventInput,
   AuditOrigin,
+  AuditSigning,
 } from "./audit/event.js";
 export type { Clock } from "./clock.js";
 export {

@@ -5,7 +5,7 @@ import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
 import { AuditWriteError } from "../errors.js";
 import { sha256Hex } from "./digest.js";
-import type { AuditEvent, AuditEventInput, AuditOrigin, AuditSink } from "./event.js";
+import type { AuditEvent, AuditEventInput, AuditOrigin, AuditSigning, AuditSink } from "./event.js";
 import { createHashSigner, type HashSigner } from "./signer.js";
 
 /** What happens when the sink cannot take an event. */
@@ -63,6 +63,13 @@ export interface OrderedAuditEventInput extends AuditEventInput {
   readonly dataJson?: () => string;
 }
 
+/** Where the chain stood before an event: restored when the event is taken back. */
+interface ChainPosition {
+  head: string;
+  unsigned: number;
+  firstUnsignedTs: number;
+}
+
 /** Options of an {@link AuditLog}. */
 export interface AuditLogOptions {
   /** Where events go. */
@@ -77,7 +84,10 @@ export interface AuditLogOptions {
   signingKey?: JWK;
   /** Sign every Nth event (default 1000). `1` signs every event. */
   signEvery?: number;
-  /** Also sign a checkpoint when unsigned events are this old, in ms (default 1000; 0 disables the timer). */
+  /**
+   * Sign the next event, or a checkpoint when none comes, once unsigned events
+   * are this old, in ms (default 1000; 0: no time bound, no timer).
+   */
   signIntervalMs?: number;
   /** Service name recorded in each event's origin. */
   service?: string;
@@ -102,6 +112,10 @@ export class AuditLog {
   private readonly clock: Clock;
   private readonly signer: HashSigner | undefined;
   private readonly signEvery: number;
+  private readonly signIntervalMs: number;
+  /** How this chain signs, written into every signed event, and its JSON. */
+  private readonly signing: AuditSigning;
+  private readonly signingJson: string;
   private readonly origin: AuditOrigin;
   private readonly originJson: string;
   private readonly chainJson: string;
@@ -112,6 +126,8 @@ export class AuditLog {
   private lastTs = 0;
   private lastIso = "";
   private unsigned = 0;
+  /** Time of the oldest event not yet covered by a signature. */
+  private firstUnsignedTs = 0;
   private lostCount = 0;
   private closed = false;
   /** Why the chain cannot go on: an event other events were chained to was refused (closed mode). */
@@ -133,9 +149,11 @@ export class AuditLog {
     this.origin = Object.freeze({ host: hostname(), pid: process.pid, ...(options.service !== undefined ? { service: options.service } : {}) });
     this.originJson = canonicalJson(this.origin);
     this.chainJson = JSON.stringify(this.chain);
-    const interval = options.signIntervalMs ?? 1_000;
-    if (this.signer && interval > 0) {
-      this.timer = setInterval(() => void this.checkpoint().catch(() => undefined), interval);
+    this.signIntervalMs = options.signIntervalMs ?? 1_000;
+    this.signing = Object.freeze({ every: this.signEvery, intervalMs: this.signIntervalMs });
+    this.signingJson = `,"signing":${canonicalJson(this.signing)}`;
+    if (this.signer && this.signIntervalMs > 0) {
+      this.timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.signIntervalMs);
       this.timer.unref();
     }
   }
@@ -180,13 +198,21 @@ export class AuditLog {
     // The seq and head move only once the event is built: an event that cannot be
     // serialised (e.g. circular data) throws without leaving a gap in the chain.
     const seq = this.seq + 1;
-    const signer = this.signer !== undefined && (forceSign || seq === 1 || this.unsigned + 1 >= this.signEvery) ? this.signer : undefined;
     // Time never goes backwards within a chain; the ISO form is reused within a millisecond.
     const now = Math.max(this.clock.now(), this.lastTs);
     if (now !== this.lastTs || this.lastIso === "") {
       this.lastTs = now;
       this.lastIso = new Date(now).toISOString();
     }
+    // Signed: the first event, every signEvery-th, and any event that finds unsigned ones
+    // signIntervalMs old, so the unsigned tail is bounded in count and in time (the timer only
+    // covers a tail that no further event comes to sign).
+    const due =
+      forceSign ||
+      seq === 1 ||
+      this.unsigned + 1 >= this.signEvery ||
+      (this.signIntervalMs > 0 && this.unsigned > 0 && now - this.firstUnsignedTs >= this.signIntervalMs);
+    const signer = due ? this.signer : undefined;
     const id = randomUUID();
     const event: AuditEvent = {
       actor: input.actor,
@@ -202,6 +228,7 @@ export class AuditLog {
       run: input.run,
       seq,
       sig: undefined,
+      signing: signer ? this.signing : undefined,
       target: input.target,
       ts: this.lastIso,
       type: input.type,
@@ -219,15 +246,15 @@ export class AuditLog {
     const target = ordered ? this.lastTarget.of(input.target) : canonicalJson(input.target);
     const json =
       `{"actor":${actor},"chain":${this.chainJson}${data},"id":"${id}"${kid},"origin":${this.originJson},"outcome":${quoted(input.outcome)}` +
-      `,"prev":"${this.head}"${reason}${run},"seq":${seq},"target":${target},"ts":"${this.lastIso}","type":${quoted(input.type)},"v":1}`;
+      `,"prev":"${this.head}"${reason}${run},"seq":${seq}${signer ? this.signingJson : ""},"target":${target},"ts":"${this.lastIso}","type":${quoted(input.type)},"v":1}`;
     const hash = sha256Hex(json);
     event.hash = hash;
     if (signer) event.sig = signer.sign(hash);
-    const previousHead = this.head;
-    const previousUnsigned = this.unsigned;
+    const previous: ChainPosition = { head: this.head, unsigned: this.unsigned, firstUnsignedTs: this.firstUnsignedTs };
     this.seq = seq;
     this.head = hash;
-    this.unsigned = signer ? 0 : this.unsigned + 1;
+    if (signer) this.unsigned = 0;
+    else if (this.unsigned++ === 0) this.firstUnsignedTs = now;
     let written: void | Promise<void>;
     try {
       // For text sinks: the canonical JSON plus hash and signature, a complete JSON line.
@@ -235,19 +262,19 @@ export class AuditLog {
         ? this.sink.write(event, `${json.slice(0, -1)},"hash":"${hash}"${event.sig !== undefined ? `,"sig":"${event.sig}"` : ""}}`)
         : this.sink.write(event);
     } catch (error) {
-      if (this.failMode === "closed") this.takeBack(seq, previousHead, previousUnsigned);
+      // Not taken: the chain goes on from the event before, so a lost event leaves no gap.
+      this.takeBack(seq, previous);
       return this.lose(error, event);
     }
     if (written === undefined) return this.taken(event, signer !== undefined);
     return written.then(
       () => this.taken(event, signer !== undefined),
       (error: unknown) => {
-        if (this.failMode === "closed") {
-          // Refused later: if events were chained to it meanwhile, the chain cannot be mended,
-          // and every further event is refused rather than written after a hole.
-          if (this.seq === seq) this.takeBack(seq, previousHead, previousUnsigned);
-          else this.broken ??= error;
-        }
+        // Refused later: taken back while no event is chained to it. Otherwise the chain has
+        // a hole: with failMode "closed" every further event is refused rather than written
+        // after it; with "open" the verifier will report it as missing.
+        if (this.seq === seq) this.takeBack(seq, previous);
+        else if (this.failMode === "closed") this.broken ??= error;
         return this.lose(error, event);
       },
     );
@@ -258,10 +285,11 @@ export class AuditLog {
    * chain stays whole and the refusal leaves no gap for the verifier to report
    * as a deletion.
    */
-  private takeBack(seq: number, previousHead: string, previousUnsigned: number): void {
+  private takeBack(seq: number, previous: ChainPosition): void {
     this.seq = seq - 1;
-    this.head = previousHead;
-    this.unsigned = previousUnsigned;
+    this.head = previous.head;
+    this.unsigned = previous.unsigned;
+    this.firstUnsignedTs = previous.firstUnsignedTs;
   }
 
   private taken(event: AuditEvent, signed: boolean): AuditEvent {
@@ -298,13 +326,25 @@ export class AuditLog {
   /** Writes a signed checkpoint if any event is not yet covered by a signature. */
   async checkpoint(): Promise<AuditEvent | undefined> {
     if (!this.signer || this.unsigned === 0 || this.closed) return undefined;
-    return this.append({
-      type: "audit.checkpoint",
-      outcome: "success",
-      actor: { sub: "warden" },
-      target: { kind: "audit", name: this.chain },
-      data: { count: this.seq + 1 },
-    }, true, false);
+    return this.writeCheckpoint(false);
+  }
+
+  /**
+   * A signed `audit.checkpoint`; the final one (`data.final`) closes the chain:
+   * the verifier reports any event after it.
+   */
+  private writeCheckpoint(final: boolean): AuditEvent | Promise<AuditEvent> {
+    return this.append(
+      {
+        type: "audit.checkpoint",
+        outcome: "success",
+        actor: { sub: "warden" },
+        target: { kind: "audit", name: this.chain },
+        data: { count: this.seq + 1, ...(final ? { final: true } : {}) },
+      },
+      true,
+      false,
+    );
   }
 
   /** Writes a checkpoint for unsigned events, then flushes the sink. */
@@ -314,7 +354,8 @@ export class AuditLog {
   }
 
   /**
-   * Signs the tail, flushes and closes the sink. Further records are refused.
+   * Writes a final signed checkpoint (the verifier reports any event of this
+   * chain after it), then flushes and closes the sink. Further records are refused.
    * If the final checkpoint cannot be written, the sink is still closed and the
    * write error is thrown.
    */
@@ -322,7 +363,8 @@ export class AuditLog {
     if (this.timer) clearInterval(this.timer);
     if (this.closed) return;
     try {
-      await this.checkpoint();
+      // The final checkpoint signs the tail and marks the chain closed.
+      if (this.signer && this.seq > 0) await this.writeCheckpoint(true);
     } catch (error) {
       this.closed = true;
       await this.sink.close?.().catch(() => undefined);

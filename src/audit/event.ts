@@ -84,6 +84,14 @@ export interface AuditOrigin {
   service?: string;
 }
 
+/** How a chain signs its events, written into each signed event. */
+export interface AuditSigning {
+  /** At most `every - 1` events follow a signature before the next one. */
+  every: number;
+  /** An event is signed when the oldest unsigned event before it is this many ms older (0: no time bound). */
+  intervalMs: number;
+}
+
 /**
  * One audit record (schema v1). Holds digests, counts and usage, never raw
  * arguments, outputs or tokens. `prev` and `hash` chain events of one `chain`.
@@ -105,13 +113,19 @@ export interface AuditEvent {
   prev: string;
   /** Key id of the signing key, on signed events (part of the hashed content). */
   kid?: string;
+  /**
+   * On signed events: how the chain signs (every `every`th event, and any
+   * event that finds unsigned ones `intervalMs` old). The verifier bounds the
+   * unsigned tail after the last signature by it.
+   */
+  signing?: AuditSigning;
   hash: string;
   /** Ed25519 signature over `hash`, base64url (signed checkpoints only). */
   sig?: string;
 }
 
 /** The fields a recorder fills in; everything else comes from the caller. */
-export type AuditEventInput = Omit<AuditEvent, "v" | "id" | "chain" | "seq" | "ts" | "origin" | "prev" | "kid" | "hash" | "sig">;
+export type AuditEventInput = Omit<AuditEvent, "v" | "id" | "chain" | "seq" | "ts" | "origin" | "prev" | "kid" | "signing" | "hash" | "sig">;
 
 /** Where audit events go. `write` must keep the order it is called in. */
 export interface AuditSink {

@@ -23,6 +23,7 @@ export const auditEventSchema = z.strictObject({
   origin: z.strictObject({ host: z.string(), pid: z.number().int(), service: z.string().optional() }).optional(),
   prev: hex64,
   kid: z.string().min(1).optional(),
+  signing: z.strictObject({ every: z.number().int().positive(), intervalMs: z.number().int().nonnegative() }).optional(),
   hash: hex64,
   sig: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
 });

@@ -4,7 +4,7 @@ import { canonicalJson } from "../canonical-json.js";
 import { GENESIS_HASH } from "./audit-log.js";
 import { sha256Hex } from "./digest.js";
 import { hasDuplicateKeys } from "./duplicate-keys.js";
-import type { AuditEvent } from "./event.js";
+import type { AuditEvent, AuditSigning } from "./event.js";
 import { auditEventSchema } from "./schema.js";
 import { createHashVerifier, type HashVerifier } from "./signer.js";
 
@@ -80,8 +80,21 @@ export interface VerifyAuditOptions {
   strict?: boolean;
 }
 
+/** Where the unsigned events after a chain's last signature overstep its signing, if they do. */
+interface TailCheck {
+  /** How the last verified signature says the chain signs. */
+  signing: AuditSigning | undefined;
+  /** The last verified signature was the final checkpoint: the chain was closed. */
+  closed: boolean;
+  /** Time of the first event after the last signature. */
+  startMs: number;
+  /** The first event after the last signature that should not be there, and why. */
+  overstep: { seq: number; message: string } | undefined;
+}
+
 interface ChainState {
   summary: AuditChainSummary;
+  tail: TailCheck;
   lastSeq: number;
   lastHash: string;
   lastTs: string;
@@ -141,6 +154,27 @@ export function auditEventHash(event: AuditEvent): string {
 }
 
 /**
+ * Notes the first event after a chain's last signature that its signing does
+ * not allow: any event after the final checkpoint; the `every`th unsigned
+ * event; an unsigned event `intervalMs` after the first unsigned one.
+ */
+function checkTail(tail: TailCheck, event: AuditEvent, position: number): void {
+  const ms = Date.parse(event.ts);
+  if (position === 1) tail.startMs = ms;
+  if (tail.overstep) return;
+  if (tail.closed) {
+    tail.overstep = { seq: event.seq, message: "the chain was closed by its final checkpoint, yet events follow it" };
+  } else if (tail.signing && position >= tail.signing.every) {
+    tail.overstep = { seq: event.seq, message: `${position} events follow the last signature, but this chain signs every ${tail.signing.every}th: signatures were removed` };
+  } else if (tail.signing && tail.signing.intervalMs > 0 && ms - tail.startMs >= tail.signing.intervalMs) {
+    tail.overstep = {
+      seq: event.seq,
+      message: `unsigned events span ${ms - tail.startMs} ms after the last signature, but this chain signs within ${tail.signing.intervalMs} ms: signatures were removed`,
+    };
+  }
+}
+
+/**
  * True when a line is as the log wrote it: the event's canonical JSON with its
  * hash and signature appended. The text before them is then the very text that
  * was hashed, so hashing it proves the content without canonicalising it again
@@ -194,6 +228,7 @@ export async function verifyAuditLog(
         lastTs: "",
         ids: new Map(),
         seenAny: false,
+        tail: { signing: undefined, closed: false, startMs: 0, overstep: undefined },
       };
       chains.set(event.chain, state);
     }
@@ -252,8 +287,15 @@ export async function verifyAuditLog(
     if (signedHere) {
       state.summary.signed++;
       state.summary.unsignedTail = 0;
+      state.tail = {
+        signing: event.signing,
+        closed: event.type === "audit.checkpoint" && event.data?.final === true,
+        startMs: 0,
+        overstep: undefined,
+      };
     } else {
       state.summary.unsignedTail++;
+      checkTail(state.tail, event, state.summary.unsignedTail);
     }
   }
 
@@ -265,9 +307,13 @@ export async function verifyAuditLog(
     problems.push({ kind: "unsigned", message: "no public key was given: the signatures were not verified" });
   }
   if (verifyingSignatures) {
-    for (const { summary } of chains.values()) {
+    for (const { summary, tail } of chains.values()) {
       if (summary.signed === 0) {
         problems.push({ kind: "unsigned", chain: summary.chain, message: "no valid signature covers this chain" });
+      } else if (summary.unsignedTail > 0 && tail.overstep) {
+        // More unsigned events, or older ones, than the chain's own signing leaves: signatures
+        // were stripped from a rewritten tail, or events were added after it was closed.
+        problems.push({ kind: "unsigned", chain: summary.chain, seq: tail.overstep.seq, message: tail.overstep.message });
       } else if (options.strict && summary.unsignedTail > 0) {
         problems.push({
           kind: "unsigned",

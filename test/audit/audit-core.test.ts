@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { tool } from "@langchain/core/tools";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { AuditWriteError, createWarden, type AuditEvent, type AuditSink } from "langchain-warden";
+import { AuditWriteError, createWarden, generateAuditKeys, verifyAuditLog, type AuditEvent, type AuditSink } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
 import { canonicalJson } from "../../src/canonical-json.js";
 
@@ -81,6 +81,33 @@ describe("audit core", () => {
     await warden.tool(lookup(ran)).invoke({ id: "c1" }, warden.config(principal));
     expect(ran).toEqual(["c1"]);
     expect(warden.audit.lost).toBe(2);
+  });
+
+  it("fails open without a hole: the events a sink refused are left out of the chain, which still verifies", async () => {
+    const keys = generateAuditKeys();
+    const kept = memorySink();
+    let writes = 0;
+    // Refuses every third event, at once or after accepting the call.
+    const flaky: AuditSink = {
+      write(event) {
+        writes++;
+        if (writes % 6 === 0) return Promise.reject(new Error("queue full"));
+        if (writes % 3 === 0) throw new Error("queue full");
+        return kept.write(event);
+      },
+    };
+    const warden = createWarden({ identity: idp.identity, policy: { tools: { lookup: { scopes: [] } } }, audit: { sink: flaky, failMode: "open", signingKey: keys.privateKey } });
+    const principal = await warden.authenticate(await idp.issue({ sub: "ann" }));
+    const ran: string[] = [];
+    for (let i = 0; i < 10; i++) await warden.tool(lookup(ran)).invoke({ id: `c${i}` }, warden.config(principal));
+    await warden.close();
+    expect(ran).toHaveLength(10);
+    expect(warden.audit.lost).toBeGreaterThan(3);
+    expect(kept.events.map((event) => event.seq)).toEqual(kept.events.map((_, index) => index + 1));
+    // Not strict: the final checkpoint itself may have been refused, leaving a short unsigned tail.
+    const report = await verifyAuditLog(kept.events, { publicKey: keys.publicKey });
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
   });
 
   it("records rejected tokens without the token", async () => {

@@ -176,7 +176,7 @@ describe("verifyAuditLog: tampering is detected and named", () => {
     ]);
   });
 
-  it("a modified event with the rest of the chain rewritten → the next signature (and every later one) catches it", async () => {
+  it("a modified event with the rest of the chain rewritten → the next signature (and every later one) catches it, and the tail oversteps the chain's signing", async () => {
     const { events } = await writeLog();
     at(events, 7).data = { amount: 1 };
     rewriteFrom(events, events.indexOf(at(events, 7)));
@@ -185,7 +185,47 @@ describe("verifyAuditLog: tampering is detected and named", () => {
       ["signature", 11],
       ["signature", 16],
       ["signature", 21],
+      // Seq 6 is the last valid signature; this chain signs every 5th event, so seq 11 must be signed.
+      ["unsigned", 11],
     ]);
+  });
+
+  it("a rewritten chain whose signatures after the first were stripped → unsigned where a signature is due, even without strict", async () => {
+    const { events } = await writeLog();
+    const stripped = events.map(({ sig: _sig, kid: _kid, signing: _signing, ...event }, index) => (index === 0 ? events[0]! : (event as AuditEvent)));
+    at(stripped, 9).actor.sub = "mallory";
+    rewriteFrom(stripped, 1);
+    expect(named(await verifyAuditLog(stripped, verifyKey))).toEqual([["unsigned", 6]]);
+  });
+
+  it("an event appended after the chain's final checkpoint → unsigned at its seq, even without strict", async () => {
+    const { events } = await writeLog();
+    const final = events.at(-1)!;
+    expect(final).toMatchObject({ type: "audit.checkpoint", data: { final: true } });
+    events.push(forgedEvent(final, final.seq + 1));
+    const result = await verifyAuditLog(events, verifyKey);
+    expect(named(result)).toEqual([["unsigned", 22]]);
+    expect(result.problems[0]!.message).toMatch(/closed/);
+  });
+
+  it("signing by time: an event that finds unsigned ones signIntervalMs old is signed, and a tail older than that is reported", async () => {
+    const clock = fakeClock(Date.UTC(2025, 0, 1));
+    const sink = memorySink();
+    const log = new AuditLog({ sink, clock, signingKey: keys.privateKey, signEvery: 1000, signIntervalMs: 2_500 });
+    for (let i = 0; i < 12; i++) {
+      clock.advance(1_000);
+      await log.record({ type: "tool.end", outcome: "success", actor: { sub: "ann" }, target: { kind: "tool", name: "t" } });
+    }
+    await log.close();
+    // Seq 1, then every fourth event (the first to find an unsigned one 3 s old), then the final checkpoint.
+    expect(sink.events.filter((event) => event.sig !== undefined).map((event) => event.seq)).toEqual([1, 5, 9, 13]);
+    expect(sink.events.find((event) => event.seq === 5)?.signing).toEqual({ every: 1000, intervalMs: 2_500 });
+    const events = structuredClone([...sink.events]);
+    expect(await verifyAuditLog(events, { ...verifyKey, strict: true })).toMatchObject({ ok: true, problems: [] });
+    const stripped = events.map(({ sig: _sig, kid: _kid, signing: _signing, ...event }, index) => (index === 0 ? events[0]! : (event as AuditEvent)));
+    rewriteFrom(stripped, 1);
+    expect(named(await verifyAuditLog(stripped, verifyKey))).toEqual([["unsigned", 5]]);
+    await log.close();
   });
 
   it("LIMIT: a rewritten unsigned tail after the last signature verifies, unless strict (unsigned) or expectHead (truncated) is used", async () => {
@@ -253,6 +293,7 @@ describe("verifyAuditLog: tampering is detected and named", () => {
       ["signature", 12],
       ["signature", 17],
       ["signature", 22],
+      ["unsigned", 11],
     ]);
   });
 
@@ -430,6 +471,7 @@ describe("verifyAuditLog: tampering is detected and named", () => {
       ["signature", 11],
       ["signature", 16],
       ["signature", 21],
+      ["unsigned", 11],
     ]);
   });
 
