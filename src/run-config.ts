@@ -50,13 +50,16 @@ export function configWithPrincipal<C extends RunnableConfig>(
   handler: BaseCallbackHandler | undefined,
 ): C & RunnableConfig {
   const threadId = base?.configurable?.thread_id;
+  // The actor comes from the principal only: a warden_tenant the base config carries (another
+  // user's, or the caller's own words) must not survive for a principal without a tenant.
+  const { warden_sub: _sub, warden_tenant: _tenant, ...baseMetadata } = base?.metadata ?? {};
   const config: RunnableConfig = {
     ...base,
     configurable: { ...base?.configurable, [PRINCIPAL_KEY]: principal },
     metadata: {
       // As LangGraph does inside a graph, so runs outside one are joined to their thread too.
       ...(typeof threadId === "string" || typeof threadId === "number" ? { thread_id: threadId } : {}),
-      ...base?.metadata,
+      ...baseMetadata,
       warden_sub: principal.sub,
       ...(principal.tenant !== undefined ? { warden_tenant: principal.tenant } : {}),
     },

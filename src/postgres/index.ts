@@ -111,6 +111,18 @@ export async function readAuditEvents(pool: PgPool, table = "warden_audit", opti
 }
 
 /**
+ * A pool of the sink's own. An idle connection that the server closes (a
+ * restart, a terminated backend) makes the pool emit `error`, which would end
+ * the process unheard: the pool has already dropped that connection and opens
+ * another for the next insert, whose own failure is what refuses actions.
+ */
+function ownPool(connectionString: string): PgPool {
+  const pool = new pg.Pool({ connectionString, max: 4 });
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+/**
  * Creates a PostgreSQL audit sink. A failed insert is reported to the write
  * that waits for it (and to every later write), so with `failMode: "closed"`
  * no action proceeds unrecorded.
@@ -120,7 +132,7 @@ export function postgresSink(options: PostgresSinkOptions): PostgresSink {
   const table = options.table ?? "warden_audit";
   const { quoted } = quoteTable(table);
   const ownsPool = !options.pool;
-  const pool: PgPool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: 4 });
+  const pool: PgPool = options.pool ?? ownPool(options.connectionString as string);
   const durability = options.durability ?? "checkpoint";
   let ready: Promise<void> | undefined;
   let pending: AuditEvent[] = [];

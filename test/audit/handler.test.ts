@@ -43,6 +43,17 @@ describe("the audit handler that warden.config() attaches", () => {
     expect(JSON.stringify(sink.events)).not.toContain("private");
   });
 
+  it("names the actor from the principal alone: a warden_tenant or warden_sub in the base config's metadata does not survive", async () => {
+    const { sink, warden } = setup();
+    const principal = await warden.authenticate(await idp.issue({ sub: "bob" }));
+    const plain = tool(async () => "ok", { name: "plain_lookup", description: "x", schema: z.object({}) });
+    const config = warden.config(principal, { metadata: { warden_tenant: "acme", warden_sub: "alice", team: "support" } });
+    expect(config.metadata).toMatchObject({ warden_sub: "bob", team: "support" });
+    expect(config.metadata).not.toHaveProperty("warden_tenant");
+    await plain.invoke({}, config);
+    expect(sink.events.map((e) => e.actor)).toEqual([{ sub: "bob" }, { sub: "bob" }]);
+  });
+
   it("records chat model calls with token usage, and retriever results as counts", async () => {
     const { sink, warden } = setup();
     const principal = await warden.authenticate(await idp.issue({ sub: "ann" }));

@@ -67,6 +67,29 @@ describe.skipIf(!available)("postgresSink (PostgreSQL on 127.0.0.1:5432)", () =>
     expect((await readAuditEvents(pool, table, { chain: log.chain })).map((event) => event.type)).toEqual(["access.denied", "audit.checkpoint"]);
   });
 
+  it("survives the server closing its idle connection: the process goes on and the next insert opens another", async () => {
+    const application = `warden_sink_${randomUUID().slice(0, 8)}`;
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set("application_name", application);
+    const sink = postgresSink({ connectionString: url.toString(), table });
+    const log = new AuditLog({ sink, clock, signingKey: keys.privateKey, signIntervalMs: 0 });
+    const event = { type: "tool.end" as const, outcome: "success" as const, actor: { sub: "ann" }, target: { kind: "tool" as const, name: "t" } };
+    await log.record(event);
+    await log.commit();
+    const own = sink.pool as unknown as pg.Pool;
+    expect(own.totalCount).toBeGreaterThan(0);
+    const killed = await pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [application]);
+    expect(killed.rowCount).toBeGreaterThan(0);
+    // The pool drops the closed connection (after emitting "error", which no listener of this test hears).
+    await vi.waitFor(() => expect(own.totalCount).toBe(0), { timeout: 5_000 });
+    await log.record(event);
+    await log.commit();
+    await log.close();
+    const stored = await readAuditEvents(pool, table, { chain: log.chain });
+    expect(stored.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect((await verifyAuditLog(stored, { publicKey: keys.publicKey, strict: true })).ok).toBe(true);
+  });
+
   it("migrates idempotently, also when several instances start at once", async () => {
     await Promise.all([migrateAuditTable(pool, table), migrateAuditTable(pool, table), migrateAuditTable(pool, table)]);
     await expect(migrateAuditTable(pool, 'x"; DROP TABLE y; --')).rejects.toThrow(/invalid audit table name/);
