@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { JWK } from "jose";
@@ -33,7 +33,11 @@ function readKeys(path: string): Pick<VerifyAuditOptions, "publicKey" | "jwks"> 
     throw new UsageError(`cannot read a JSON key from ${path}`);
   }
   const value = parsed as { keys?: JWK[]; d?: string };
-  if (Array.isArray(value.keys)) return { jwks: { keys: value.keys.map(publicPart) } };
+  if (Array.isArray(value.keys)) {
+    // Without a key nothing can be verified: bad usage, not a tampered log.
+    if (value.keys.length === 0) throw new UsageError(`${path} holds no key`);
+    return { jwks: { keys: value.keys.map(publicPart) } };
+  }
   return { publicKey: publicPart(value as JWK) };
 }
 
@@ -96,9 +100,17 @@ async function keysGenerate(args: string[]): Promise<number> {
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { privateKey, publicKey } = generateAuditKeys();
-  writeFileSync(privatePath, `${JSON.stringify(privateKey, null, 2)}\n`, { mode: 0o600, flag: values.force ? "w" : "wx" });
+  // The private key is only ever in a file created with mode 0600: when overwriting, in a new
+  // file renamed over the old one (an existing file would keep its own, perhaps wider, mode).
+  const privateText = `${JSON.stringify(privateKey, null, 2)}\n`;
+  if (values.force) {
+    const fresh = join(dir, `.${name}.private.jwk.${process.pid}.tmp`);
+    writeFileSync(fresh, privateText, { mode: 0o600, flag: "wx" });
+    renameSync(fresh, privatePath);
+  } else {
+    writeFileSync(privatePath, privateText, { mode: 0o600, flag: "wx" });
+  }
   writeFileSync(publicPath, `${JSON.stringify(publicKey, null, 2)}\n`, { mode: 0o644, flag: values.force ? "w" : "wx" });
-  chmodSync(privatePath, 0o600);
   process.stdout.write(`Wrote ${privatePath} (private, mode 0600) and ${publicPath}\nkid ${publicKey.kid}\n`);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -49,6 +49,16 @@ describe("warden keys generate", () => {
     expect(again.code).toBe(2);
     expect(again.err).toContain("--force");
   });
+
+  it("with --force, replaces a pair without the new private key ever taking an old file's wider mode", async () => {
+    writeFileSync(join(dir, "old.private.jwk"), "{}\n", { mode: 0o644 });
+    chmodSync(join(dir, "old.private.jwk"), 0o644);
+    const result = await run("keys", "generate", "--out", dir, "--name", "old", "--force");
+    expect(result.code).toBe(0);
+    expect(statSync(join(dir, "old.private.jwk")).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(join(dir, "old.private.jwk"), "utf8"))).toMatchObject({ kty: "OKP", crv: "Ed25519" });
+    expect(readdirSync(dir).filter((file) => file.endsWith(".tmp"))).toEqual([]);
+  });
 });
 
 describe("warden audit verify", () => {
@@ -87,6 +97,10 @@ describe("warden audit verify", () => {
     expect((await run("audit", "verify", join(dir, "missing.jsonl"), "--key", join(dir, "v.public.jwk"))).code).toBe(2);
     expect((await run("audit", "verify", join(dir, "v.jsonl"), "--key", join(dir, "v.public.jwk"), "--head", "nothex")).code).toBe(2);
     expect((await run("audit", "verify", join(dir, "v.jsonl"), "--key", join(dir, "v.jsonl"))).code).toBe(2);
+    writeFileSync(join(dir, "empty.jwks.json"), JSON.stringify({ keys: [] }));
+    const noKey = await run("audit", "verify", join(dir, "v.jsonl"), "--key", join(dir, "empty.jwks.json"));
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain("no key");
     expect((await run("audit", "frobnicate")).code).toBe(2);
     expect((await run("audit", "verify", "--bogus")).code).toBe(2);
     expect((await run()).code).toBe(2);
