@@ -63,6 +63,15 @@ export interface OrderedAuditEventInput extends AuditEventInput {
   readonly dataJson?: () => string;
 }
 
+/** Runs an `onCheckpoint` callback: the event is stored already, so a callback that throws changes nothing. */
+function publishCheckpoint(publish: () => void): void {
+  try {
+    publish();
+  } catch {
+    // The hook's own failure is the hook's to report.
+  }
+}
+
 /** Where the chain stood before an event: restored when the event is taken back. */
 interface ChainPosition {
   head: string;
@@ -91,7 +100,11 @@ export interface AuditLogOptions {
   signIntervalMs?: number;
   /** Service name recorded in each event's origin. */
   service?: string;
-  /** Called with each signed event, e.g. to publish the signed head somewhere the log's writer cannot rewrite. */
+  /**
+   * Called with each signed event once the sink has it durably (after its
+   * fsync, for a JSONL file), e.g. to publish the signed head somewhere the
+   * log's writer cannot rewrite. An error it throws is ignored.
+   */
   onCheckpoint?: (checkpoint: AuditEvent) => void;
 }
 
@@ -293,7 +306,14 @@ export class AuditLog {
   }
 
   private taken(event: AuditEvent, signed: boolean): AuditEvent {
-    if (signed) this.onCheckpoint?.(event);
+    if (signed && this.onCheckpoint) {
+      // Published once durable: a head that a power failure could still take away would later
+      // read as a truncation.
+      const publish = this.onCheckpoint.bind(undefined, event);
+      const durable = this.sink.durable?.();
+      if (durable === undefined) publishCheckpoint(publish);
+      else durable.then(() => publishCheckpoint(publish), () => undefined);
+    }
     return event;
   }
 

@@ -144,6 +144,13 @@ export interface AuditSink {
    * `flush`'s job.
    */
   commit?(): void | Promise<void>;
+  /**
+   * Resolves once the last signed event written is durable (rejects if that
+   * fails). The log publishes a checkpoint (`onCheckpoint`) only then, so a
+   * published head is never lost to a power failure. Sinks whose `write`
+   * already waits for durability do not need it.
+   */
+  durable?(): Promise<void>;
   /** Makes every written event durable. */
   flush?(): Promise<void>;
   /** Flushes and releases resources. */

@@ -107,26 +107,32 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
       fdatasync(fd, (error) => (error ? reject(error) : resolve()));
     });
 
-  // Checkpoint fsyncs run in the background, one at a time; a failure is sticky.
+  // Checkpoint fsyncs run in the background, one at a time; a failure is sticky. An fsync
+  // asked for while one runs is queued behind it, so it covers every write before the ask.
   let syncing: Promise<void> | undefined;
-  let syncAgain = false;
-  function syncSoon(): void {
-    if (syncing) {
-      syncAgain = true;
-      return;
+  let queued: Promise<void> | undefined;
+  function syncSoon(): Promise<void> {
+    if (syncing === undefined) {
+      syncing = sync()
+        .catch((error: unknown) => {
+          failure ??= error;
+          throw error;
+        })
+        .finally(() => {
+          syncing = undefined;
+        });
+      return syncing;
     }
-    syncing = sync()
-      .catch((error: unknown) => {
-        failure ??= error;
-      })
-      .finally(() => {
-        syncing = undefined;
-        if (syncAgain) {
-          syncAgain = false;
-          syncSoon();
-        }
+    queued ??= syncing
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return syncSoon();
       });
+    return queued;
   }
+  /** The fsync that covers the last signed event written. */
+  let lastSync: Promise<void> = Promise.resolve();
 
   function check(): void {
     if (failure !== undefined) throw failure;
@@ -151,7 +157,8 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
         bufferBytes += text.length;
         if (event.sig !== undefined) {
           writeBuffer();
-          syncSoon();
+          lastSync = syncSoon();
+          lastSync.catch(() => undefined);
         } else if (bufferBytes >= MAX_BUFFER_BYTES) {
           writeBuffer();
         } else {
@@ -162,6 +169,9 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
         failure ??= error;
         throw error;
       }
+    },
+    durable() {
+      return lastSync;
     },
     commit() {
       check();
@@ -176,7 +186,7 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
       check();
       try {
         writeBuffer();
-        await syncing;
+        await syncing?.catch(() => undefined);
         await sync();
       } catch (error) {
         failure ??= error;
@@ -186,7 +196,7 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
     async close() {
       if (closed) return;
       try {
-        await syncing;
+        await syncing?.catch(() => undefined);
         if (failure === undefined) {
           writeBuffer();
           await sync();

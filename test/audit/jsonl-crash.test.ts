@@ -92,9 +92,9 @@ function childRuntime(): { args: string[]; modules: { auditLog: string; jsonl: s
 const runtime = childRuntime();
 
 /**
- * Writes events forever in batches of concurrent records; prints the seq, hash
- * and chain of every signed checkpoint once its write has resolved (written
- * and fsynced).
+ * Writes events forever in batches of concurrent records, letting the event
+ * loop turn between batches as a service does; prints the seq, hash and chain
+ * of every signed checkpoint once it is written and fsynced (onCheckpoint).
  */
 const CHILD = `
 import { pathToFileURL } from "node:url";
@@ -122,6 +122,7 @@ for (let i = 0; ; i++) {
       }),
     ),
   );
+  await new Promise((resolve) => setImmediate(resolve));
 }
 `;
 
@@ -179,6 +180,44 @@ function crashWriter(path: string, killAfterSeq: number): Promise<{ acked: Acked
 }
 
 describe("jsonlSink: crash safety", () => {
+  it("publishes a checkpoint (onCheckpoint) only once its fsync is done, and not at all if the fsync fails", async () => {
+    const real = vi.mocked(fdatasync).getMockImplementation()!;
+    let release: (() => void) | undefined;
+    vi.mocked(fdatasync).mockImplementationOnce(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      release = () => real(fd, callback);
+    }) as typeof fdatasync);
+    const published: number[] = [];
+    const log = new AuditLog({
+      sink: jsonlSink(join(dir, "audit.jsonl")),
+      clock: fakeClock(),
+      signingKey: keys.privateKey,
+      signEvery: 3,
+      signIntervalMs: 0,
+      onCheckpoint: (event) => {
+        published.push(event.seq);
+        throw new Error("a failing hook changes nothing");
+      },
+    });
+    await log.record(input(0));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(release).toBeDefined();
+    expect(published).toEqual([]);
+    release!();
+    await vi.waitFor(() => expect(published).toEqual([1]));
+    // signEvery 3: at most two unsigned events after a signature, so seq 4 is the next signed.
+    for (let i = 1; i < 4; i++) await log.record(input(i));
+    await vi.waitFor(() => expect(published).toEqual([1, 4]));
+
+    vi.mocked(fdatasync).mockImplementationOnce(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      callback(Object.assign(new Error("EIO"), { code: "EIO" }));
+    }) as typeof fdatasync);
+    for (let i = 4; i < 7; i++) await log.record(input(i));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(published).toEqual([1, 4]);
+    await expect(log.record(input(7))).rejects.toBeInstanceOf(AuditWriteError);
+    await expect(log.close()).rejects.toBeInstanceOf(AuditWriteError);
+  });
+
   it.skipIf(runtime === undefined)(
     "a writer killed with SIGKILL mid-run leaves a log that verifies up to its last fsynced checkpoint, and a new chain appends after it" +
       (runtime === undefined ? " (skipped: neither tsx nor a built dist/ is available to load Warden in a child process)" : ""),
