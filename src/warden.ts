@@ -3,7 +3,8 @@ import { z } from "zod";
 import { AuditLog, type AuditLogOptions } from "./audit/audit-log.js";
 import { WardenAuditHandler } from "./audit/callback-handler.js";
 import { digest } from "./audit/digest.js";
-import { actorOf, type AuditEvent, type AuditSink } from "./audit/event.js";
+import { randomUUID } from "node:crypto";
+import { actorOf, auditRun, type AuditEvent, type AuditSink } from "./audit/event.js";
 import type { JWK } from "jose";
 import { memorySink } from "./audit/memory-sink.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -271,6 +272,8 @@ export function createWarden(options: WardenOptions): Warden {
         actor,
         target,
         reason: allowed ? "allowed by policy" : masking ? `missing scope ${unmaskScope}` : "masking is off",
+        // Joined to the thread whose tokens it restores.
+        ...(options.threadId !== undefined ? { run: auditRun(randomUUID(), undefined, options.threadId) } : {}),
         data: { rule: "masking.unmaskScope" },
       });
       if (!allowed) throw new AccessDeniedError("tool", "unmask", "you are not permitted to restore masked values");

@@ -67,10 +67,21 @@ export class GuardedChatModel extends BaseChatModel {
     return new GuardedChatModel(this.base, this.runtime, this.modelName, this.base.bindTools(tools, kwargs) as ChatRunnable);
   }
 
+  /**
+   * The config the wrapped model runs with: its run id fixed in advance (the
+   * caller's, if given), so the guard's events and the audit handler's
+   * `model.*` events of the same call share one run.
+   */
+  private withRunId<C extends RunnableConfig>(config: C | undefined): C & { runId: string } {
+    return { ...(config as C), runId: config?.runId ?? randomUUID() };
+  }
+
   /** Checks the principal and the policy, records the decision, and masks the prompt. */
-  private async prepare(input: BaseLanguageModelInput, config: RunnableConfig | undefined): Promise<BaseMessage[]> {
+  private async prepare(input: BaseLanguageModelInput, config: RunnableConfig & { runId: string }): Promise<BaseMessage[]> {
     const target = { kind: "model" as const, name: this.modelName };
-    const run = auditRun(randomUUID(), undefined, config?.configurable?.thread_id);
+    const callbacks = config.callbacks as { getParentRunId?: () => string | undefined } | undefined;
+    const parentRunId = typeof callbacks?.getParentRunId === "function" ? callbacks.getParentRunId() : undefined;
+    const run = auditRun(config.runId, parentRunId, config.configurable?.thread_id);
     const principal: Principal = await requirePrincipal(this.runtime, config, target, run);
     const actor = actorOf(principal);
     const decision = decideModel(this.runtime.policy, this.modelName, principal);
@@ -91,7 +102,7 @@ export class GuardedChatModel extends BaseChatModel {
     const messages = BaseChatModel._convertInputToPromptValue(input).toChatMessages();
     const masking = this.runtime.masking;
     if (!masking?.maskModelInput) return messages;
-    const { messages: value, findings } = maskMessages(masking.masker, messages, { tenant: tokenScope(principal, config?.configurable?.thread_id) });
+    const { messages: value, findings } = maskMessages(masking.masker, messages, { tenant: tokenScope(principal, config.configurable?.thread_id) });
     if (findings.length > 0) {
       // Tokens must be in the vault before a tool (maybe in another instance) restores them.
       await masking.masker.flush();
@@ -101,18 +112,20 @@ export class GuardedChatModel extends BaseChatModel {
   }
 
   override async invoke(input: BaseLanguageModelInput, options?: BaseChatModelCallOptions): Promise<AIMessageChunk> {
-    const messages = await this.prepare(input, options);
-    return this.target.invoke(messages, options);
+    const config = this.withRunId(options);
+    const messages = await this.prepare(input, config);
+    return this.target.invoke(messages, config);
   }
 
   override async *_streamIterator(input: BaseLanguageModelInput, options?: BaseChatModelCallOptions): AsyncGenerator<AIMessageChunk> {
-    const messages = await this.prepare(input, options);
-    yield* await this.target.stream(messages, options);
+    const config = this.withRunId(options);
+    const messages = await this.prepare(input, config);
+    yield* await this.target.stream(messages, config);
   }
 
   /** Direct `generate()` calls take the principal of the run in progress. */
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], _runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
-    const config = { configurable: { [PRINCIPAL_KEY]: getPrincipal() } };
+    const config = { configurable: { [PRINCIPAL_KEY]: getPrincipal() }, runId: randomUUID() };
     const prepared = await this.prepare(messages, config);
     const message = await this.target.invoke(prepared, options);
     return { generations: [{ text: typeof message.content === "string" ? message.content : "", message }] };

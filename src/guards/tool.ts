@@ -1,4 +1,4 @@
-import { parseCallbackConfigArg, type CallbackManagerForToolRun, type Callbacks } from "@langchain/core/callbacks/manager";
+import { CallbackManager, parseCallbackConfigArg, type CallbackManagerForToolRun, type Callbacks } from "@langchain/core/callbacks/manager";
 import { randomUUID } from "node:crypto";
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
@@ -201,7 +201,7 @@ export class GuardedTool extends StructuredTool {
     const context = { target: this.target, actor, run };
     let output: unknown;
     try {
-      output = await this.callInner(arg, runManager, config);
+      output = await this.callInner(arg, runManager, config, run.id);
     } catch (error) {
       // Recorded, then re-thrown untouched (a GraphInterrupt is recorded as pending).
       await this.recordFailure(context, error);
@@ -369,14 +369,15 @@ export class GuardedTool extends StructuredTool {
     return this.errorReply(`${text}.`, config, () => new ApprovalRejectedError(text));
   }
 
-  private callInner(arg: unknown, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): unknown {
+  private callInner(arg: unknown, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined, runId: string): unknown {
     const inner = this.inner as GuardableTool & InnerCallable;
     const handler = this.runtime.auditHandler;
     if (handler && config && handlerHeldBack.has(config)) {
-      // Nested runs of the wrapped tool get the audit handler back.
-      const nested = runManager ? runManager.getChild() : undefined;
-      nested?.addHandler(handler, true);
-      config = { ...config, callbacks: nested ?? [handler] };
+      // Nested runs of the wrapped tool get the audit handler back, as children of this run
+      // (the run id the guard recorded), so their events name it as their parent.
+      const nested = runManager ? runManager.getChild() : new CallbackManager(runId);
+      nested.addHandler(handler, true);
+      config = { ...config, callbacks: nested };
       runManager = undefined;
     }
     if (typeof inner._call === "function") return inner._call(arg, runManager, config);

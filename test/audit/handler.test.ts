@@ -89,6 +89,31 @@ describe("the audit handler that warden.config() attaches", () => {
     expect(sink.ofType("tool.end")[0]?.run?.id).toBe(toolRun);
   });
 
+  it("joins a guarded model's decision to the model run the handler records, inside the tool run that called it", async () => {
+    const sink = memorySink();
+    const warden = createWarden({ identity: idp.identity, audit: { sink }, policy: { tools: { summarize: { scopes: [] } }, models: { default: { scopes: [] } } } });
+    const principal = await warden.authenticate(await idp.issue({ sub: "ann" }));
+    const model = warden.model(scriptedChatModel(["short summary", "again"]));
+    await model.invoke("hello", warden.config(principal, { configurable: { thread_id: "t-3" } }));
+    const [allowed, start] = [sink.ofType("access.allowed")[0]!, sink.ofType("model.start")[0]!];
+    expect(allowed.target).toEqual({ kind: "model", name: "default" });
+    expect(allowed.run).toEqual(start.run);
+    expect(allowed.run?.threadId).toBe("t-3");
+
+    sink.clear();
+    const summarize = tool(async ({ text }, config) => String((await model.invoke(`summarize: ${text}`, config)).content), {
+      name: "summarize",
+      description: "x",
+      schema: z.object({ text: z.string() }),
+    });
+    await warden.tool(summarize).invoke({ type: "tool_call", id: "c1", name: "summarize", args: { text: "long" } }, warden.config(principal));
+    const toolRun = sink.events.find((e) => e.target.kind === "tool")!.run!.id;
+    const modelEvents = sink.events.filter((e) => e.target.kind === "model");
+    expect(modelEvents.map((e) => e.type)).toEqual(["access.allowed", "model.start", "model.end"]);
+    expect(new Set(modelEvents.map((e) => e.run?.id)).size).toBe(1);
+    expect(modelEvents.map((e) => e.run?.parentId)).toEqual([toolRun, toolRun, toolRun]);
+  });
+
   it("records an interrupt in a guarded tool as pending, and the resumed run as a success", async () => {
     const { sink, warden } = setup();
     const principal = await warden.authenticate(await idp.issue({ sub: "ann" }));

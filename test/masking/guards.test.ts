@@ -186,7 +186,9 @@ describe("guarded chat models", () => {
     await warden.masker!.flush();
     expect(await warden.unmask(String(masked.content), ann, { threadId: "t1" })).toContain(EMAIL);
     await expect(warden.unmask(String(masked.content), eve, { threadId: "t1" })).rejects.toBeInstanceOf(AccessDeniedError);
-    expect(sink.events.filter((e) => e.target.name === "unmask").map((e) => e.type)).toEqual(["access.allowed", "access.denied"]);
+    const unmasks = sink.events.filter((e) => e.target.name === "unmask");
+    expect(unmasks.map((e) => e.type)).toEqual(["access.allowed", "access.denied"]);
+    expect(unmasks.map((e) => e.run?.threadId)).toEqual(["t1", "t1"]);
   });
 });
 
