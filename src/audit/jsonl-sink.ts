@@ -101,8 +101,11 @@ export function jsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSi
     });
   }
 
+  // Once a write or fsync failed, no later fsync can vouch for the file: after an EIO the
+  // kernel may have dropped the dirty pages, and the next fsync reports success regardless.
   const sync = () =>
     new Promise<void>((resolve, reject) => {
+      if (failure !== undefined) return reject(failure);
       if (fd === undefined) return resolve();
       fdatasync(fd, (error) => (error ? reject(error) : resolve()));
     });

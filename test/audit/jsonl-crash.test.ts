@@ -180,6 +180,30 @@ function crashWriter(path: string, killAfterSeq: number): Promise<{ acked: Acked
 }
 
 describe("jsonlSink: crash safety", () => {
+  it("after a failed fsync, no later fsync vouches for the file: a checkpoint queued behind it is never published, and flush refuses", async () => {
+    let fail: (() => void) | undefined;
+    vi.mocked(fdatasync).mockImplementationOnce(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      fail = () => callback(Object.assign(new Error("EIO"), { code: "EIO" }));
+    }) as typeof fdatasync);
+    const published: number[] = [];
+    const log = new AuditLog({
+      sink: jsonlSink(join(dir, "audit.jsonl")),
+      clock: fakeClock(),
+      signingKey: keys.privateKey,
+      signEvery: 1,
+      signIntervalMs: 0,
+      onCheckpoint: (event) => published.push(event.seq),
+    });
+    await log.record(input(0));
+    await log.record(input(1));
+    expect(fail).toBeDefined();
+    fail!();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(published).toEqual([]);
+    await expect(log.flush()).rejects.toMatchObject({ code: "EIO" });
+    await expect(log.close()).rejects.toBeInstanceOf(AuditWriteError);
+  });
+
   it("publishes a checkpoint (onCheckpoint) only once its fsync is done, and not at all if the fsync fails", async () => {
     const real = vi.mocked(fdatasync).getMockImplementation()!;
     let release: (() => void) | undefined;
