@@ -26,7 +26,8 @@ import { ApprovalLedger } from "./approval/ledger.js";
 import { RequestBinder } from "./approval/request.js";
 import { memoryApprovalStore, type ApprovalStore } from "./approval/store.js";
 import { randomBytes } from "node:crypto";
-import { configWithPrincipal } from "./run-config.js";
+import { configWithPrincipal, PRINCIPAL_KEY } from "./run-config.js";
+import { requirePrincipal } from "./guards/principal.js";
 import { parseOptions } from "./validate.js";
 
 /**
@@ -262,8 +263,11 @@ export function createWarden(options: WardenOptions): Warden {
       throw new PolicyError("model", "this model is guarded by another warden: pass the model itself");
     },
     async unmask(text, principal, options = {}) {
-      if (!trusts(principal)) throw new MissingPrincipalError("unmask() needs a principal minted by this warden");
       const target = { kind: "tool" as const, name: "unmask" };
+      // Joined to the thread whose tokens it restores.
+      const run = options.threadId !== undefined ? auditRun(randomUUID(), undefined, options.threadId) : undefined;
+      // As every guard: a foreign, forged or expired principal is refused, and the refusal recorded.
+      await requirePrincipal(runtime, { configurable: { [PRINCIPAL_KEY]: principal } }, target, run);
       const allowed = masking !== undefined && hasScope(effectiveScopes(policy, principal), unmaskScope);
       const actor = actorOf(principal);
       await audit.record({
@@ -272,8 +276,7 @@ export function createWarden(options: WardenOptions): Warden {
         actor,
         target,
         reason: allowed ? "allowed by policy" : masking ? `missing scope ${unmaskScope}` : "masking is off",
-        // Joined to the thread whose tokens it restores.
-        ...(options.threadId !== undefined ? { run: auditRun(randomUUID(), undefined, options.threadId) } : {}),
+        ...(run ? { run } : {}),
         data: { rule: "masking.unmaskScope" },
       });
       if (!allowed) throw new AccessDeniedError("tool", "unmask", "you are not permitted to restore masked values");

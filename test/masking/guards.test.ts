@@ -5,8 +5,8 @@ import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AccessDeniedError, createWarden, guardModel, guardTool, MaskingBlockedError, pendingApprovals, type WardenMaskingOptions } from "langchain-warden";
-import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { AccessDeniedError, createWarden, guardModel, guardTool, InvalidTokenError, MaskingBlockedError, pendingApprovals, type WardenMaskingOptions } from "langchain-warden";
+import { createTestIdentity, fakeClock, memorySink, scriptedChatModel } from "langchain-warden/testing";
 
 const EMAIL = "jane.doe@example.com";
 const CARD = "4242 4242 4242 4242";
@@ -189,6 +189,22 @@ describe("guarded chat models", () => {
     const unmasks = sink.events.filter((e) => e.target.name === "unmask");
     expect(unmasks.map((e) => e.type)).toEqual(["access.allowed", "access.denied"]);
     expect(unmasks.map((e) => e.run?.threadId)).toEqual(["t1", "t1"]);
+  });
+});
+
+describe("warden.unmask with an expired principal", () => {
+  it("refuses to restore values once the holder's token has expired, and records the refusal", async () => {
+    const clock = fakeClock();
+    const sink = memorySink();
+    const warden = createWarden({ identity: idp.identity, clock, audit: { sink }, masking: { strategy: "tokenize" }, policy: { tools: { lookup: { scopes: [] } } } });
+    const ann = await warden.authenticate(await idp.issue({ sub: "ann", tenant: "acme", scope: "pii:unmask" }, { expiresIn: "1m" }));
+    const masked = (await warden.tool(lookup).invoke(call("lookup", { id: "c1" }), warden.config(ann, { configurable: { thread_id: "t1" } }))) as ToolMessage;
+    await warden.masker!.flush();
+    expect(await warden.unmask(String(masked.content), ann, { threadId: "t1" })).toContain(EMAIL);
+    clock.advance(120_000);
+    await expect(warden.unmask(String(masked.content), ann, { threadId: "t1" })).rejects.toBeInstanceOf(InvalidTokenError);
+    const refusal = sink.events.filter((e) => e.target.name === "unmask").at(-1);
+    expect(refusal).toMatchObject({ type: "access.denied", reason: "token expired", actor: { sub: "ann", tenant: "acme" }, run: { threadId: "t1" } });
   });
 });
 
