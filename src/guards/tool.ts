@@ -10,6 +10,8 @@ import { accessEvent, toolEndEvent, toolErrorEvent, type ToolRunContext } from "
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
+import type { MaskingStream } from "../masking/stream.js";
+import type { MaskCallOptions } from "../masking/types.js";
 import { maskToolOutput } from "./mask-output.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
 import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError } from "../errors.js";
@@ -231,44 +233,91 @@ export class GuardedTool extends StructuredTool {
     const masking = this.runtime.masking;
     if (!masking) return output;
     try {
-      const masked = maskToolOutput(masking.masker, output, this.responseFormat === "content_and_artifact", {
-        reveal: masking.revealFor(principal),
-        tenant: tokenScope(principal, config?.configurable?.thread_id),
-      });
+      const masked = maskToolOutput(masking.masker, output, this.responseFormat === "content_and_artifact", this.maskOptions(principal, config));
       if (masked.findings.length > 0) {
         // Tokens must be in the vault before the output leaves: a tool or model call in
         // another instance may restore them, and a failed vault write refuses this output.
         await masking.masker.flush();
-        await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(masked.findings) } });
+        await this.recordMasked(context, masked.findings);
       }
       return masked.output;
     } catch (error) {
-      if (!(error instanceof MaskingBlockedError)) throw error;
-      await this.runtime.audit.record({
-        type: "mask.applied",
-        outcome: "denied",
-        ...context,
-        reason: "the output holds a blocked type: withheld",
-        data: { blocked: true, total: error.count, types: [...error.types] },
-      });
-      await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
+      if (error instanceof MaskingBlockedError) await this.recordBlocked(context, error);
       throw error;
     }
+  }
+
+  /** What this principal may see, and whose tokens the call's tokenized values become. */
+  private maskOptions(principal: Principal, config: ToolRunnableConfig | undefined): MaskCallOptions {
+    const masking = this.runtime.masking!;
+    return { reveal: masking.revealFor(principal), tenant: tokenScope(principal, config?.configurable?.thread_id) };
+  }
+
+  private async recordMasked(context: ToolRunContext, findings: readonly { type: string }[]): Promise<void> {
+    await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(findings) } });
+  }
+
+  /** An output withheld for a blocked type: recorded as such, and the run as failed. */
+  private async recordBlocked(context: ToolRunContext, error: MaskingBlockedError): Promise<void> {
+    await this.runtime.audit.record({
+      type: "mask.applied",
+      outcome: "denied",
+      ...context,
+      reason: "the output holds a blocked type: withheld",
+      data: { blocked: true, total: error.count, types: [...error.types] },
+    });
+    await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
   }
 
   /**
    * A tool that streams (an async generator): every chunk and the final value
    * are masked before they leave the guard, and the run is recorded when the
-   * stream ends or fails.
+   * stream ends or fails. Text chunks go through one masking stream, so a
+   * value split across chunks is found as in the whole text; what is found is
+   * recorded once, when the stream ends.
    */
   private async *guardStream(source: AsyncGenerator, context: ToolRunContext, principal: Principal, config: ToolRunnableConfig | undefined): AsyncGenerator {
+    const masking = this.runtime.masking;
+    const options = masking ? this.maskOptions(principal, config) : undefined;
+    const found: { type: string }[] = [];
+    let text: MaskingStream | undefined;
+    // Masks a step of the text stream; tokens are in the vault before the text leaves.
+    const release = async (step: (stream: MaskingStream) => string): Promise<string> => {
+      text ??= masking!.masker.stream(options);
+      const before = text.findings.length;
+      let masked: string;
+      try {
+        masked = step(text);
+      } catch (error) {
+        if (error instanceof MaskingBlockedError) await this.recordBlocked(context, error);
+        throw error;
+      }
+      if (text.findings.length > before) {
+        found.push(...text.findings.slice(before));
+        await masking!.masker.flush();
+      }
+      return masked;
+    };
+    // Ends the text stream (before any other kind of chunk, and at the end): its held-back rest.
+    const endText = async (): Promise<string> => {
+      if (text === undefined) return "";
+      const rest = await release((stream) => stream.end());
+      text = undefined;
+      return rest;
+    };
     let result: unknown;
     try {
+      // One chunk out per chunk in: a text chunk yields what is safe so far (maybe nothing yet),
+      // and the chunk before a chunk of another kind, or the last one, carries the held rest.
       let step = await source.next();
       while (!step.done) {
-        yield await this.maskOutput(step.value, context, principal, config);
+        const value: unknown = step.value;
+        const isText = masking !== undefined && typeof value === "string";
+        const masked = isText ? await release((stream) => stream.push(value as string)) : await this.maskOutput(value, context, principal, config);
         step = await source.next();
+        yield isText && (step.done || typeof step.value !== "string") ? `${masked as string}${await endText()}` : masked;
       }
+      if (found.length > 0) await this.recordMasked(context, found);
       result = await this.maskOutput(step.value, context, principal, config);
     } catch (error) {
       if (!(error instanceof MaskingBlockedError)) await this.recordFailure(context, error);

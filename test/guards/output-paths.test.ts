@@ -3,7 +3,7 @@ import { tool } from "@langchain/core/tools";
 import { Command, GraphInterrupt, isCommand } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { callbackSink, createWarden, guardTool, PolicyError, type AuditEvent } from "langchain-warden";
+import { callbackSink, createWarden, guardTool, MaskingBlockedError, PolicyError, type AuditEvent } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 
 const EMAIL = "ana.lopez@example.com";
@@ -54,6 +54,53 @@ describe("every way a tool can return is masked and recorded", () => {
     expect(seen.join(" ")).not.toContain("4111");
     expect(sink.ofType("tool.end")).toHaveLength(1);
     expect(sink.ofType("mask.applied").length).toBeGreaterThan(0);
+  });
+
+  it("finds a value a streaming tool splits across chunks, and records what it found once", async () => {
+    const { warden, sink, config } = await setup();
+    const lookup = tool(
+      async function* () {
+        yield "customer ana.lo";
+        yield "pez@exam";
+        yield `ple.com, card 4111 1111 `;
+        yield "1111 1111, thanks";
+        return "done";
+      },
+      { name: "lookup", description: "Look up", schema: z.object({}) },
+    );
+    const seen: string[] = [];
+    await warden.tool(lookup).invoke(call("lookup"), { ...config, callbacks: [...(config.callbacks as never[]), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }] });
+    expect(seen).toHaveLength(4);
+    const streamed = seen.join("");
+    expect(streamed).not.toContain("ana.lopez");
+    expect(streamed).not.toContain("4111");
+    expect(streamed).toMatch(/^customer .+, card .+, thanks$/);
+    expect(sink.ofType("mask.applied").map((e) => e.data?.counts)).toEqual([{ email: 1, credit_card: 1 }]);
+    expect(sink.ofType("tool.end")).toHaveLength(1);
+  });
+
+  it("stops a stream at a blocked type split across chunks, and records the withheld output", async () => {
+    const idp = createTestIdentity();
+    const sink = memorySink();
+    const warden = createWarden({ identity: idp.identity, policy: { tools: { lookup: { scopes: [] } } }, audit: { sink }, masking: { rules: { credit_card: "block" } } });
+    const config = warden.config(await warden.authenticate(await idp.issue({ sub: "alice" })));
+    const lookup = tool(
+      async function* () {
+        yield "card 4111 1111 ";
+        yield "1111 1111 on file";
+        return "done";
+      },
+      { name: "lookup", description: "Look up", schema: z.object({}) },
+    );
+    const seen: string[] = [];
+    const error = await warden
+      .tool(lookup)
+      .invoke(call("lookup"), { ...config, callbacks: [...(config.callbacks as never[]), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MaskingBlockedError);
+    expect(seen.join("")).not.toContain("4111");
+    expect(sink.ofType("mask.applied")).toMatchObject([{ outcome: "denied", data: { blocked: true } }]);
+    expect(sink.ofType("tool.error")).toHaveLength(1);
   });
 
   it("lets a GraphInterrupt through even when its record cannot be written", async () => {
