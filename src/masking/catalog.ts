@@ -23,7 +23,7 @@ import { privateKeyDetector } from "./detectors/private-key.js";
 import { ssnFormat } from "./detectors/ssn.js";
 import { urlCredentialsDetector } from "./detectors/url-credentials.js";
 import { vendorTokenDetector } from "./detectors/vendor-tokens.js";
-import type { BuiltinType, DetectorName, PiiType, SecretType } from "./types.js";
+import type { BuiltinType, PiiType, SecretType } from "./types.js";
 
 /** How the `mask` strategy shows a value of a type. */
 export type MaskStyle = "last4" | "email" | "hidden";
@@ -109,13 +109,9 @@ export const GROUPS: Readonly<Record<"ip" | "pii" | "secrets", readonly BuiltinT
 
 /** The built-in types a detector or rule name stands for, or undefined for an unknown name. */
 export function expandName(name: string): readonly BuiltinType[] | undefined {
-  if (name in GROUPS) return GROUPS[name as keyof typeof GROUPS];
+  // Own keys only: `constructor` or `toString` name no group.
+  if (Object.hasOwn(GROUPS, name)) return GROUPS[name as keyof typeof GROUPS];
   return (BUILTIN_TYPES as readonly string[]).includes(name) ? [name as BuiltinType] : undefined;
-}
-
-/** Whether `name` is a built-in type or a group. */
-export function isDetectorName(name: string): name is DetectorName {
-  return expandName(name) !== undefined;
 }
 
 /** The vendor token detector; it keeps no state between scans, so every masker shares it. */

@@ -35,9 +35,6 @@ export const isUpper = (code: number): boolean => code >= 65 && code <= 90;
 export const isHex = (code: number): boolean => has(code, HEX);
 /** A character of `\w`: ASCII letter, digit or underscore. */
 export const isWord = (code: number): boolean => has(code, DIGIT | UPPER | LOWER | UNDERSCORE);
-/** Space, tab, carriage return or line feed. */
-export const isSpace = (code: number): boolean => code === 32 || code === 9 || code === 10 || code === 13;
-
 /**
  * Code of the character at `index`, or -1 outside the string, so boundary
  * checks at either end of the text need no special case.

@@ -100,12 +100,14 @@ const optionsSchema = z.strictObject({
 function strategies(types: readonly string[], rules: Readonly<Record<string, Strategy>>, fallback: Strategy): Map<string, Strategy> {
   const result = new Map<string, Strategy>();
   const groupOf = (type: string, group: keyof typeof GROUPS) => (GROUPS[group] as readonly string[]).includes(type);
+  // Own keys only: a custom type named `constructor` must not pick up Object.prototype's.
+  const rule = (name: string): Strategy | undefined => (Object.hasOwn(rules, name) ? rules[name] : undefined);
   for (const type of types) {
     const strategy =
-      rules[type] ??
-      (groupOf(type, "ip") ? rules.ip : undefined) ??
-      (groupOf(type, "pii") ? rules.pii : undefined) ??
-      (groupOf(type, "secrets") ? rules.secrets : undefined) ??
+      rule(type) ??
+      (groupOf(type, "ip") ? rule("ip") : undefined) ??
+      (groupOf(type, "pii") ? rule("pii") : undefined) ??
+      (groupOf(type, "secrets") ? rule("secrets") : undefined) ??
       fallback;
     result.set(type, strategy);
   }
@@ -159,7 +161,7 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   const priorities = new Map<string, number>();
   for (const type of BUILTIN_TYPES) priorities.set(type, TYPE_INFO[type].priority);
   for (const type of customTypes) priorities.set(type, CUSTOM_PRIORITY);
-  const styleOf = (type: string): MaskStyle => (type in TYPE_INFO ? TYPE_INFO[type as BuiltinType].maskStyle : "hidden");
+  const styleOf = (type: string): MaskStyle => (Object.hasOwn(TYPE_INFO, type) ? TYPE_INFO[type as BuiltinType].maskStyle : "hidden");
   const detectors = [...builtinDetectors(new Set(types), (parsed.phoneCountry ?? "US") as CountryCode), ...custom.map(compileCustom)];
   const engine: Engine = createEngine(detectors, new Set(types), priorities);
   const placeholders = new Map(types.map((type) => [type, redacted(type)]));

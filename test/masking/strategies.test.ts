@@ -115,6 +115,15 @@ describe("strategies", () => {
 });
 
 describe("options", () => {
+  it("takes names every object inherits as the custom types they are", () => {
+    const masker = createMasker({ strategy: "mask", custom: [{ type: "constructor", pattern: /BLD-\d+/ }, { type: "valueOf", pattern: /VAL-\d+/ }], rules: { constructor: "redact" } });
+    const { text, findings } = masker.mask("build BLD-123 and VAL-77, mail ana.lopez@example.com");
+    expect(text).toContain("[CONSTRUCTOR]");
+    expect(text).not.toContain("VAL-77");
+    expect(findings.map((f) => f.type).sort()).toEqual(["constructor", "email", "valueOf"]);
+    expect(masker.mask("BLD-1 ana.lopez@example.com", { reveal: ["toString", "constructor"] }).text).toContain("BLD-1");
+  });
+
   it("names the offending option", () => {
     const cases: [unknown, RegExp][] = [
       [{ detectors: ["email", "nope"] }, /masking\.detectors\[1\]/],
@@ -125,6 +134,9 @@ describe("options", () => {
       [{ custom: [{ type: "bad type", pattern: /x/ }] }, /masking\.custom\[0\]/],
       [{ custom: [{ type: "x" }] }, /masking\.custom\[0\]/],
       [{ phoneCountry: "XX" }, /masking\.phoneCountry/],
+      // Names every object inherits are neither types nor groups.
+      [{ detectors: ["toString"] }, /masking\.detectors\[0\]/],
+      [{ rules: { hasOwnProperty: "block" } }, /masking\.rules\.hasOwnProperty/],
       [{ vault: {} }, /masking\.vault/],
       [{ unknown: 1 }, /masking/],
     ];

@@ -17,7 +17,6 @@
 import { codeAt, isAlnum, isDigit, isUpper } from "../chars.js";
 import type { Detector } from "../detector.js";
 import { SeparatorIndex } from "../separators.js";
-import type { Span } from "../types.js";
 
 /** Four-letter prefixes of access key ids; `A3T` followed by a capital or a digit is one too. */
 const KEY_PREFIXES: ReadonlySet<string> = new Set(["AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"]);

@@ -25,7 +25,6 @@ import { codeAt, isAlnum } from "../chars.js";
 import { entropyThreshold, shannonEntropy } from "../entropy.js";
 import type { Detector } from "../detector.js";
 import { SeparatorIndex } from "../separators.js";
-import type { Span } from "../types.js";
 
 const MAX_NAME = 64;
 const MAX_VALUE = 256;
