@@ -386,7 +386,8 @@ export class GuardedTool extends StructuredTool {
         await this.runtime.audit.record({
           type: "approval.invalid",
           outcome: "denied",
-          actor: { sub: "anonymous" },
+          // The verified user whose run tried to use the decision again.
+          actor,
           target: { kind: "approval", name: this.name },
           reason: "the decision was already used",
           run,

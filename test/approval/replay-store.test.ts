@@ -58,6 +58,7 @@ describe.skipIf(!redisUp)("a decision replayed on another instance (Redis on 127
     expect(ran).toEqual(["cus_9"]);
     expect(String(replayed.messages.at(-1)?.content)).toContain("already used");
     expect(b.sink.ofType("approval.invalid").map((e) => e.data?.code)).toEqual(["replayed"]);
+    expect(b.sink.ofType("approval.invalid")[0]?.actor).toEqual({ sub: "alice" });
     expect(b.sink.ofType("access.allowed")).toEqual([]);
   });
 });
