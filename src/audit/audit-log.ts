@@ -72,13 +72,6 @@ function publishCheckpoint(publish: () => void): void {
   }
 }
 
-/** Where the chain stood before an event: restored when the event is taken back. */
-interface ChainPosition {
-  head: string;
-  unsigned: number;
-  firstUnsignedTs: number;
-}
-
 /** Options of an {@link AuditLog}. */
 export interface AuditLogOptions {
   /** Where events go. */
@@ -124,8 +117,6 @@ export class AuditLog {
   private readonly sink: AuditSink;
   private readonly clock: Clock;
   private readonly signer: HashSigner | undefined;
-  private readonly signEvery: number;
-  private readonly signIntervalMs: number;
   /** How this chain signs, written into every signed event, and its JSON. */
   private readonly signing: AuditSigning;
   private readonly signingJson: string;
@@ -157,16 +148,14 @@ export class AuditLog {
     this.failMode = options.failMode ?? "closed";
     this.chain = options.chain ?? randomUUID();
     this.signer = options.signingKey ? createHashSigner(options.signingKey) : undefined;
-    this.signEvery = options.signEvery ?? 1000;
     this.onCheckpoint = options.onCheckpoint;
     this.origin = Object.freeze({ host: hostname(), pid: process.pid, ...(options.service !== undefined ? { service: options.service } : {}) });
     this.originJson = canonicalJson(this.origin);
     this.chainJson = JSON.stringify(this.chain);
-    this.signIntervalMs = options.signIntervalMs ?? 1_000;
-    this.signing = Object.freeze({ every: this.signEvery, intervalMs: this.signIntervalMs });
+    this.signing = Object.freeze({ every: options.signEvery ?? 1000, intervalMs: options.signIntervalMs ?? 1_000 });
     this.signingJson = `,"signing":${canonicalJson(this.signing)}`;
-    if (this.signer && this.signIntervalMs > 0) {
-      this.timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.signIntervalMs);
+    if (this.signer && this.signing.intervalMs > 0) {
+      this.timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.signing.intervalMs);
       this.timer.unref();
     }
   }
@@ -223,8 +212,8 @@ export class AuditLog {
     const due =
       forceSign ||
       seq === 1 ||
-      this.unsigned + 1 >= this.signEvery ||
-      (this.signIntervalMs > 0 && this.unsigned > 0 && now - this.firstUnsignedTs >= this.signIntervalMs);
+      this.unsigned + 1 >= this.signing.every ||
+      (this.signing.intervalMs > 0 && this.unsigned > 0 && now - this.firstUnsignedTs >= this.signing.intervalMs);
     const signer = due ? this.signer : undefined;
     const id = randomUUID();
     const event: AuditEvent = {
@@ -263,7 +252,7 @@ export class AuditLog {
     const hash = sha256Hex(json);
     event.hash = hash;
     if (signer) event.sig = signer.sign(hash);
-    const previous: ChainPosition = { head: this.head, unsigned: this.unsigned, firstUnsignedTs: this.firstUnsignedTs };
+    const { unsigned, firstUnsignedTs } = this;
     this.seq = seq;
     this.head = hash;
     if (signer) this.unsigned = 0;
@@ -276,7 +265,7 @@ export class AuditLog {
         : this.sink.write(event);
     } catch (error) {
       // Not taken: the chain goes on from the event before, so a lost event leaves no gap.
-      this.takeBack(seq, previous);
+      this.takeBack(event, unsigned, firstUnsignedTs);
       return this.lose(error, event);
     }
     if (written === undefined) return this.taken(event, signer !== undefined);
@@ -286,7 +275,7 @@ export class AuditLog {
         // Refused later: taken back while no event is chained to it. Otherwise the chain has
         // a hole: with failMode "closed" every further event is refused rather than written
         // after it; with "open" the verifier will report it as missing.
-        if (this.seq === seq) this.takeBack(seq, previous);
+        if (this.seq === seq) this.takeBack(event, unsigned, firstUnsignedTs);
         else if (this.failMode === "closed") this.broken ??= error;
         return this.lose(error, event);
       },
@@ -298,11 +287,11 @@ export class AuditLog {
    * chain stays whole and the refusal leaves no gap for the verifier to report
    * as a deletion.
    */
-  private takeBack(seq: number, previous: ChainPosition): void {
-    this.seq = seq - 1;
-    this.head = previous.head;
-    this.unsigned = previous.unsigned;
-    this.firstUnsignedTs = previous.firstUnsignedTs;
+  private takeBack(event: AuditEvent, unsigned: number, firstUnsignedTs: number): void {
+    this.seq = event.seq - 1;
+    this.head = event.prev;
+    this.unsigned = unsigned;
+    this.firstUnsignedTs = firstUnsignedTs;
   }
 
   private taken(event: AuditEvent, signed: boolean): AuditEvent {
