@@ -48,18 +48,13 @@ import { createAgent } from "langchain";
 import { z } from "zod";
 import { createWarden, generateAuditKeys, pendingApprovals, type Principal, type Warden } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { fixed, median } from "./stats.js";
 
 const ROUNDS = 9;
 const ROUND_MS = 400;
 const TARGET = 1.2;
 const started = performance.now();
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const fixed = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 // ── The subjects ────────────────────────────────────────────────────────────
 

@@ -19,6 +19,7 @@ import { redact } from "@arcjet/redact";
 import { applyStrategy, detectCreditCard, detectEmail, detectIP, detectMacAddress, detectUrl } from "langchain";
 import { createMasker, type DetectorName, type Finding } from "../src/masking/index.js";
 import { corpusText } from "../test/masking/corpus.js";
+import { fixed, median } from "./stats.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const started = performance.now();
@@ -39,12 +40,7 @@ const SIZES: readonly Size[] = [
   { label: "5MB", bytes: 5_000_000, count: 1, runs: 7 },
 ];
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+const round = (n: number, digits = 1) => fixed(n, digits);
 const tally = (types: Iterable<string>): Record<string, number> => {
   const counts: Record<string, number> = {};
   for (const type of types) counts[type] = (counts[type] ?? 0) + 1;

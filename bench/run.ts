@@ -29,6 +29,7 @@ import {
   type Warden,
 } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { fixed, median } from "./stats.js";
 
 // Many short rounds, each running every variant in turn: a burst of noise from the shared
 // machine then falls on the variants of one round alike, and the median ratio ignores it.
@@ -37,12 +38,6 @@ const ROUND_MS = 60;
 const started = performance.now();
 const scratch = mkdtempSync(join(tmpdir(), "warden-bench-"));
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const fixed = (n: number, digits = 2) => Number(n.toFixed(digits));
 
 interface Variant {
   key: string;

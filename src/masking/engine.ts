@@ -8,11 +8,12 @@ import type { Detector } from "./detector.js";
 import { SEPARATOR_LOOKBACK, SeparatorIndex } from "./separators.js";
 import type { Span } from "./types.js";
 import { label } from "./pseudonym.js";
+import { TOKEN_MARKER, tokenLength, tokensOf } from "./token-vault.js";
 
 /** Longest type name a token placeholder is recognised for, so its length is bounded. */
 const MAX_TOKEN_TYPE = 40;
-/** Longest token placeholder: `<` + type + `_TOKEN:` + 16 + `>`. */
-const MAX_PLACEHOLDER = MAX_TOKEN_TYPE + 25;
+/** Longest token placeholder recognised. */
+const MAX_PLACEHOLDER = tokenLength(MAX_TOKEN_TYPE);
 
 /**
  * Finds the token placeholders of `types` (`<EMAIL_TOKEN:k3v9q2m7x4c8w1zb>`)
@@ -23,11 +24,11 @@ const MAX_PLACEHOLDER = MAX_TOKEN_TYPE + 25;
  */
 function placeholderFinder(types: ReadonlySet<string>): (text: string, from: number) => [number, number][] {
   const names = [...types].map(label).filter((name) => /^[A-Z][A-Z0-9_]*$/.test(name) && name.length <= MAX_TOKEN_TYPE);
-  const pattern = new RegExp(`<(?:${names.join("|")})_TOKEN:[a-z2-7]{16}>`, "g");
+  const pattern = tokensOf(names);
   return (text, from) => {
     const ranges: [number, number][] = [];
     const start = Math.max(0, from - MAX_PLACEHOLDER);
-    if (names.length === 0 || text.indexOf("_TOKEN:", start) === -1) return ranges;
+    if (names.length === 0 || text.indexOf(TOKEN_MARKER, start) === -1) return ranges;
     pattern.lastIndex = start;
     let m: RegExpExecArray | null;
     while ((m = pattern.exec(text)) !== null) ranges.push([m.index, m.index + m[0].length]);

@@ -20,8 +20,17 @@ import type { Vault } from "./vault.js";
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 const ID_LENGTH = 16;
 
+/** What stands between the type label and the id in a token: `<EMAIL_TOKEN:k3v9q2m7x4c8w1zb>`. */
+export const TOKEN_MARKER = "_TOKEN:";
+
 /** Matches a token the vault makes; group 1 is the type label, group 2 the id. Not global: no shared state. */
-export const TOKEN_PATTERN = /<([A-Z][A-Z0-9_]*)_TOKEN:([a-z2-7]{16})>/;
+export const TOKEN_PATTERN = new RegExp(`<([A-Z][A-Z0-9_]*)${TOKEN_MARKER}([a-z2-7]{${ID_LENGTH}})>`);
+
+/** Length of a token whose type label is `labelLength` characters long. */
+export const tokenLength = (labelLength: number): number => labelLength + TOKEN_MARKER.length + ID_LENGTH + 2;
+
+/** A global pattern of the tokens of these type labels only. */
+export const tokensOf = (labels: readonly string[]): RegExp => new RegExp(`<(?:${labels.join("|")})${TOKEN_MARKER}[a-z2-7]{${ID_LENGTH}}>`, "g");
 
 /** A fresh global copy of {@link TOKEN_PATTERN} for one search. */
 const allTokens = (): RegExp => new RegExp(TOKEN_PATTERN.source, "g");
@@ -114,7 +123,7 @@ export class TokenVault {
       );
       this.#pending.add(tracked);
     }
-    return `<${tag}_TOKEN:${id}>`;
+    return `<${tag}${TOKEN_MARKER}${id}>`;
   }
 
   /** Resolves once every record sealed so far is stored; rejects if a write failed since the last call. */
