@@ -53,7 +53,8 @@ function maskCommand(masker: Masker, command: Command, options: MaskCallOptions)
 
 /**
  * Masks what a tool returned before it leaves the guard: a string, a
- * ToolMessage (its content, text or structured blocks, and its artifact), a
+ * ToolMessage (its content, text or structured blocks, its artifact and its
+ * `additional_kwargs`), a
  * `[content, artifact]` pair for `content_and_artifact` tools, a LangGraph
  * `Command` (its state update), or any JSON value. Throws
  * `MaskingBlockedError` when a `block` type is found.
@@ -63,6 +64,8 @@ export function maskToolOutput(masker: Masker, output: unknown, contentAndArtifa
   if (ToolMessage.isInstance(output)) {
     const content = maskAny(masker, output.content, options);
     const artifact = maskAny(masker, output.artifact, options);
+    // Provider-specific fields travel with the message to the model and the trace, as in maskMessages.
+    const kwargs = maskAny(masker, output.additional_kwargs, options);
     const message = new ToolMessage({
       content: content.output as ToolMessage["content"],
       tool_call_id: output.tool_call_id,
@@ -70,10 +73,10 @@ export function maskToolOutput(masker: Masker, output: unknown, contentAndArtifa
       ...(output.status !== undefined ? { status: output.status } : {}),
       ...(output.id !== undefined ? { id: output.id } : {}),
       ...(output.artifact !== undefined ? { artifact: artifact.output } : {}),
-      additional_kwargs: output.additional_kwargs,
+      additional_kwargs: kwargs.output as ToolMessage["additional_kwargs"],
       response_metadata: output.response_metadata,
     });
-    return { output: message, findings: [...content.findings, ...artifact.findings] };
+    return { output: message, findings: [...content.findings, ...artifact.findings, ...kwargs.findings] };
   }
   if (contentAndArtifact && Array.isArray(output) && output.length === 2) {
     const content = maskAny(masker, output[0], options);

@@ -35,6 +35,19 @@ describe("every way a tool can return is masked and recorded", () => {
     expect(sink.ofType("tool.end")).toHaveLength(1);
   });
 
+  it("masks a ToolMessage's additional_kwargs as well as its content and artifact", async () => {
+    const { warden, sink, config } = await setup();
+    const lookup = tool(
+      async (_input, runtime) =>
+        new ToolMessage({ content: "found", artifact: { note: `card ${CARD}` }, additional_kwargs: { contact: EMAIL }, tool_call_id: runtime.toolCall?.id ?? "call_1" }),
+      { name: "lookup", description: "Look up", schema: z.object({}) },
+    );
+    const result = (await warden.tool(lookup).invoke(call("lookup"), config)) as ToolMessage;
+    expect(JSON.stringify(result.additional_kwargs)).not.toContain(EMAIL);
+    expect(JSON.stringify(result.artifact)).not.toContain("4111");
+    expect(sink.ofType("mask.applied")[0]?.data?.counts).toMatchObject({ email: 1, credit_card: 1 });
+  });
+
   it("masks every chunk and the result of a streaming tool, and records its end", async () => {
     const { warden, sink, config } = await setup();
     const lookup = tool(
