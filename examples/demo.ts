@@ -160,7 +160,13 @@ async function turn({ who, ask, call, config, thread, tools = guardedTools }: Tu
   if (ran.length > ranBefore) row("tool", `ran → ${firstLine(textOf(toolResult))}`);
   else {
     row("tool", "did not run");
-    row("model", `is told: ${firstLine(textOf(toolResult))}`);
+    const told = firstLine(textOf(toolResult));
+    const thrown = /^(\w+Error): /.exec(told);
+    if (thrown) {
+      // Identity failures are thrown, not answered: the app must sign the user in again.
+      row("warden", `throws ${thrown[1]}: the run has no valid identity; the app must sign the user in again`);
+      row("model", `is told by the agent's error handler: ${told.slice(thrown[0].length)}`);
+    } else row("model", `is told: ${told}`);
   }
   row("agent", `"${textOf(messages.at(-1))}"`);
   return messages;
@@ -344,7 +350,8 @@ async function main(): Promise<void> {
     deleteConfig,
   );
   const invalid = sink.ofType("approval.invalid").at(-1);
-  row("dana", `approves with her own token → refused: ${invalid?.reason} (${invalid?.data?.code})`);
+  row("dana", "approves with her own token → refused");
+  row("", `reason: ${invalid?.reason} (${invalid?.data?.code})`);
   const [again] = pendingApprovals(retried);
   if (!again) throw new Error("the refused approval did not raise the request again");
   row("warden", `request raised again, telling the approver why: ${again.request.refused?.reason}`);

@@ -10,7 +10,7 @@
  */
 import { tool } from "@langchain/core/tools";
 import { MemorySaver } from "@langchain/langgraph";
-import { createReactAgent } from "@langchain/langgraph/prebuilt";
+import { createAgent } from "langchain";
 import { z } from "zod";
 import { createWarden, getPrincipal, memorySink } from "langchain-warden";
 import { createTestIdentity, scriptedChatModel } from "langchain-warden/testing";
@@ -42,9 +42,9 @@ const warden = createWarden({
   audit: { sink: audit },
 });
 
-// In an application: request.headers.authorization.
-const authorization = `Bearer ${await idp.issue({ sub: "alice", scope: "orders:read" })}`;
-const principal = await warden.authenticate(authorization); // InvalidTokenError if not valid
+// In an application: the request's Authorization header as it comes (string | undefined).
+const headers: { authorization?: string } = { authorization: `Bearer ${await idp.issue({ sub: "alice", scope: "orders:read" })}` };
+const principal = await warden.authenticate(headers.authorization); // InvalidTokenError if absent or not valid
 
 // Stand-in for a chat model: asks for one tool call, then answers from its result.
 const model = scriptedChatModel([
@@ -52,7 +52,7 @@ const model = scriptedChatModel([
   (messages) => `You have one recent order: ${textOf(lastToolMessage(messages))}`,
 ]);
 
-const agent = createReactAgent({ llm: model, tools: warden.toolsFor(principal, [searchOrders, refundOrder]), checkpointSaver: new MemorySaver() });
+const agent = createAgent({ model, tools: warden.toolsFor(principal, [searchOrders, refundOrder]), checkpointer: new MemorySaver() });
 const result = await agent.invoke(
   { messages: [{ role: "user", content: "Where is my order?" }] },
   warden.config(principal, { configurable: { thread_id: "t-1" } }),

@@ -40,6 +40,7 @@ export class WardenError extends Error {
 
 /** Why a bearer token was refused. */
 export type InvalidTokenReason =
+  | "missing"
   | "expired"
   | "not-yet-valid"
   | "signature"

@@ -106,10 +106,12 @@ export interface Warden {
   readonly audit: AuditLog;
   /**
    * Verifies a bearer token (with or without the `Bearer ` prefix) and mints
-   * its principal. A refusal throws {@link InvalidTokenError} and is recorded
-   * as `token.rejected`.
+   * its principal. Takes an `Authorization` header as it comes
+   * (`req.headers.authorization`): an absent or empty one is refused with
+   * reason `missing`. A refusal throws {@link InvalidTokenError} and is
+   * recorded as `token.rejected`.
    */
-  authenticate(token: string): Promise<Principal>;
+  authenticate(token: string | null | undefined): Promise<Principal>;
   /** Guards one tool. */
   tool<T extends GuardableTool>(tool: T, options?: ToolGuardOptions): GuardedTool;
   /**

@@ -13,8 +13,12 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** Verifies bearer tokens and mints principals. */
 export interface TokenVerifier {
-  /** Verifies `token` (optionally prefixed with `Bearer `) and mints its principal. */
-  verify(token: string): Promise<Principal>;
+  /**
+   * Verifies `token` (optionally prefixed with `Bearer `) and mints its
+   * principal. An absent or empty token (a request without an Authorization
+   * header) is refused with reason `missing`.
+   */
+  verify(token: string | null | undefined): Promise<Principal>;
   /** The key principals minted by this verifier carry. @internal */
   readonly issuerKey: symbol;
 }
@@ -90,10 +94,11 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
       ? undefined
       : new VerifiedTokenCache({ ...options.tokenCache, ttlMs: Math.min(options.tokenCache?.ttlMs ?? DEFAULT_TOKEN_CACHE_TTL_MS, keyTrustMs) });
 
-  async function verify(input: string): Promise<Principal> {
+  async function verify(input: string | null | undefined): Promise<Principal> {
+    if (input === undefined || input === null) fail("missing", "No token was presented");
     if (typeof input !== "string") fail("malformed", "Token must be a string");
-    const token = input.trim().replace(/^bearer\s+/i, "");
-    if (token.length === 0) fail("malformed", "Token is empty");
+    const token = input.trim().replace(/^bearer(\s+|$)/i, "");
+    if (token.length === 0) fail("missing", "No token was presented");
     if (token.length > MAX_TOKEN_LENGTH) fail("malformed", "Token is too long");
     if (!COMPACT_JWS.test(token)) fail("malformed", "Token is not a compact JWS");
     const now = clock.now();

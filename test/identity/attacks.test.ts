@@ -363,7 +363,12 @@ describe("malformed input", () => {
     await expectRefused(h, garbage, "malformed");
   });
 
-  it.each([undefined, null, 42, {}, ["a.b.c"]])("refuses a non-string token %j", async (value) => {
+  it.each([undefined, null, "", "   ", "Bearer", "Bearer   "])("refuses an absent token %j as missing", async (value) => {
+    const h = setup();
+    await expectRefused(h, value, "missing");
+  });
+
+  it.each([42, {}, ["a.b.c"]])("refuses a non-string token %j", async (value) => {
     const h = setup();
     await expectRefused(h, value, "malformed");
     expect(h.sink.ofType("token.rejected")[0]?.data?.tokenDigest).toBeNull();
