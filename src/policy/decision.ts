@@ -1,7 +1,7 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
-import { canonicalJson } from "../canonical-json.js";
 import { hasScope, missingScopes } from "../identity/scopes.js";
 import type { Principal } from "../identity/principal.js";
+import { matchingDenyPattern } from "./deny-patterns.js";
 import type { ApprovalRule, Policy, ToolRule } from "./schema.js";
 
 /** The outcome of a policy check. */
@@ -49,11 +49,6 @@ export function effectiveScopes(policy: Policy, principal: Principal): readonly 
   return [...scopes];
 }
 
-/** Deny patterns with stateful flags (`g`, `y`) removed, so `test` never depends on a previous call. */
-export function statelessPattern(pattern: RegExp): RegExp {
-  return pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "")) : pattern;
-}
-
 /** True when the principal's scopes (with roles expanded) satisfy the scopes of tool `name`'s rule. */
 export function canEverUse(policy: Policy, principal: Principal, name: string): boolean {
   const rule = ruleOf(policy, "tools", name);
@@ -83,8 +78,8 @@ const deny = (code: DecisionCode, reason: string, rule: string): PolicyDecision 
 
 /**
  * Decides a tool call: the rule must exist, the principal must hold every
- * scope, no deny pattern may match the canonical JSON of the arguments, and
- * `when` must allow. Approval rules then turn an allow into needs-approval.
+ * scope, no deny pattern may match the arguments (any string value or key as
+ * written, or their canonical JSON), and `when` must allow. Approval rules then turn an allow into needs-approval.
  */
 export async function decideTool(
   policy: Policy,
@@ -98,8 +93,7 @@ export async function decideTool(
   const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
   if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `${path}.scopes`);
   if (rule.deny) {
-    const json = canonicalJson(args);
-    const index = rule.deny.args.findIndex((pattern) => statelessPattern(pattern).test(json));
+    const index = matchingDenyPattern(rule.deny.args, args);
     if (index >= 0) return deny("denied-args", "the arguments match a deny pattern", `${path}.deny.args[${index}]`);
   }
   if (rule.when) {
