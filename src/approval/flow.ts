@@ -7,8 +7,8 @@ import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
 import { missingScopes } from "../identity/scopes.js";
-import { decideTool, effectiveScopes } from "../policy/decision.js";
-import type { ApprovalRule, Policy, ToolRule } from "../policy/schema.js";
+import { decideTool, effectiveScopes, type EffectiveApprovalRule } from "../policy/decision.js";
+import type { Policy, ToolRule } from "../policy/schema.js";
 import { TIMED_OUT, type Approver } from "./approver.js";
 import { approvalDecisionSchema } from "./decision.js";
 import type { ApprovalLedger } from "./ledger.js";
@@ -58,7 +58,8 @@ export interface ApprovalContext {
   audit: AuditLog;
   clock: Clock;
   policy: Policy;
-  rule: ApprovalRule;
+  /** The approval rule with its defaults applied (approver scopes always stated). */
+  rule: EffectiveApprovalRule;
   toolRule: ToolRule | undefined;
   tool: string;
   args: Record<string, unknown>;
@@ -130,7 +131,7 @@ async function verify(
   // requester has none (test doubles have none).
   if (scopes !== undefined && approver.tenant !== requester.tenant) return refuse("other-tenant");
   if (approver.sub === requester.sub && !rule.selfApproval) return refuse("self-approval");
-  if (scopes !== undefined && missingScopes(scopes, rule.approverScopes ?? []).length > 0) return refuse("approver-scope");
+  if (scopes !== undefined && missingScopes(scopes, rule.approverScopes).length > 0) return refuse("approver-scope");
   if (kind !== "reject" && approvers.some((earlier) => earlier.sub === approver.sub)) return refuse("duplicate-approver");
   if (kind === "edit") {
     if (!rule.allowEdit) return refuse("edit-not-allowed");
@@ -189,7 +190,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       ...(context.toolRule?.risk !== undefined ? { risk: context.toolRule.risk } : {}),
       expiresAt: now + rule.ttl,
       allowedDecisions: rule.allowEdit ? ["approve", "edit", "reject"] : ["approve", "reject"],
-      approverScopes: rule.approverScopes ?? [],
+      approverScopes: rule.approverScopes,
       quorum: rule.quorum,
       approvals: approvers.map((a) => ({ sub: a.sub })),
       ...(refusal ? { refused: { code: refusal.code as "WARDEN_APPROVAL_INVALID", reason: refusal.reason, message: refusal.message } } : {}),

@@ -26,7 +26,7 @@ export interface ApprovalRequest {
   /** Epoch ms after which a decision for this request is refused. */
   expiresAt: number;
   allowedDecisions: ApprovalDecisionKind[];
-  /** Scopes an approver must hold (empty: any verified principal other than the requester). */
+  /** Scopes an approver must hold: the rule's `approverScopes`, by default `approvals:<tool name>`. */
   approverScopes: readonly string[];
   /** Distinct approvers needed. */
   quorum: number;

@@ -27,8 +27,21 @@ export interface PolicyDecision {
   readonly rule: string;
   /** Stable category of the decision. */
   readonly code: DecisionCode;
-  /** The approval rule, when `effect` is `needs-approval`. */
-  readonly approval?: ApprovalRule;
+  /** The approval rule, with its defaults applied, when `effect` is `needs-approval`. */
+  readonly approval?: EffectiveApprovalRule;
+}
+
+/** An approval rule with its defaults applied: who may approve is always stated. */
+export interface EffectiveApprovalRule extends ApprovalRule {
+  /** Scopes an approver must hold: the rule's own, or `approvals:<tool name>` when it names none. */
+  readonly approverScopes: readonly string[];
+}
+
+/** The approval rule of tool `name` as enforced: without `approverScopes`, approvers need `approvals:<name>`. */
+export function approvalOf(name: string, approval: ApprovalRule): EffectiveApprovalRule {
+  return approval.approverScopes !== undefined
+    ? (approval as EffectiveApprovalRule)
+    : { ...approval, approverScopes: [`approvals:${name}`] };
 }
 
 /** The rule of `name` in one section of the policy: own keys only, so `constructor` or `__proto__` is never a rule. */
@@ -100,9 +113,8 @@ export async function decideTool(
     const verdict = await runCondition(rule.when, principal, args);
     if (!verdict.ok) return deny(verdict.error ? "condition-error" : "condition", verdict.reason, `${path}.when`);
   }
-  if (rule.approval !== undefined && rule.approval !== false) {
-    const approval: ApprovalRule =
-      rule.approval === true ? { ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false } : rule.approval;
+  if (rule.approval) {
+    const approval = approvalOf(name, rule.approval);
     let needed = true;
     if (approval.when) {
       // `when` returning true asks for approval; a condition that throws asks for it too (fail closed).

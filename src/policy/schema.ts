@@ -35,7 +35,12 @@ export type Condition = (input: ConditionInput) => boolean | string | Promise<bo
 
 const approvalRule = z.strictObject({
   when: fn<Condition>().optional(),
-  approverScopes: z.array(scope).readonly().optional(),
+  // Left out, it defaults to `approvals:<tool name>` (see `approvalOf`); an empty list would let anyone approve.
+  approverScopes: z
+    .array(scope)
+    .min(1, "an empty list would let any verified user approve: name the approvers' scopes, or leave it out for approvals:<tool name>")
+    .readonly()
+    .optional(),
   ttl: durationMs.default(300_000),
   quorum: z.number().int().min(1).default(1),
   allowEdit: z.boolean().default(true),
@@ -47,7 +52,8 @@ const toolRule = z.strictObject({
   risk: z.enum(["low", "medium", "high", "destructive"]).optional(),
   when: fn<Condition>().optional(),
   deny: z.strictObject({ args: z.array(z.instanceof(RegExp)).min(1).readonly() }).optional(),
-  approval: z.union([z.boolean(), approvalRule]).optional(),
+  // `true` is the approval rule with every default.
+  approval: z.union([z.literal(false), z.literal(true).transform(() => approvalRule.parse({})), approvalRule]).optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
 });
 
@@ -81,5 +87,5 @@ export type Policy = z.output<typeof policySchema>;
 export type ToolRuleInput = z.input<typeof toolRule>;
 /** A validated tool rule. */
 export type ToolRule = z.output<typeof toolRule>;
-/** A validated approval rule. */
+/** A validated approval rule, as written (`approverScopes` may be left out). */
 export type ApprovalRule = z.output<typeof approvalRule>;
