@@ -164,6 +164,13 @@ const wardenOptionsSchema = z.strictObject({
       onCheckpoint: z.custom<(checkpoint: AuditEvent) => void>((v) => typeof v === "function", { message: "expected a function" }).optional(),
     })
     .refine((audit) => audit.log === undefined || Object.keys(audit).length === 1, { message: "audit.log excludes every other audit option" })
+    .superRefine((audit, context) => {
+      // Only signed checkpoints are paced and published: without a key these would do nothing.
+      if (audit.signingKey !== undefined || audit.log !== undefined) return;
+      for (const key of ["signEvery", "signIntervalMs", "onCheckpoint"] as const) {
+        if (audit[key] !== undefined) context.addIssue({ code: "custom", path: [key], message: "has no effect without audit.signingKey: nothing is signed" });
+      }
+    })
     .optional(),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
@@ -180,6 +187,12 @@ const wardenOptionsSchema = z.strictObject({
         .union([z.string(), z.instanceof(Uint8Array)])
         .refine((v) => (typeof v === "string" ? Buffer.byteLength(v) : v.length) >= 32, { message: "the approval secret must be at least 32 bytes" })
         .optional(),
+    })
+    .superRefine((approvals, context) => {
+      // A callback approver is asked afresh on every call: no decision is replayed, so nothing is claimed.
+      if (approvals.store !== undefined && approvals.approver?.kind === "callback") {
+        context.addIssue({ code: "custom", path: ["store"], message: "has no effect with a callback approver: only interrupt decisions are replayed and claimed" });
+      }
     })
     .optional(),
 });

@@ -57,20 +57,35 @@ const toolRule = z.strictObject({
   onDenied: z.enum(["message", "throw"]).optional(),
 });
 
-const retrieverRule = z.strictObject({
-  scopes: z.array(scope).readonly(),
-  documents: z.strictObject({ tenantKey: z.string().min(1).optional(), aclKey: z.string().min(1).optional() }).optional(),
-});
+/**
+ * A setting whose shape is validated but that no guard enforces yet: refused
+ * when given, so it never looks like protection it does not give.
+ */
+const notEnforcedYet = <S extends z.ZodType>(schema: S, why: string) =>
+  schema.optional().refine((value) => value === undefined, { message: `not enforced yet (${why}): remove this setting` });
 
+const RETRIEVERS_NOT_ENFORCED = "there is no retriever guard yet, so neither its scopes nor its document filters would apply";
+const retrieverRule = z
+  .strictObject({
+    scopes: z.array(scope).readonly(),
+    documents: z.strictObject({ tenantKey: z.string().min(1).optional(), aclKey: z.string().min(1).optional() }).optional(),
+  })
+  .superRefine((_, context) => context.addIssue({ code: "custom", message: `not enforced yet (${RETRIEVERS_NOT_ENFORCED}): remove this rule` }));
+
+const LIMITS_NOT_ENFORCED = "model rates and token budgets arrive with throttling";
 const rate = z.string().regex(/^\d+\s*\/\s*(sec|s|min|m|hour|h|day|d)$/, 'expected a rate such as "30/min"');
 const modelRule = z.strictObject({
   scopes: z.array(scope).readonly().optional(),
-  perUser: rate.optional(),
-  global: rate.optional(),
-  tokensPerDay: z.number().int().positive().optional(),
+  perUser: notEnforcedYet(rate, LIMITS_NOT_ENFORCED),
+  global: notEnforcedYet(rate, LIMITS_NOT_ENFORCED),
+  tokensPerDay: notEnforcedYet(z.number().int().positive(), LIMITS_NOT_ENFORCED),
 });
 
-/** Zod schema of a Warden policy. Unknown keys are refused, so a typo never weakens a rule. */
+/**
+ * Zod schema of a Warden policy. Unknown keys are refused, so a typo never
+ * weakens a rule; so are settings no guard enforces yet (model rates and
+ * budgets, retriever rules).
+ */
 export const policySchema = z.strictObject({
   roles: z.record(z.string().min(1), z.array(grantedScope).readonly()).default({}),
   tools: z.record(z.string().min(1), toolRule).default({}),
