@@ -26,6 +26,7 @@ export const CLOCK_SKEW_MS = 60_000;
 export type InvalidDecisionCode =
   | "malformed"
   | "wrong-request"
+  | "foreign-binding"
   | "expired"
   | "approver-token"
   | "approver-scope"
@@ -39,6 +40,8 @@ export type InvalidDecisionCode =
 const MESSAGES: Record<InvalidDecisionCode, string> = {
   malformed: "the decision is malformed",
   "wrong-request": "the decision does not answer this request (another request, thread, tool or arguments)",
+  "foreign-binding":
+    "the request was raised under another approvals key (another instance, or a restart): give every instance the same approvals.secret, or the same audit.signingKey",
   expired: "the request expired before the decision",
   "approver-token": "the approver's token is not valid",
   "approver-scope": "the approver does not hold the required scope",
@@ -112,8 +115,9 @@ async function verify(
     if (!parsed.success) return { ok: false, code: "malformed" };
     const decision = parsed.data;
     requestId = decision.requestId;
-    const createdAt = context.binder.check(decision.requestId, binding);
-    if (createdAt === undefined) return { ok: false, code: "wrong-request", requestId };
+    const checked = context.binder.check(decision.requestId, binding);
+    if (!checked.ok) return { ok: false, code: checked.foreign ? "foreign-binding" : "wrong-request", requestId };
+    const { createdAt } = checked;
     if (now > createdAt + rule.ttl || createdAt > now + CLOCK_SKEW_MS) return { ok: false, code: "expired", requestId };
     let principal: Principal;
     try {
