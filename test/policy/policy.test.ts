@@ -79,6 +79,12 @@ describe("policy validation", () => {
     expect(approval).toMatchObject({ ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false });
   });
 
+  it("expands the approval: true shorthand to every default, and keeps approval: false", () => {
+    const warden = createWarden({ identity: idp.identity, policy: { tools: { t: { scopes: [], approval: true }, u: { scopes: [], approval: false } } } });
+    expect(warden.policy.tools.t?.approval).toEqual({ ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false });
+    expect(warden.policy.tools.u?.approval).toBe(false);
+  });
+
   it("refuses bad top-level options with a path", () => {
     expect(() => createWarden({ identity: idp.identity, policy: {}, audit: { sink: {} as never } })).toThrow(PolicyError);
     expect(() => createWarden({ identity: idp.identity, policy: {}, clock: 5 as never })).toThrow(/options\.clock/);
