@@ -30,7 +30,7 @@ export type { Principal } from "./identity/principal.js";
 export type { IdentityOptions } from "./identity/options.js";
 export { scopeGrants } from "./identity/scopes.js";
 export type { PolicyInput, Policy, ToolRuleInput, ToolRule, ApprovalRule, Condition, ConditionInput } from "./policy/schema.js";
-export type { PolicyDecision, PolicyEffect, DecisionCode } from "./policy/decision.js";
+export type { PolicyDecision, PolicyEffect, DecisionCode, EffectiveApprovalRule } from "./policy/decision.js";
 export { memorySink } from "./audit/memory-sink.js";
 export type { MemorySink } from "./audit/memory-sink.js";
 export { AuditLog } from "./audit/audit-log.js";

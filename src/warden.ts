@@ -24,8 +24,8 @@ import type { ApprovalRuntime, GuardRuntime } from "./guards/runtime.js";
 import { interruptApprover, type Approver } from "./approval/approver.js";
 import { ApprovalLedger } from "./approval/ledger.js";
 import { RequestBinder } from "./approval/request.js";
+import { approvalKey } from "./approval/secret.js";
 import { memoryApprovalStore, type ApprovalStore } from "./approval/store.js";
-import { randomBytes } from "node:crypto";
 import { configWithPrincipal, PRINCIPAL_KEY } from "./run-config.js";
 import { requirePrincipal } from "./guards/principal.js";
 import { parseOptions } from "./validate.js";
@@ -50,9 +50,13 @@ export interface WardenApprovalOptions {
   /** Who decides: LangGraph `interrupt()` (default) or `callbackApprover(fn)`. */
   approver?: Approver;
   /**
-   * Key that binds request ids (HMAC, at least 32 bytes). Random per warden by
-   * default; give every process the same one when one process may resume a
-   * request another raised (e.g. with a PostgreSQL checkpointer).
+   * Key that binds request ids (HMAC, at least 32 bytes). By default it is
+   * derived from `audit.signingKey` (HKDF-SHA256, info
+   * `"langchain-warden approvals v1"`), so instances sharing a signing key
+   * share approvals; without either it is random per warden, and a request
+   * another process raised is refused as `foreign-binding`. Give every process
+   * the same one when one may resume a request another raised (e.g. with a
+   * PostgreSQL checkpointer).
    */
   secret?: string | Uint8Array;
   /**
@@ -166,6 +170,13 @@ const wardenOptionsSchema = z.strictObject({
       onCheckpoint: z.custom<(checkpoint: AuditEvent) => void>((v) => typeof v === "function", { message: "expected a function" }).optional(),
     })
     .refine((audit) => audit.log === undefined || Object.keys(audit).length === 1, { message: "audit.log excludes every other audit option" })
+    .superRefine((audit, context) => {
+      // Only signed checkpoints are paced and published: without a key these would do nothing.
+      if (audit.signingKey !== undefined || audit.log !== undefined) return;
+      for (const key of ["signEvery", "signIntervalMs", "onCheckpoint"] as const) {
+        if (audit[key] !== undefined) context.addIssue({ code: "custom", path: [key], message: "has no effect without audit.signingKey: nothing is signed" });
+      }
+    })
     .optional(),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
@@ -182,6 +193,12 @@ const wardenOptionsSchema = z.strictObject({
         .union([z.string(), z.instanceof(Uint8Array)])
         .refine((v) => (typeof v === "string" ? Buffer.byteLength(v) : v.length) >= 32, { message: "the approval secret must be at least 32 bytes" })
         .optional(),
+    })
+    .superRefine((approvals, context) => {
+      // A callback approver is asked afresh on every call: no decision is replayed, so nothing is claimed.
+      if (approvals.store !== undefined && approvals.approver?.kind === "callback") {
+        context.addIssue({ code: "custom", path: ["store"], message: "has no effect with a callback approver: only interrupt decisions are replayed and claimed" });
+      }
     })
     .optional(),
 });
@@ -216,10 +233,9 @@ export function createWarden(options: WardenOptions): Warden {
   }
   const auditHandler = new WardenAuditHandler(audit);
   const trusts = (value: unknown): value is Principal => principalIssuerKey(value) === verifier.issuerKey;
-  const secret = top.approvals?.secret;
   const approvals: ApprovalRuntime = {
     approver: top.approvals?.approver ?? interruptApprover(),
-    binder: new RequestBinder(secret === undefined ? randomBytes(32) : typeof secret === "string" ? Buffer.from(secret) : secret),
+    binder: new RequestBinder(approvalKey(top.approvals?.secret, top.audit?.signingKey)),
     ledger: new ApprovalLedger(),
     store: top.approvals?.store ?? memoryApprovalStore(),
     verifyToken: (token) => verifier.verify(token),

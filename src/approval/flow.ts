@@ -7,8 +7,8 @@ import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
 import { missingScopes } from "../identity/scopes.js";
-import { decideTool, effectiveScopes } from "../policy/decision.js";
-import type { ApprovalRule, Policy, ToolRule } from "../policy/schema.js";
+import { decideTool, effectiveScopes, type EffectiveApprovalRule } from "../policy/decision.js";
+import type { Policy, ToolRule } from "../policy/schema.js";
 import { TIMED_OUT, type Approver } from "./approver.js";
 import { approvalDecisionSchema } from "./decision.js";
 import type { ApprovalLedger } from "./ledger.js";
@@ -26,6 +26,7 @@ export const CLOCK_SKEW_MS = 60_000;
 export type InvalidDecisionCode =
   | "malformed"
   | "wrong-request"
+  | "foreign-binding"
   | "expired"
   | "approver-token"
   | "approver-scope"
@@ -39,6 +40,8 @@ export type InvalidDecisionCode =
 const MESSAGES: Record<InvalidDecisionCode, string> = {
   malformed: "the decision is malformed",
   "wrong-request": "the decision does not answer this request (another request, thread, tool or arguments)",
+  "foreign-binding":
+    "the request was raised under another approvals key (another instance, or a restart): give every instance the same approvals.secret, or the same audit.signingKey",
   expired: "the request expired before the decision",
   "approver-token": "the approver's token is not valid",
   "approver-scope": "the approver does not hold the required scope",
@@ -58,7 +61,8 @@ export interface ApprovalContext {
   audit: AuditLog;
   clock: Clock;
   policy: Policy;
-  rule: ApprovalRule;
+  /** The approval rule with its defaults applied (approver scopes always stated). */
+  rule: EffectiveApprovalRule;
   toolRule: ToolRule | undefined;
   tool: string;
   args: Record<string, unknown>;
@@ -111,8 +115,9 @@ async function verify(
     if (!parsed.success) return { ok: false, code: "malformed" };
     const decision = parsed.data;
     requestId = decision.requestId;
-    const createdAt = context.binder.check(decision.requestId, binding);
-    if (createdAt === undefined) return { ok: false, code: "wrong-request", requestId };
+    const checked = context.binder.check(decision.requestId, binding);
+    if (!checked.ok) return { ok: false, code: checked.foreign ? "foreign-binding" : "wrong-request", requestId };
+    const { createdAt } = checked;
     if (now > createdAt + rule.ttl || createdAt > now + CLOCK_SKEW_MS) return { ok: false, code: "expired", requestId };
     let principal: Principal;
     try {
@@ -130,7 +135,7 @@ async function verify(
   // requester has none (test doubles have none).
   if (scopes !== undefined && approver.tenant !== requester.tenant) return refuse("other-tenant");
   if (approver.sub === requester.sub && !rule.selfApproval) return refuse("self-approval");
-  if (scopes !== undefined && missingScopes(scopes, rule.approverScopes ?? []).length > 0) return refuse("approver-scope");
+  if (scopes !== undefined && missingScopes(scopes, rule.approverScopes).length > 0) return refuse("approver-scope");
   if (kind !== "reject" && approvers.some((earlier) => earlier.sub === approver.sub)) return refuse("duplicate-approver");
   if (kind === "edit") {
     if (!rule.allowEdit) return refuse("edit-not-allowed");
@@ -189,7 +194,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       ...(context.toolRule?.risk !== undefined ? { risk: context.toolRule.risk } : {}),
       expiresAt: now + rule.ttl,
       allowedDecisions: rule.allowEdit ? ["approve", "edit", "reject"] : ["approve", "reject"],
-      approverScopes: rule.approverScopes ?? [],
+      approverScopes: rule.approverScopes,
       quorum: rule.quorum,
       approvals: approvers.map((a) => ({ sub: a.sub })),
       ...(refusal ? { refused: { code: refusal.code as "WARDEN_APPROVAL_INVALID", reason: refusal.reason, message: refusal.message } } : {}),

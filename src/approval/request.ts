@@ -26,7 +26,7 @@ export interface ApprovalRequest {
   /** Epoch ms after which a decision for this request is refused. */
   expiresAt: number;
   allowedDecisions: ApprovalDecisionKind[];
-  /** Scopes an approver must hold (empty: any verified principal other than the requester). */
+  /** Scopes an approver must hold: the rule's `approverScopes`, by default `approvals:<tool name>`. */
   approverScopes: readonly string[];
   /** Distinct approvers needed. */
   quorum: number;
@@ -45,17 +45,32 @@ export interface RequestBinding {
   requester: { sub: string; tenant?: string };
 }
 
+/** What {@link RequestBinder.check} found: the creation time of a genuine id, or why it is not one. */
+export type BindingCheck =
+  | { ok: true; createdAt: number }
+  /** `foreign`: a well-formed id bound with another key (another process, or another `approvals.secret`). */
+  | { ok: false; foreign: boolean };
+
+const KEY_ID_LENGTH = 8;
+const MAC_LENGTH = 32;
+
 /**
- * Issues and checks bound request ids: `<createdAt base36>.<HMAC-SHA256>` over
- * the binding and the creation time. The HMAC key never leaves the process, so
- * neither the binding nor the expiry of a request can be forged.
+ * Issues and checks bound request ids:
+ * `<createdAt base36>.<key id>.<HMAC-SHA256>`, the HMAC over the binding and
+ * the creation time. The key never leaves the process, so neither the binding
+ * nor the expiry of a request can be forged; the key id (a short HMAC of a
+ * fixed label under the key, which reveals nothing of it) tells an id bound
+ * with another key from a forged or mismatched one.
  */
 export class RequestBinder {
   private readonly key: Uint8Array;
+  /** Identifies the key in the ids it binds. */
+  readonly keyId: string;
 
   /** @param key - HMAC key (at least 32 bytes); share it between processes that resume each other's requests */
   constructor(key: Uint8Array) {
     this.key = key;
+    this.keyId = createHmac("sha256", key).update("warden.approval.key-id").digest("base64url").slice(0, KEY_ID_LENGTH);
   }
 
   private mac(binding: RequestBinding, createdAt: number): string {
@@ -70,22 +85,25 @@ export class RequestBinder {
       binding.requester.tenant ?? null,
       createdAt,
     ]);
-    return createHmac("sha256", this.key).update(message).digest("base64url").slice(0, 32);
+    return createHmac("sha256", this.key).update(message).digest("base64url").slice(0, MAC_LENGTH);
   }
 
   /** A fresh request id for `binding`, created at `createdAt`. */
   issue(binding: RequestBinding, createdAt: number): string {
-    return `${createdAt.toString(36)}.${this.mac(binding, createdAt)}`;
+    return `${createdAt.toString(36)}.${this.keyId}.${this.mac(binding, createdAt)}`;
   }
 
-  /** The creation time of `id` if it was issued for exactly `binding`; otherwise `undefined`. */
-  check(id: unknown, binding: RequestBinding): number | undefined {
-    if (typeof id !== "string" || id.length > 64) return undefined;
-    const [stamp, mac] = id.split(".");
-    if (!stamp || !mac || !/^[0-9a-z]{1,12}$/.test(stamp)) return undefined;
+  /** Whether `id` was issued by this key for exactly `binding`, and when. */
+  check(id: unknown, binding: RequestBinding): BindingCheck {
+    if (typeof id !== "string" || id.length > 64) return { ok: false, foreign: false };
+    const [stamp, keyId, mac, extra] = id.split(".");
+    if (!stamp || !keyId || !mac || extra !== undefined || !/^[0-9a-z]{1,12}$/.test(stamp)) return { ok: false, foreign: false };
+    if (keyId !== this.keyId) {
+      return { ok: false, foreign: keyId.length === KEY_ID_LENGTH && mac.length === MAC_LENGTH && /^[\w-]+$/.test(keyId + mac) };
+    }
     const createdAt = Number.parseInt(stamp, 36);
     const expected = Buffer.from(this.mac(binding, createdAt));
     const given = Buffer.from(mac);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? createdAt : undefined;
+    return given.length === expected.length && timingSafeEqual(given, expected) ? { ok: true, createdAt } : { ok: false, foreign: false };
   }
 }

@@ -1,7 +1,7 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
-import { canonicalJson } from "../canonical-json.js";
 import { hasScope, missingScopes } from "../identity/scopes.js";
 import type { Principal } from "../identity/principal.js";
+import { matchingDenyPattern } from "./deny-patterns.js";
 import type { ApprovalRule, Policy, ToolRule } from "./schema.js";
 
 /** The outcome of a policy check. */
@@ -27,8 +27,21 @@ export interface PolicyDecision {
   readonly rule: string;
   /** Stable category of the decision. */
   readonly code: DecisionCode;
-  /** The approval rule, when `effect` is `needs-approval`. */
-  readonly approval?: ApprovalRule;
+  /** The approval rule, with its defaults applied, when `effect` is `needs-approval`. */
+  readonly approval?: EffectiveApprovalRule;
+}
+
+/** An approval rule with its defaults applied: who may approve is always stated. */
+export interface EffectiveApprovalRule extends ApprovalRule {
+  /** Scopes an approver must hold: the rule's own, or `approvals:<tool name>` when it names none. */
+  readonly approverScopes: readonly string[];
+}
+
+/** The approval rule of tool `name` as enforced: without `approverScopes`, approvers need `approvals:<name>`. */
+export function approvalOf(name: string, approval: ApprovalRule): EffectiveApprovalRule {
+  return approval.approverScopes !== undefined
+    ? (approval as EffectiveApprovalRule)
+    : { ...approval, approverScopes: [`approvals:${name}`] };
 }
 
 /** The rule of `name` in one section of the policy: own keys only, so `constructor` or `__proto__` is never a rule. */
@@ -47,11 +60,6 @@ export function effectiveScopes(policy: Policy, principal: Principal): readonly 
     for (const scope of policy.roles[role] ?? []) scopes.add(scope);
   }
   return [...scopes];
-}
-
-/** Deny patterns with stateful flags (`g`, `y`) removed, so `test` never depends on a previous call. */
-export function statelessPattern(pattern: RegExp): RegExp {
-  return pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, "")) : pattern;
 }
 
 /** True when the principal's scopes (with roles expanded) satisfy the scopes of tool `name`'s rule. */
@@ -83,8 +91,8 @@ const deny = (code: DecisionCode, reason: string, rule: string): PolicyDecision 
 
 /**
  * Decides a tool call: the rule must exist, the principal must hold every
- * scope, no deny pattern may match the canonical JSON of the arguments, and
- * `when` must allow. Approval rules then turn an allow into needs-approval.
+ * scope, no deny pattern may match the arguments (any string value or key as
+ * written, or their canonical JSON), and `when` must allow. Approval rules then turn an allow into needs-approval.
  */
 export async function decideTool(
   policy: Policy,
@@ -98,17 +106,15 @@ export async function decideTool(
   const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
   if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `${path}.scopes`);
   if (rule.deny) {
-    const json = canonicalJson(args);
-    const index = rule.deny.args.findIndex((pattern) => statelessPattern(pattern).test(json));
+    const index = matchingDenyPattern(rule.deny.args, args);
     if (index >= 0) return deny("denied-args", "the arguments match a deny pattern", `${path}.deny.args[${index}]`);
   }
   if (rule.when) {
     const verdict = await runCondition(rule.when, principal, args);
     if (!verdict.ok) return deny(verdict.error ? "condition-error" : "condition", verdict.reason, `${path}.when`);
   }
-  if (rule.approval !== undefined && rule.approval !== false) {
-    const approval: ApprovalRule =
-      rule.approval === true ? { ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false } : rule.approval;
+  if (rule.approval) {
+    const approval = approvalOf(name, rule.approval);
     let needed = true;
     if (approval.when) {
       // `when` returning true asks for approval; a condition that throws asks for it too (fail closed).

@@ -35,7 +35,12 @@ export type Condition = (input: ConditionInput) => boolean | string | Promise<bo
 
 const approvalRule = z.strictObject({
   when: fn<Condition>().optional(),
-  approverScopes: z.array(scope).readonly().optional(),
+  // Left out, it defaults to `approvals:<tool name>` (see `approvalOf`); an empty list would let anyone approve.
+  approverScopes: z
+    .array(scope)
+    .min(1, "an empty list would let any verified user approve: name the approvers' scopes, or leave it out for approvals:<tool name>")
+    .readonly()
+    .optional(),
   ttl: durationMs.default(300_000),
   quorum: z.number().int().min(1).default(1),
   allowEdit: z.boolean().default(true),
@@ -47,24 +52,40 @@ const toolRule = z.strictObject({
   risk: z.enum(["low", "medium", "high", "destructive"]).optional(),
   when: fn<Condition>().optional(),
   deny: z.strictObject({ args: z.array(z.instanceof(RegExp)).min(1).readonly() }).optional(),
-  approval: z.union([z.boolean(), approvalRule]).optional(),
+  // `true` is the approval rule with every default.
+  approval: z.union([z.literal(false), z.literal(true).transform(() => approvalRule.parse({})), approvalRule]).optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
 });
 
-const retrieverRule = z.strictObject({
-  scopes: z.array(scope).readonly(),
-  documents: z.strictObject({ tenantKey: z.string().min(1).optional(), aclKey: z.string().min(1).optional() }).optional(),
-});
+/**
+ * A setting whose shape is validated but that no guard enforces yet: refused
+ * when given, so it never looks like protection it does not give.
+ */
+const notEnforcedYet = <S extends z.ZodType>(schema: S, why: string) =>
+  schema.optional().refine((value) => value === undefined, { message: `not enforced yet (${why}): remove this setting` });
 
+const RETRIEVERS_NOT_ENFORCED = "there is no retriever guard yet, so neither its scopes nor its document filters would apply";
+const retrieverRule = z
+  .strictObject({
+    scopes: z.array(scope).readonly(),
+    documents: z.strictObject({ tenantKey: z.string().min(1).optional(), aclKey: z.string().min(1).optional() }).optional(),
+  })
+  .superRefine((_, context) => context.addIssue({ code: "custom", message: `not enforced yet (${RETRIEVERS_NOT_ENFORCED}): remove this rule` }));
+
+const LIMITS_NOT_ENFORCED = "model rates and token budgets arrive with throttling";
 const rate = z.string().regex(/^\d+\s*\/\s*(sec|s|min|m|hour|h|day|d)$/, 'expected a rate such as "30/min"');
 const modelRule = z.strictObject({
   scopes: z.array(scope).readonly().optional(),
-  perUser: rate.optional(),
-  global: rate.optional(),
-  tokensPerDay: z.number().int().positive().optional(),
+  perUser: notEnforcedYet(rate, LIMITS_NOT_ENFORCED),
+  global: notEnforcedYet(rate, LIMITS_NOT_ENFORCED),
+  tokensPerDay: notEnforcedYet(z.number().int().positive(), LIMITS_NOT_ENFORCED),
 });
 
-/** Zod schema of a Warden policy. Unknown keys are refused, so a typo never weakens a rule. */
+/**
+ * Zod schema of a Warden policy. Unknown keys are refused, so a typo never
+ * weakens a rule; so are settings no guard enforces yet (model rates and
+ * budgets, retriever rules).
+ */
 export const policySchema = z.strictObject({
   roles: z.record(z.string().min(1), z.array(grantedScope).readonly()).default({}),
   tools: z.record(z.string().min(1), toolRule).default({}),
@@ -81,5 +102,5 @@ export type Policy = z.output<typeof policySchema>;
 export type ToolRuleInput = z.input<typeof toolRule>;
 /** A validated tool rule. */
 export type ToolRule = z.output<typeof toolRule>;
-/** A validated approval rule. */
+/** A validated approval rule, as written (`approverScopes` may be left out). */
 export type ApprovalRule = z.output<typeof approvalRule>;

@@ -188,8 +188,8 @@ describe("replayed and misdirected decisions", () => {
   it("refuses a well-formed request id that is not pending", async () => {
     const fx = await setup();
     const pending = onlyPending(await fx.ask("t", "c1", { id: "cus_1" }));
-    const [stamp] = pending.request.id.split(".");
-    const unknown = await fx.resume("t", { requestId: `${stamp}.${"A".repeat(32)}`, decision: "approve", approverToken: fx.mgr });
+    const [stamp, keyId] = pending.request.id.split(".");
+    const unknown = await fx.resume("t", { requestId: `${stamp}.${keyId}.${"A".repeat(32)}`, decision: "approve", approverToken: fx.mgr });
     expect(invalidCodes(fx)).toEqual(["wrong-request"]);
     await expectRecovers(fx, "t", expectRefused(fx, unknown, "wrong-request", pending));
   });

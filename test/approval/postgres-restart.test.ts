@@ -127,7 +127,7 @@ describe.skipIf(!available)("a pending approval across a process restart (Postgr
     expect(runs()).toEqual([]);
     const refused = ofChain(misconfigured.chain);
     expect(refused.map((e) => e.type)).toEqual(["approval.invalid", "approval.requested"]);
-    expect(refused[0]?.data).toMatchObject({ code: "wrong-request", requestId: other!.request.id });
+    expect(refused[0]?.data).toMatchObject({ code: "foreign-binding", requestId: other!.request.id });
     // The thread is not wedged: the request is raised again and still waits.
     expect(misconfigured.pending[threads.misconfigured]).toHaveLength(1);
 

@@ -48,7 +48,7 @@ describe.skipIf(!redisUp)("a decision replayed on another instance (Redis on 127
     const configA = a.warden.config(await a.warden.authenticate(requesterToken), { configurable: { thread_id: threadId } });
     const [pending] = pendingApprovals(await a.graph.invoke(input, configA));
     const pausedAt = (await a.graph.getState(configA)).config.configurable?.checkpoint_id as string;
-    const decision = { requestId: pending!.request.id, decision: "approve", approverToken: await idp.issue({ sub: "mgr" }) };
+    const decision = { requestId: pending!.request.id, decision: "approve", approverToken: await idp.issue({ sub: "mgr", scope: "approvals:delete_customer" }) };
     await a.graph.invoke(new Command({ resume: decision }), configA);
     expect(ran).toEqual(["cus_9"]);
 

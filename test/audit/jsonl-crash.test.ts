@@ -380,7 +380,7 @@ describe("jsonlSink: write errors fail closed", () => {
     const warden = createWarden({
       identity: idp.identity,
       policy: { tools: { lookup: { scopes: [] } } },
-      audit: { sink: jsonlSink(path), failMode: "closed", signIntervalMs: 0, ...(signingKey ? { signingKey } : {}) },
+      audit: { sink: jsonlSink(path), failMode: "closed", ...(signingKey ? { signingKey, signIntervalMs: 0 } : {}) },
     });
     const principal = await warden.authenticate(await idp.issue({ sub: "ann" }));
     const ran: string[] = [];

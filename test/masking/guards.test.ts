@@ -131,7 +131,7 @@ describe("guards mask what leaves them", () => {
     const [pending] = pendingApprovals(await graph.invoke(input, config));
     expect(pending?.request.args).toEqual({ email: "[EMAIL]" });
     expect(JSON.stringify(pending?.request)).not.toContain(EMAIL);
-    const approverToken = await idp.issue({ sub: "mgr" });
+    const approverToken = await idp.issue({ sub: "mgr", scope: "approvals:close_account" });
     await graph.invoke(new Command({ resume: { requestId: pending!.request.id, decision: "approve", approverToken } }), config);
     expect(ran).toEqual([{ email: EMAIL }]);
   });

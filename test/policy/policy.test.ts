@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createWarden, PolicyError, scopeGrants } from "langchain-warden";
-import { createTestIdentity } from "langchain-warden/testing";
+import { createWarden, generateAuditKeys, memoryApprovalStore, PolicyError, scopeGrants } from "langchain-warden";
+import { autoApprove, createTestIdentity } from "langchain-warden/testing";
 
 const idp = createTestIdentity();
 
@@ -63,7 +63,7 @@ describe("policy validation", () => {
     expect(policyError({ models: { default: { perUser: "lots" } } }).path).toBe("policy.models.default.perUser");
   });
 
-  it("accepts the policy of the design brief", () => {
+  it("accepts the tools of the design brief, with approval defaults", () => {
     const warden = createWarden({
       identity: idp.identity,
       policy: {
@@ -72,16 +72,56 @@ describe("policy validation", () => {
           refund_order: { scopes: ["orders:refund"], approval: { when: ({ args }) => Number(args.amount) > 100 } },
           delete_customer: { scopes: ["customers:delete"], risk: "destructive", approval: { approverScopes: ["approvals:customers"] } },
         },
-        retrievers: { kb: { scopes: ["kb:read"], documents: { tenantKey: "tenant", aclKey: "groups" } } },
-        models: { default: { perUser: "30/min", global: "600/min", tokensPerDay: 200_000 } },
+        models: { default: { scopes: ["llm:use"] } },
       },
     });
     const approval = warden.policy.tools.delete_customer?.approval;
     expect(approval).toMatchObject({ ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false });
   });
 
+  it("expands the approval: true shorthand to every default, and keeps approval: false", () => {
+    const warden = createWarden({ identity: idp.identity, policy: { tools: { t: { scopes: [], approval: true }, u: { scopes: [], approval: false } } } });
+    expect(warden.policy.tools.t?.approval).toEqual({ ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false });
+    expect(warden.policy.tools.u?.approval).toBe(false);
+  });
+
   it("refuses bad top-level options with a path", () => {
     expect(() => createWarden({ identity: idp.identity, policy: {}, audit: { sink: {} as never } })).toThrow(PolicyError);
     expect(() => createWarden({ identity: idp.identity, policy: {}, clock: 5 as never })).toThrow(/options\.clock/);
+  });
+});
+
+describe("settings that look like protection but are not enforced are refused", () => {
+  it.each([
+    ["policy.models.default.perUser", { models: { default: { perUser: "30/min" } } }],
+    ["policy.models.default.global", { models: { default: { scopes: [], global: "600/min" } } }],
+    ["policy.models.gpt.tokensPerDay", { models: { gpt: { tokensPerDay: 200_000 } } }],
+    ["policy.retrievers.kb", { retrievers: { kb: { scopes: ["kb:read"] } } }],
+    ["policy.retrievers.kb", { retrievers: { kb: { scopes: ["kb:read"], documents: { tenantKey: "tenant", aclKey: "groups" } } } }],
+  ])("%s", (path, policy) => {
+    const error = policyError(policy);
+    expect(error.path).toBe(path);
+    expect(error.message).toContain("not enforced yet");
+  });
+
+  it("keeps model scopes, which the model guard enforces, and an empty retrievers section", () => {
+    const warden = createWarden({ identity: idp.identity, policy: { models: { default: { scopes: ["llm:use"] }, small: {} }, retrievers: {} } });
+    expect(warden.policy.models.default?.scopes).toEqual(["llm:use"]);
+  });
+
+  it("refuses audit signing cadence and checkpoint publishing without a signing key", () => {
+    for (const [key, value] of [["signEvery", 10], ["signIntervalMs", 0], ["onCheckpoint", () => {}]] as const) {
+      const attempt = () => createWarden({ identity: idp.identity, policy: {}, audit: { [key]: value } });
+      expect(attempt).toThrow(PolicyError);
+      expect(attempt).toThrow(expect.objectContaining({ code: "WARDEN_POLICY", path: `options.audit.${key}` }));
+    }
+    const signingKey = generateAuditKeys().privateKey;
+    expect(() => createWarden({ identity: idp.identity, policy: {}, audit: { signingKey, signEvery: 10, signIntervalMs: 0, onCheckpoint: () => {} } })).not.toThrow();
+  });
+
+  it("refuses an approval store with a callback approver, which never claims", () => {
+    const attempt = () => createWarden({ identity: idp.identity, policy: {}, approvals: { approver: autoApprove(), store: memoryApprovalStore() } });
+    expect(attempt).toThrow(expect.objectContaining({ code: "WARDEN_POLICY", path: "options.approvals.store" }));
+    expect(() => createWarden({ identity: idp.identity, policy: {}, approvals: { store: memoryApprovalStore() } })).not.toThrow();
   });
 });
