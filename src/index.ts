@@ -41,7 +41,7 @@ export { callbackSink } from "./audit/callback-sink.js";
 export { generateAuditKeys, auditKeyId } from "./audit/keys.js";
 export type { AuditKeyPair } from "./audit/keys.js";
 export { verifyAuditLog, auditEventHash } from "./audit/verify.js";
-export type { AuditVerification, AuditProblem, AuditProblemKind, AuditChainSummary, VerifyAuditOptions } from "./audit/verify.js";
+export type { AuditVerification, AuditProblem, AuditProblemKind, AuditChainSummary, VerifyAuditOptions, ExpectedHead } from "./audit/verify.js";
 export { auditEventSchema } from "./audit/schema.js";
 export { WardenAuditHandler } from "./audit/callback-handler.js";
 export type {
