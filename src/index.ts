@@ -39,6 +39,8 @@ export { jsonlSink } from "./audit/jsonl-sink.js";
 export type { JsonlSink, JsonlSinkOptions, JsonlDurability } from "./audit/jsonl-sink.js";
 export { callbackSink } from "./audit/callback-sink.js";
 export { generateAuditKeys, auditKeyId } from "./audit/keys.js";
+export { digestFor, deriveDigestKey, DIGEST_KEY_INFO } from "./audit/digest.js";
+export type { AuditDigester, AuditDigestKey } from "./audit/digest.js";
 export type { AuditKeyPair } from "./audit/keys.js";
 export { verifyAuditLog, auditEventHash } from "./audit/verify.js";
 export type { AuditVerification, AuditProblem, AuditProblemKind, AuditChainSummary, VerifyAuditOptions, ExpectedHead } from "./audit/verify.js";

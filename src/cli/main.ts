@@ -4,6 +4,7 @@
  *   warden keys generate [--out DIR] [--name NAME] [--force]
  *   warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HEAD]… [--heads FILE]
  *                       [--table NAME] [--chain ID] [--strict] [--json]
+ *   warden audit digest <json | --text TEXT> (--signing-key private.jwk | --digest-key FILE)
  *
  * Exit codes: 0 valid, 1 tampered (or a problem found), 2 bad usage.
  *
@@ -13,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { JWK } from "jose";
+import { digestFor, type AuditDigestKey } from "../audit/digest.js";
 import { generateAuditKeys } from "../audit/keys.js";
 import { verifyAuditLog, type AuditVerification, type ExpectedHead, type VerifyAuditOptions } from "../audit/verify.js";
 
@@ -26,7 +28,12 @@ const USAGE = `Usage:
       --head CHAIN:SEQ:HASH, repeated, or --heads FILE (a JSON list or record of heads, or one
                            published head or checkpoint event per line): a head per chain; a
                            missing chain, a truncated one and a chain no head names are reported.
-      Exit code: 0 valid, 1 tampered, 2 bad usage.`;
+      Exit code: 0 valid, 1 tampered, 2 bad usage.
+  warden audit digest <json> (--signing-key private.jwk | --digest-key FILE)
+  warden audit digest --text TEXT (--signing-key private.jwk | --digest-key FILE)
+      Prints the digest a log with that key records for a value (e.g. '{"ssn":"078-05-1120"}' for
+      a tool's arguments), to look for in the log. --digest-key FILE holds audit.digestKey as text
+      (one trailing newline is dropped); --signing-key derives the key as the log does.`;
 
 class UsageError extends Error {}
 
@@ -212,6 +219,52 @@ async function auditVerify(args: string[]): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
+/** The digest key of `--digest-key FILE` (its text) or `--signing-key FILE` (a private JWK). */
+function readDigestKey(digestKeyPath: string | undefined, signingKeyPath: string | undefined): AuditDigestKey | JWK {
+  if ((digestKeyPath === undefined) === (signingKeyPath === undefined)) throw new UsageError("give one of --digest-key FILE and --signing-key FILE");
+  const path = (digestKeyPath ?? signingKeyPath)!;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UsageError(`cannot read ${path}`);
+  }
+  if (digestKeyPath !== undefined) return text.endsWith("\n") ? text.slice(0, -1) : text;
+  try {
+    return JSON.parse(text) as JWK;
+  } catch {
+    throw new UsageError(`${path} is not a JSON key`);
+  }
+}
+
+async function auditDigest(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { text: { type: "string" }, "digest-key": { type: "string" }, "signing-key": { type: "string" } },
+  });
+  if ((values.text === undefined) === (positionals.length === 0) || positionals.length > 1) {
+    throw new UsageError("give exactly one value: a JSON value, or --text TEXT");
+  }
+  let value: unknown = values.text;
+  if (values.text === undefined) {
+    try {
+      value = JSON.parse(positionals[0]!);
+    } catch {
+      throw new UsageError("the value is not JSON (quote a string, or use --text)");
+    }
+  }
+  const key = readDigestKey(values["digest-key"], values["signing-key"]);
+  let digested: string;
+  try {
+    digested = digestFor(value, key);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : "the digest could not be computed");
+  }
+  process.stdout.write(`${digested}\n`);
+  return 0;
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
@@ -222,6 +275,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (group === "keys" && command === "generate") return await keysGenerate(rest);
     if (group === "audit" && command === "verify") return await auditVerify(rest);
+    if (group === "audit" && command === "digest") return await auditDigest(rest);
     throw new UsageError(`unknown command: ${[group, command].filter(Boolean).join(" ")}`);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")) {

@@ -178,6 +178,37 @@ describe("warden audit verify", () => {
   });
 });
 
+describe("warden audit digest", () => {
+  it("prints the digest a log with that key records, from the signing key or a digest key file", async () => {
+    await run("keys", "generate", "--out", dir, "--name", "dg");
+    const signingKey = JSON.parse(readFileSync(join(dir, "dg.private.jwk"), "utf8"));
+    const signed = new AuditLog({ sink: jsonlSink(join(dir, "dg.jsonl")), clock: { now: () => Date.now() }, signingKey });
+    const fromSigningKey = await run("audit", "digest", '{"ssn":"078-05-1120"}', "--signing-key", join(dir, "dg.private.jwk"));
+    expect(fromSigningKey).toMatchObject({ code: 0, out: `${signed.digest({ ssn: "078-05-1120" })}\n` });
+    expect((await run("audit", "digest", '{"ssn":"078-05-1121"}', "--signing-key", join(dir, "dg.private.jwk"))).out).not.toBe(fromSigningKey.out);
+    await signed.close();
+
+    const secret = "a digest key of at least thirty-two bytes";
+    writeFileSync(join(dir, "digest.key"), `${secret}\n`, { mode: 0o600 });
+    const keyed = new AuditLog({ sink: jsonlSink(join(dir, "dk.jsonl")), clock: { now: () => Date.now() }, digestKey: secret });
+    expect((await run("audit", "digest", "--text", "078-05-1120", "--digest-key", join(dir, "digest.key"))).out).toBe(`${keyed.digest("078-05-1120")}\n`);
+    expect((await run("audit", "digest", '"078-05-1120"', "--digest-key", join(dir, "digest.key"))).out).toBe(`${keyed.digest("078-05-1120")}\n`);
+    await keyed.close();
+  });
+
+  it("exits 2 on bad usage, never echoing the key", async () => {
+    writeFileSync(join(dir, "short.key"), "too-short-secret\n");
+    const short = await run("audit", "digest", "1", "--digest-key", join(dir, "short.key"));
+    expect(short.code).toBe(2);
+    expect(short.err).toContain("at least 32 bytes");
+    expect(short.err).not.toContain("too-short-secret");
+    expect((await run("audit", "digest", "1")).code).toBe(2);
+    expect((await run("audit", "digest", "not json", "--digest-key", join(dir, "digest.key"))).code).toBe(2);
+    expect((await run("audit", "digest", "1", "--digest-key", join(dir, "digest.key"), "--signing-key", join(dir, "dg.private.jwk"))).code).toBe(2);
+    expect((await run("audit", "digest", "1", "--signing-key", join(dir, "dg.public.jwk"))).code).toBe(2);
+  });
+});
+
 const postgresUp = await serviceAvailable("postgres");
 
 describe.skipIf(!postgresUp)("warden audit verify postgres:// (PostgreSQL on 127.0.0.1:5432)", () => {
