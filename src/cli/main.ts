@@ -1,5 +1,5 @@
 /**
- * The `warden` command: generate audit keys and verify audit logs offline.
+ * The `warden` command: generate audit keys, verify audit logs offline, and compute the keyed digest a log records for a value.
  *
  *   warden keys generate [--out DIR] [--name NAME] [--force]
  *   warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HEAD]… [--heads FILE]
