@@ -39,9 +39,11 @@ export { jsonlSink } from "./audit/jsonl-sink.js";
 export type { JsonlSink, JsonlSinkOptions, JsonlDurability } from "./audit/jsonl-sink.js";
 export { callbackSink } from "./audit/callback-sink.js";
 export { generateAuditKeys, auditKeyId } from "./audit/keys.js";
+export { digestFor, deriveDigestKey, DIGEST_KEY_INFO } from "./audit/digest.js";
+export type { AuditDigester, AuditDigestKey } from "./audit/digest.js";
 export type { AuditKeyPair } from "./audit/keys.js";
 export { verifyAuditLog, auditEventHash } from "./audit/verify.js";
-export type { AuditVerification, AuditProblem, AuditProblemKind, AuditChainSummary, VerifyAuditOptions } from "./audit/verify.js";
+export type { AuditVerification, AuditProblem, AuditProblemKind, AuditChainSummary, VerifyAuditOptions, ExpectedHead } from "./audit/verify.js";
 export { auditEventSchema } from "./audit/schema.js";
 export { WardenAuditHandler } from "./audit/callback-handler.js";
 export type {

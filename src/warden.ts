@@ -2,7 +2,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
 import { AuditLog, type AuditLogOptions } from "./audit/audit-log.js";
 import { WardenAuditHandler } from "./audit/callback-handler.js";
-import { digest } from "./audit/digest.js";
+import { MIN_DIGEST_KEY_BYTES } from "./audit/digest.js";
 import { randomUUID } from "node:crypto";
 import { actorOf, auditRun, type AuditEvent, type AuditSink } from "./audit/event.js";
 import type { JWK } from "jose";
@@ -164,6 +164,10 @@ const wardenOptionsSchema = z.strictObject({
           message: "expected a private Ed25519 JWK (see generateAuditKeys())",
         })
         .optional(),
+      digestKey: z
+        .union([z.string(), z.instanceof(Uint8Array)])
+        .refine((v) => (typeof v === "string" ? Buffer.byteLength(v) : v.length) >= MIN_DIGEST_KEY_BYTES, { message: `the digest key must be at least ${MIN_DIGEST_KEY_BYTES} bytes` })
+        .optional(),
       signEvery: z.number().int().positive().optional(),
       signIntervalMs: z.number().int().nonnegative().optional(),
       service: z.string().min(1).optional(),
@@ -267,7 +271,7 @@ export function createWarden(options: WardenOptions): Warden {
           reason: refusal.reason,
           data: {
             ...(refusal.claim ? { claim: refusal.claim } : {}),
-            tokenDigest: typeof token === "string" && token.length <= MAX_DIGESTED_TOKEN ? digest(token) : null,
+            tokenDigest: typeof token === "string" && token.length <= MAX_DIGESTED_TOKEN ? audit.digest(token) : null,
           },
         });
         throw refusal;

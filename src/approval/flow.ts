@@ -163,6 +163,8 @@ async function verify(
 export async function runApproval(context: ApprovalContext): Promise<ApprovalOutcome> {
   const { audit, ledger, clock, rule, tool, args, requester, run } = context;
   const argsHash = digest(args);
+  // The audit log records its own keyed digest of the arguments, never the request's unkeyed hash.
+  let argsDigest = audit.digest(args);
   let binding: RequestBinding = {
     tool,
     argsHash,
@@ -206,7 +208,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       target,
       reason: context.reason,
       run,
-      data: { argsDigest: binding.argsHash, expiresAt: request.expiresAt, quorum: rule.quorum, requestId: request.id },
+      data: { argsDigest, expiresAt: request.expiresAt, quorum: rule.quorum, requestId: request.id },
     };
     let answer: unknown;
     if (context.approver.kind === "interrupt") {
@@ -258,18 +260,19 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
           target,
           reason: verdict.timedOut ? "the approval timed out" : "rejected by an approver",
           run,
-          data: { argsDigest: binding.argsHash, requestId: verdict.requestId },
+          data: { argsDigest, requestId: verdict.requestId },
         });
       }
       return { outcome: "rejected", message: verdict.message, approver: verdict.approver };
     }
-    const answeredHash = binding.argsHash;
+    const answeredDigest = argsDigest;
     if (verdict.kind === "edit" && verdict.args) {
       finalArgs = verdict.args;
       edited = true;
       // Later approvers answer the edited request: it is bound to the new arguments, and
       // approvals of the earlier version no longer count toward the quorum.
       binding = { ...binding, argsHash: digest(finalArgs) };
+      argsDigest = audit.digest(finalArgs);
       approvers.length = 0;
     }
     approvers.push(verdict.approver);
@@ -287,8 +290,8 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
         run,
         data: {
           approvals: approvers.length,
-          argsDigest: answeredHash,
-          ...(verdict.kind === "edit" ? { editedArgsDigest: binding.argsHash } : {}),
+          argsDigest: answeredDigest,
+          ...(verdict.kind === "edit" ? { editedArgsDigest: argsDigest } : {}),
           quorum: rule.quorum,
           requestId: verdict.requestId,
         },

@@ -4,7 +4,7 @@ import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
 import { AuditWriteError } from "../errors.js";
-import { sha256Hex } from "./digest.js";
+import { createDigester, resolveDigestKey, sha256Hex, type AuditDigester, type AuditDigestKey } from "./digest.js";
 import type { AuditEvent, AuditEventInput, AuditOrigin, AuditSigning, AuditSink } from "./event.js";
 import { createHashSigner, type HashSigner } from "./signer.js";
 
@@ -84,6 +84,14 @@ export interface AuditLogOptions {
   chain?: string;
   /** Private Ed25519 JWK that signs checkpoints (see `generateAuditKeys()`). Without it events are chained but unsigned. */
   signingKey?: JWK;
+  /**
+   * Secret key (at least 32 bytes) of the digests events hold (`argsDigest`,
+   * `outputDigest`, …: HMAC-SHA256). Keep it apart from the log. Default: derived
+   * from `signingKey` (HKDF-SHA256, info `"langchain-warden audit digests v1"`);
+   * without a signing key, random per instance (digests are then comparable
+   * within one chain only).
+   */
+  digestKey?: AuditDigestKey;
   /** Sign every Nth event (default 1000). `1` signs every event. */
   signEvery?: number;
   /**
@@ -109,7 +117,7 @@ export interface AuditLogOptions {
  * `close()` carry an Ed25519 signature over their hash — which covers every
  * event before them.
  */
-export class AuditLog {
+export class AuditLog implements AuditDigester {
   /** This instance's chain id. */
   readonly chain: string;
   /** `closed` or `open`. */
@@ -117,6 +125,7 @@ export class AuditLog {
   private readonly sink: AuditSink;
   private readonly clock: Clock;
   private readonly signer: HashSigner | undefined;
+  private readonly digester: AuditDigester;
   /** How this chain signs, written into every signed event, and its JSON. */
   private readonly signing: AuditSigning;
   private readonly signingJson: string;
@@ -148,6 +157,7 @@ export class AuditLog {
     this.failMode = options.failMode ?? "closed";
     this.chain = options.chain ?? randomUUID();
     this.signer = options.signingKey ? createHashSigner(options.signingKey) : undefined;
+    this.digester = createDigester(resolveDigestKey(options));
     this.onCheckpoint = options.onCheckpoint;
     this.origin = Object.freeze({ host: hostname(), pid: process.pid, ...(options.service !== undefined ? { service: options.service } : {}) });
     this.originJson = canonicalJson(this.origin);
@@ -168,6 +178,19 @@ export class AuditLog {
   /** The newest event's chain, seq and hash. */
   get latest(): AuditHead {
     return { chain: this.chain, seq: this.seq, hash: this.head };
+  }
+
+  /** Id of the digest key, written into every digest this log's events hold. */
+  get digestKeyId(): string {
+    return this.digester.digestKeyId;
+  }
+
+  /**
+   * The keyed digest (`hmac-sha256:<digestKeyId>:<hex>`) of `value`'s canonical JSON:
+   * what events record instead of a value. Throws for a value canonical JSON refuses.
+   */
+  digest(value: unknown): string {
+    return this.digester.digest(value);
   }
 
   /** Key id of the signing key, if any. */

@@ -4,7 +4,6 @@ import type { Serialized } from "@langchain/core/load/serializable";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { AuditLog } from "./audit-log.js";
-import { digest } from "./digest.js";
 import { actorOf, auditRun, type AuditActor, type AuditRun, type AuditTarget } from "./event.js";
 import { errorCode, toolEndEvent, toolErrorEvent } from "./tool-lifecycle.js";
 
@@ -87,12 +86,12 @@ export class WardenAuditHandler extends BaseCallbackHandler {
     // Guarded tools record their own decision and lifecycle.
     if (Array.isArray(tool?.id) && tool.id[tool.id.length - 1] === GUARDED_TOOL) return;
     const entry = this.begin(runId, { kind: "tool", name: nameOf(tool, runName, "tool") }, parentRunId, metadata);
-    await this.log.record({ type: "tool.start", outcome: "pending", ...entry, data: { inputDigest: digest(input) } });
+    await this.log.record({ type: "tool.start", outcome: "pending", ...entry, data: { inputDigest: this.log.digest(input) } });
   }
 
   override async handleToolEnd(output: unknown, runId: string): Promise<void> {
     const entry = this.finish(runId);
-    if (entry) await this.log.record(toolEndEvent(entry, output));
+    if (entry) await this.log.record(toolEndEvent(entry, output, this.log));
   }
 
   override async handleToolError(error: unknown, runId: string): Promise<void> {

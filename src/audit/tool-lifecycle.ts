@@ -1,5 +1,5 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
-import { digest } from "./digest.js";
+import type { AuditDigester } from "./digest.js";
 import type { OrderedAuditEventInput } from "./audit-log.js";
 import type { PolicyDecision } from "../policy/decision.js";
 import type { AuditActor, AuditRun, AuditTarget } from "./event.js";
@@ -18,9 +18,9 @@ export function errorCode(error: unknown): string {
   return error instanceof Error ? error.name : "unknown";
 }
 
-function outputDigest(output: unknown): string | null {
+function outputDigest(output: unknown, digester: Pick<AuditDigester, "digest">): string | null {
   try {
-    return digest((output as { content?: unknown })?.content ?? output);
+    return digester.digest((output as { content?: unknown })?.content ?? output);
   } catch {
     return null;
   }
@@ -31,7 +31,7 @@ export type AccessVerdict = Pick<PolicyDecision, "code" | "effect" | "reason" | 
 
 /**
  * `access.allowed` or `access.denied`: the guard's decision on a call, with a
- * digest of the arguments (from `digest()`) and, after an approval, the
+ * keyed digest of the arguments (from `AuditLog.digest()`) and, after an approval, the
  * approved request's id. The code and effect are fixed words and the digest
  * is hex, so only the rule and the request id need escaping.
  */
@@ -48,10 +48,10 @@ export function accessEvent(allowed: boolean, context: ToolRunContext, verdict: 
   };
 }
 
-/** `tool.end`: the tool returned (an error ToolMessage counts as a failure). Only a digest of the output is kept. */
-export function toolEndEvent(context: ToolRunContext, output: unknown): OrderedAuditEventInput {
+/** `tool.end`: the tool returned (an error ToolMessage counts as a failure). Only a keyed digest of the output is kept (the log's: `digester`). */
+export function toolEndEvent(context: ToolRunContext, output: unknown, digester: Pick<AuditDigester, "digest">): OrderedAuditEventInput {
   const status = (output as { status?: unknown })?.status;
-  const digested = outputDigest(output);
+  const digested = outputDigest(output, digester);
   return {
     type: "tool.end",
     outcome: status === "error" ? "failure" : "success",

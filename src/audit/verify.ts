@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
-import { GENESIS_HASH } from "./audit-log.js";
+import { GENESIS_HASH, type AuditHead } from "./audit-log.js";
 import { sha256Hex } from "./digest.js";
 import { hasDuplicateKeys } from "./duplicate-keys.js";
 import type { AuditEvent, AuditSigning } from "./event.js";
@@ -23,6 +23,8 @@ export type AuditProblemKind =
   | "unknown-key" // a signed event names a key that was not supplied
   | "unsigned" // no signature covers the events (or, in strict mode, the tail)
   | "truncated" // the expected head is not in the log
+  | "missing-chain" // a chain with a published head is not in the log at all: it was removed
+  | "foreign-chain" // a chain of the log is not among the published heads: spliced in from another log
   | "empty"; // the log holds no event: nothing shows it was not emptied
 
 /** One problem found by {@link verifyAuditLog}. */
@@ -60,6 +62,8 @@ export interface AuditVerification {
   count: number;
   /** Hash of the newest event of the log (of the last chain read); `undefined` for an empty log. */
   head: string | undefined;
+  /** The newest event of every chain, in the order the chains first appear: compare them with the published heads. */
+  heads: AuditHead[];
   problems: AuditProblem[];
   chains: AuditChainSummary[];
 }
@@ -74,10 +78,59 @@ export interface VerifyAuditOptions {
   publicKey?: JWK;
   /** Several public keys (key rotation): `{ keys: [...] }`. */
   jwks?: { keys: JWK[] };
-  /** A head hash published out of band (e.g. from `onCheckpoint`): the log must contain it. */
-  expectHead?: string | { hash: string; seq?: number; chain?: string };
+  /**
+   * Heads published out of band (e.g. the signed events `onCheckpoint` receives).
+   *
+   * - One head (a hash, or `{ hash, seq?, chain? }`): the log must contain it.
+   * - A list of heads, or a record of heads by chain id (`{ [chain]: { seq, hash } }`):
+   *   every chain of the log is held to them. A listed chain absent from the log
+   *   is `missing-chain`; a chain cut before its published head is `truncated`;
+   *   a chain of the log that no head names is `foreign-chain` (it does not
+   *   belong to this log: see {@link ExpectedHead}).
+   */
+  expectHead?: ExpectedHead | string | readonly (ExpectedHead | string)[] | Readonly<Record<string, Omit<ExpectedHead, "chain"> | string>>;
   /** Also report events after the last signature as `unsigned`. */
   strict?: boolean;
+}
+
+/**
+ * A head published out of band: a signed event's `chain`, `seq` and `hash`
+ * (the event `onCheckpoint` receives fits as it is; other fields are ignored).
+ * Given as a list, the heads say which chains belong to the log: a chain
+ * belongs when a supplied key signs it and a published head names it (or a
+ * head without `chain` is one of its events). Every chain's first event is
+ * signed and published, so the published heads of a log name all its chains.
+ */
+export interface ExpectedHead {
+  /** Hash of the published event (64 hex characters). */
+  hash: string;
+  /** Its seq, when known: tells a truncation from a rewrite. */
+  seq?: number;
+  /** Its chain, when known. */
+  chain?: string;
+}
+
+/** The expected heads, and whether they list every chain of the log. */
+interface HeadExpectation {
+  heads: ExpectedHead[];
+  /** Given as a list or a record: every chain must be named by a head. */
+  everyChain: boolean;
+}
+
+function expectedHead(value: unknown, chain?: string): ExpectedHead {
+  const head: ExpectedHead = typeof value === "string" ? { hash: value } : { ...(value as ExpectedHead) };
+  if (chain !== undefined) head.chain = chain;
+  if (typeof head.hash !== "string" || !/^[0-9a-f]{64}$/.test(head.hash)) throw new TypeError("expectHead: each head needs a 64-character hex hash");
+  if (head.seq !== undefined && !(Number.isInteger(head.seq) && head.seq > 0)) throw new TypeError("expectHead: a head's seq must be a positive integer");
+  if (head.chain !== undefined && (typeof head.chain !== "string" || head.chain === "")) throw new TypeError("expectHead: a head's chain must be a non-empty string");
+  return { hash: head.hash, ...(head.seq !== undefined ? { seq: head.seq } : {}), ...(head.chain !== undefined ? { chain: head.chain } : {}) };
+}
+
+/** One head (a hash or a head object), a list of heads, or a record of heads by chain. */
+function headExpectation(given: NonNullable<VerifyAuditOptions["expectHead"]>): HeadExpectation {
+  if (typeof given === "string" || typeof (given as { hash?: unknown }).hash === "string") return { heads: [expectedHead(given)], everyChain: false };
+  if (Array.isArray(given)) return { heads: given.map((head) => expectedHead(head)), everyChain: true };
+  return { heads: Object.entries(given).map(([chain, head]) => expectedHead(head, chain)), everyChain: true };
 }
 
 /** Where the unsigned events after a chain's last signature overstep its signing, if they do. */
@@ -187,6 +240,39 @@ function writtenLineMatches(raw: string, event: AuditEvent): boolean {
 }
 
 /**
+ * The problems of the expected heads: a head not in the log (`truncated`, or
+ * `missing-chain` when its whole chain is absent) and, when the heads list
+ * every chain, a chain of the log that none names (`foreign-chain`).
+ */
+function headProblems(expectation: HeadExpectation, found: ReadonlyMap<ExpectedHead, string>, chains: ReadonlyMap<string, ChainState>): AuditProblem[] {
+  const problems: AuditProblem[] = [];
+  const reported = new Set<string>();
+  for (const head of expectation.heads) {
+    if (found.has(head)) continue;
+    const at = { ...(head.seq !== undefined ? { seq: head.seq } : {}), ...(head.chain !== undefined ? { chain: head.chain } : {}) };
+    const state = head.chain !== undefined ? chains.get(head.chain) : undefined;
+    if (head.chain !== undefined && !state) {
+      // One problem per chain, however many of its heads were published.
+      if (!reported.has(head.chain)) problems.push({ kind: "missing-chain", ...at, message: "a chain with a published head is not in the log: it was removed" });
+      reported.add(head.chain);
+    } else if (state && head.seq !== undefined && state.summary.headSeq < head.seq) {
+      problems.push({ kind: "truncated", ...at, message: `the chain ends at seq ${state.summary.headSeq}, before its published head: it was truncated` });
+    } else {
+      problems.push({ kind: "truncated", ...at, message: "the expected head is not in the log: it was truncated or rewritten" });
+    }
+  }
+  if (expectation.everyChain) {
+    const named = new Set([...expectation.heads.map((head) => head.chain), ...found.values()]);
+    for (const chain of chains.keys()) {
+      if (!named.has(chain)) {
+        problems.push({ kind: "foreign-chain", chain, message: "no published head names this chain: it does not belong to this log (spliced in from another)" });
+      }
+    }
+  }
+  return problems;
+}
+
+/**
  * Verifies an audit log offline: each event's hash, the chain links, sequence
  * and time order per chain, signatures against the given public key(s), and an
  * expected head. Names every problem with its kind and seq.
@@ -207,6 +293,11 @@ export async function verifyAuditLog(
   const chains = new Map<string, ChainState>();
   let count = 0;
   let lastChain: ChainState | undefined;
+  const expectation = options.expectHead !== undefined ? headExpectation(options.expectHead) : undefined;
+  const wanted = new Map<string, ExpectedHead[]>();
+  for (const head of expectation?.heads ?? []) wanted.set(head.hash, [...(wanted.get(head.hash) ?? []), head]);
+  /** Each expected head found in the log, with the chain that holds it. */
+  const found = new Map<ExpectedHead, string>();
 
   for (const { value, line, raw } of entries) {
     const where = line !== undefined ? { line } : {};
@@ -218,6 +309,9 @@ export async function verifyAuditLog(
     }
     const event = parsed.data as AuditEvent;
     count++;
+    for (const head of wanted.get(event.hash) ?? []) {
+      if ((head.chain === undefined || head.chain === event.chain) && (head.seq === undefined || head.seq === event.seq)) found.set(head, event.chain);
+    }
     const at = { seq: event.seq, chain: event.chain, ...where };
     let state = chains.get(event.chain);
     if (!state) {
@@ -325,26 +419,13 @@ export async function verifyAuditLog(
     }
   }
 
-  if (options.expectHead !== undefined) {
-    const expected = typeof options.expectHead === "string" ? { hash: options.expectHead } : options.expectHead;
-    const found = entries.some(({ value }) => {
-      const e = value as Partial<AuditEvent>;
-      return e?.hash === expected.hash && (expected.seq === undefined || e.seq === expected.seq) && (expected.chain === undefined || e.chain === expected.chain);
-    });
-    if (!found) {
-      problems.push({
-        kind: "truncated",
-        ...(expected.seq !== undefined ? { seq: expected.seq } : {}),
-        ...(expected.chain !== undefined ? { chain: expected.chain } : {}),
-        message: "the expected head is not in the log: it was truncated or rewritten",
-      });
-    }
-  }
+  if (expectation) problems.push(...headProblems(expectation, found, chains));
 
   return {
     ok: problems.every((problem) => problem.kind === "torn-line"),
     count,
     head: lastChain?.summary.head,
+    heads: [...chains.values()].map(({ summary }) => ({ chain: summary.chain, seq: summary.headSeq, hash: summary.head })),
     problems,
     chains: [...chains.values()].map((state) => state.summary),
   };

@@ -1,8 +1,10 @@
 /**
- * The `warden` command: generate audit keys and verify audit logs offline.
+ * The `warden` command: generate audit keys, verify audit logs offline, and compute the keyed digest a log records for a value.
  *
  *   warden keys generate [--out DIR] [--name NAME] [--force]
- *   warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HASH] [--table NAME] [--chain ID] [--strict] [--json]
+ *   warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HEAD]… [--heads FILE]
+ *                       [--table NAME] [--chain ID] [--strict] [--json]
+ *   warden audit digest <json | --text TEXT> (--signing-key private.jwk | --digest-key FILE)
  *
  * Exit codes: 0 valid, 1 tampered (or a problem found), 2 bad usage.
  *
@@ -12,16 +14,26 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { JWK } from "jose";
+import { digestFor, type AuditDigestKey } from "../audit/digest.js";
 import { generateAuditKeys } from "../audit/keys.js";
-import { verifyAuditLog, type AuditVerification, type VerifyAuditOptions } from "../audit/verify.js";
+import { verifyAuditLog, type AuditVerification, type ExpectedHead, type VerifyAuditOptions } from "../audit/verify.js";
 
 const USAGE = `Usage:
   warden keys generate [--out DIR] [--name NAME] [--force]
       Writes NAME.private.jwk (mode 0600) and NAME.public.jwk (default name "audit") to DIR (default ".").
-  warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HASH]
+  warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HEAD]… [--heads FILE]
                       [--table NAME] [--chain ID] [--strict] [--json]
-      Verifies hashes, chain links, order, signatures and (with --head) truncation.
-      Exit code: 0 valid, 1 tampered, 2 bad usage.`;
+      Verifies hashes, chain links, order, signatures and (with heads) truncation.
+      --head HASH          one published head: the log must contain it.
+      --head CHAIN:SEQ:HASH, repeated, or --heads FILE (a JSON list or record of heads, or one
+                           published head or checkpoint event per line): a head per chain; a
+                           missing chain, a truncated one and a chain no head names are reported.
+      Exit code: 0 valid, 1 tampered, 2 bad usage.
+  warden audit digest <json> (--signing-key private.jwk | --digest-key FILE)
+  warden audit digest --text TEXT (--signing-key private.jwk | --digest-key FILE)
+      Prints the digest a log with that key records for a value (e.g. '{"ssn":"078-05-1120"}' for
+      a tool's arguments), to look for in the log. --digest-key FILE holds audit.digestKey as text
+      (one trailing newline is dropped); --signing-key derives the key as the log does.`;
 
 class UsageError extends Error {}
 
@@ -44,6 +56,60 @@ function readKeys(path: string): Pick<VerifyAuditOptions, "publicKey" | "jwks"> 
 /** Only the public members of a key are ever used, even if a private key file is passed. */
 function publicPart(jwk: JWK): JWK {
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...(jwk.kid ? { kid: jwk.kid } : {}) };
+}
+
+const HEX_HASH = /^[0-9a-f]{64}$/;
+
+/** A `--head`: a bare hash, or `CHAIN:SEQ:HASH` (the chain may itself hold colons). */
+function parseHead(text: string): ExpectedHead {
+  if (HEX_HASH.test(text)) return { hash: text };
+  const match = /^(.+):([1-9]\d*):([0-9a-f]{64})$/.exec(text);
+  if (!match) throw new UsageError("--head must be a 64-character hex hash or CHAIN:SEQ:HASH");
+  return { chain: match[1]!, seq: Number(match[2]), hash: match[3]! };
+}
+
+/**
+ * The heads of a `--heads` file: a JSON list of heads, a record of heads by
+ * chain, or JSON Lines of heads (e.g. the events `onCheckpoint` published).
+ */
+function readHeads(path: string): NonNullable<VerifyAuditOptions["expectHead"]> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UsageError(`cannot read heads from ${path}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (Array.isArray(parsed) || (typeof parsed === "object" && parsed !== null && typeof (parsed as { hash?: unknown }).hash !== "string")) {
+      return parsed as NonNullable<VerifyAuditOptions["expectHead"]>;
+    }
+  } catch {
+    // Not one JSON document: JSON Lines.
+  }
+  try {
+    const heads = text.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as ExpectedHead);
+    if (heads.length === 0) throw new UsageError(`${path} holds no head`);
+    return heads;
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError(`${path} is neither JSON nor JSON Lines of heads`);
+  }
+}
+
+/**
+ * The expected heads of `--head` and `--heads`: one bare `--head` hash keeps
+ * its single-head meaning; anything else is a head per chain. With `--chain`,
+ * only that chain's heads (and those naming no chain) apply.
+ */
+function expectedHeads(heads: readonly string[], headsFile: string | undefined, chain: string | undefined): VerifyAuditOptions["expectHead"] {
+  if (heads.length === 0 && headsFile === undefined) return undefined;
+  if (heads.length === 1 && headsFile === undefined && HEX_HASH.test(heads[0]!)) return heads[0];
+  const fromFile = headsFile === undefined ? [] : readHeads(headsFile);
+  const listed: (ExpectedHead | string)[] = Array.isArray(fromFile)
+    ? [...fromFile]
+    : Object.entries(fromFile).map(([name, head]) => (typeof head === "string" ? { chain: name, hash: head } : { ...head, chain: name }));
+  listed.push(...heads.map(parseHead));
+  return chain === undefined ? listed : listed.filter((head) => typeof head === "string" || head.chain === undefined || head.chain === chain);
 }
 
 async function readPostgres(url: string, table: string, chain: string | undefined): Promise<unknown[]> {
@@ -79,7 +145,7 @@ function report(result: AuditVerification, source: string): string {
     ]
       .filter(Boolean)
       .join(", ");
-    lines.push(`  ${problem.kind.padEnd(12)} ${where ? `${where}: ` : ""}${problem.message}`);
+    lines.push(`  ${problem.kind.padEnd(13)} ${where ? `${where}: ` : ""}${problem.message}`);
   }
   for (const chain of result.chains) {
     const tail = chain.unsignedTail > 0 ? `, ${chain.unsignedTail} event(s) after the last signature` : "";
@@ -121,7 +187,8 @@ async function auditVerify(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       key: { type: "string" },
-      head: { type: "string" },
+      head: { type: "string", multiple: true },
+      heads: { type: "string" },
       table: { type: "string" },
       chain: { type: "string" },
       strict: { type: "boolean" },
@@ -131,10 +198,10 @@ async function auditVerify(args: string[]): Promise<number> {
   const source = positionals[0];
   if (!source || positionals.length > 1) throw new UsageError("give exactly one log: a JSONL file or a postgres:// URL");
   if (!values.key) throw new UsageError("--key <public.jwk> is required");
-  if (values.head !== undefined && !/^[0-9a-f]{64}$/.test(values.head)) throw new UsageError("--head must be a 64-character hex hash");
+  const expectHead = expectedHeads(values.head ?? [], values.heads, values.chain);
   const options: VerifyAuditOptions = {
     ...readKeys(values.key),
-    ...(values.head !== undefined ? { expectHead: values.head } : {}),
+    ...(expectHead !== undefined ? { expectHead } : {}),
     ...(values.strict ? { strict: true } : {}),
   };
   const isPostgres = /^postgres(ql)?:\/\//.test(source);
@@ -152,6 +219,52 @@ async function auditVerify(args: string[]): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
+/** The digest key of `--digest-key FILE` (its text) or `--signing-key FILE` (a private JWK). */
+function readDigestKey(digestKeyPath: string | undefined, signingKeyPath: string | undefined): AuditDigestKey | JWK {
+  if ((digestKeyPath === undefined) === (signingKeyPath === undefined)) throw new UsageError("give one of --digest-key FILE and --signing-key FILE");
+  const path = (digestKeyPath ?? signingKeyPath)!;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UsageError(`cannot read ${path}`);
+  }
+  if (digestKeyPath !== undefined) return text.endsWith("\n") ? text.slice(0, -1) : text;
+  try {
+    return JSON.parse(text) as JWK;
+  } catch {
+    throw new UsageError(`${path} is not a JSON key`);
+  }
+}
+
+async function auditDigest(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { text: { type: "string" }, "digest-key": { type: "string" }, "signing-key": { type: "string" } },
+  });
+  if ((values.text === undefined) === (positionals.length === 0) || positionals.length > 1) {
+    throw new UsageError("give exactly one value: a JSON value, or --text TEXT");
+  }
+  let value: unknown = values.text;
+  if (values.text === undefined) {
+    try {
+      value = JSON.parse(positionals[0]!);
+    } catch {
+      throw new UsageError("the value is not JSON (quote a string, or use --text)");
+    }
+  }
+  const key = readDigestKey(values["digest-key"], values["signing-key"]);
+  let digested: string;
+  try {
+    digested = digestFor(value, key);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : "the digest could not be computed");
+  }
+  process.stdout.write(`${digested}\n`);
+  return 0;
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
@@ -162,6 +275,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (group === "keys" && command === "generate") return await keysGenerate(rest);
     if (group === "audit" && command === "verify") return await auditVerify(rest);
+    if (group === "audit" && command === "digest") return await auditDigest(rest);
     throw new UsageError(`unknown command: ${[group, command].filter(Boolean).join(" ")}`);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")) {

@@ -3,7 +3,6 @@ import { randomUUID } from "node:crypto";
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { StructuredTool, ToolInputParsingException, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
-import { digest } from "../audit/digest.js";
 import { actorOf, auditRun, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
 import { accessEvent, toolEndEvent, toolErrorEvent, type ToolRunContext } from "../audit/tool-lifecycle.js";
@@ -182,7 +181,7 @@ export class GuardedTool extends StructuredTool {
   }
 
   private async recordAccess(allowed: boolean, actor: AuditActor, run: AuditRun, args: Record<string, unknown>, decision: PolicyDecision, approval?: string): Promise<void> {
-    const recorded = this.runtime.audit.recordOrdered(accessEvent(allowed, { target: this.target, actor, run }, decision, digest(args), approval));
+    const recorded = this.runtime.audit.recordOrdered(accessEvent(allowed, { target: this.target, actor, run }, decision, this.runtime.audit.digest(args), approval));
     if (recorded instanceof Promise) await recorded;
     // An allowed action waits until its record is stored, not only queued by the sink.
     if (allowed) {
@@ -211,7 +210,7 @@ export class GuardedTool extends StructuredTool {
     }
     if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context, principal, config);
     output = await this.maskOutput(output, context, principal, config);
-    const ended = this.runtime.audit.recordOrdered(toolEndEvent(context, output));
+    const ended = this.runtime.audit.recordOrdered(toolEndEvent(context, output, this.runtime.audit));
     if (ended instanceof Promise) await ended;
     return output;
   }
@@ -323,7 +322,7 @@ export class GuardedTool extends StructuredTool {
       if (!(error instanceof MaskingBlockedError)) await this.recordFailure(context, error);
       throw error;
     }
-    await this.runtime.audit.recordOrdered(toolEndEvent(context, result));
+    await this.runtime.audit.recordOrdered(toolEndEvent(context, result, this.runtime.audit));
     return result;
   }
 

@@ -321,10 +321,10 @@ describe("decisions reaching the agent", () => {
     expect(granted).toMatchObject({
       actor: { sub: "fin" },
       reason: "approved with edited arguments",
-      data: { argsDigest: digestOf({ orderId: "o-7", amount: 500 }), editedArgsDigest: digestOf(edited), requestId: pending!.request.id },
+      data: { argsDigest: fx.warden.audit.digest({ orderId: "o-7", amount: 500 }), editedArgsDigest: fx.warden.audit.digest(edited), requestId: pending!.request.id },
     });
     const [allowed] = fx.sink.ofType("access.allowed");
-    expect(allowed?.data).toMatchObject({ argsDigest: digestOf(edited), approval: pending!.request.id });
+    expect(allowed?.data).toMatchObject({ argsDigest: fx.warden.audit.digest(edited), approval: pending!.request.id });
     expect(JSON.stringify(fx.sink.events)).not.toContain("o-7");
   });
 

@@ -1,15 +1,17 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { GraphInterrupt } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { AuditLog, verifyAuditLog, generateAuditKeys } from "langchain-warden";
 import { fakeClock, memorySink } from "langchain-warden/testing";
 import { canonicalJson } from "../../src/canonical-json.js";
 import { accessEvent, toolEndEvent, toolErrorEvent } from "../../src/audit/tool-lifecycle.js";
+import { createDigester } from "../../src/audit/digest.js";
 
 // Names and ids a policy, a thread or a tool may hold: quotes, backslashes, controls,
 // a lone surrogate, astral characters and a `__proto__` look-alike.
 const awkward = ['lookup', 'say "hi"', "back\\slash", "line\nbreak\u0001", "lone \ud800 surrogate", "emoji 🦜", "__proto__"];
 const sha = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+const digester = createDigester(randomBytes(32));
 
 describe("tool lifecycle events", () => {
   const inputs = awkward.flatMap((text) => {
@@ -19,8 +21,8 @@ describe("tool lifecycle events", () => {
       accessEvent(true, context, { ...verdict, code: "allowed", effect: "allow" }, sha),
       accessEvent(false, context, verdict, sha),
       accessEvent(true, context, { ...verdict, code: "allowed", effect: "allow" }, sha, text),
-      toolEndEvent(context, { content: text, status: "success" }),
-      toolEndEvent(context, { toJSON: () => { throw new Error("no digest"); } }),
+      toolEndEvent(context, { content: text, status: "success" }, digester),
+      toolEndEvent(context, { toJSON: () => { throw new Error("no digest"); } }, digester),
       toolErrorEvent(context, Object.assign(new Error("x"), { code: text })),
       toolErrorEvent(context, new GraphInterrupt()),
     ];

@@ -425,7 +425,7 @@ describe("verifyAuditLog: tampering is detected and named", () => {
       expect(result.chains.map((c) => c.chain)).toEqual(["chain-b", "chain-a"]);
     });
 
-    it("LIMIT: a foreign chain's signed first event spliced into a log signed by the same key shows only as an extra chain", async () => {
+    it("LIMIT: without a head per chain, a foreign chain's signed first event spliced into a log signed by the same key shows only as an extra chain", async () => {
       const { a, b } = await twoChains();
       const result = await verifyAuditLog([...b, at(a, 1)], verifyKey);
       expect(result.ok).toBe(true);

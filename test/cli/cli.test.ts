@@ -92,6 +92,71 @@ describe("warden audit verify", () => {
     expect(result.out).toContain("truncated");
   });
 
+  describe("a head per chain (--head repeated, --heads FILE)", () => {
+    /** Two instances appending to one file, each on its own chain; their published heads, as onCheckpoint got them. */
+    async function twoChainFile(name: string): Promise<{ path: string; key: string; heads: AuditEvent[]; chains: string[] }> {
+      await run("keys", "generate", "--out", dir, "--name", name);
+      const signingKey = JSON.parse(readFileSync(join(dir, `${name}.private.jwk`), "utf8"));
+      const path = join(dir, `${name}.jsonl`);
+      const heads: AuditEvent[] = [];
+      const logs = ["a", "b"].map(
+        (chain) =>
+          new AuditLog({ sink: jsonlSink(path), clock: { now: () => Date.now() }, chain: `${name}:${chain}`, signingKey, signEvery: 5, signIntervalMs: 0, onCheckpoint: (e) => heads.push(e) }),
+      );
+      for (let i = 0; i < 12; i++) {
+        for (const log of logs) await log.record({ type: "access.allowed", outcome: "success", actor: { sub: `user-${i}` }, target: { kind: "tool", name: "lookup" } });
+      }
+      for (const log of logs) await log.close();
+      return { path, key: join(dir, `${name}.public.jwk`), heads, chains: logs.map((log) => log.chain) };
+    }
+    const headArgs = (heads: readonly AuditEvent[]) => heads.flatMap((e) => ["--head", `${e.chain}:${e.seq}:${e.hash}`]);
+    const lastOf = (heads: readonly AuditEvent[], chain: string) => heads.filter((e) => e.chain === chain).at(-1)!;
+
+    it("verifies a two-chain file against both chains' heads, repeated or from a file of published checkpoints", async () => {
+      const { path, key, heads, chains } = await twoChainFile("mc");
+      const latest = chains.map((chain) => lastOf(heads, chain));
+      const ok = await run("audit", "verify", path, "--key", key, ...headArgs(latest));
+      expect(ok.code).toBe(0);
+      expect(ok.out).toMatch(/^OK: 26 event\(s\) in 2 chain\(s\)/);
+      const headsFile = join(dir, "mc.heads.jsonl");
+      writeFileSync(headsFile, heads.map((e) => `${JSON.stringify(e)}\n`).join(""));
+      expect((await run("audit", "verify", path, "--key", key, "--heads", headsFile)).code).toBe(0);
+      const record = join(dir, "mc.heads.json");
+      writeFileSync(record, JSON.stringify(Object.fromEntries(latest.map((e) => [e.chain, { seq: e.seq, hash: e.hash }]))));
+      const json = await run("audit", "verify", path, "--key", key, "--heads", record, "--json");
+      expect(JSON.parse(json.out)).toMatchObject({ ok: true, heads: latest.map(({ chain, seq, hash }) => ({ chain, seq, hash })) });
+    });
+
+    it("a chain removed from the file → missing-chain (exit 1); one --head alone would not see it", async () => {
+      const { path, key, heads, chains } = await twoChainFile("mc-drop");
+      const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+      writeFileSync(path, `${lines.filter((line) => (JSON.parse(line) as AuditEvent).chain !== chains[1]).join("\n")}\n`);
+      const latest = chains.map((chain) => lastOf(heads, chain));
+      expect((await run("audit", "verify", path, "--key", key, "--head", latest[0]!.hash)).code).toBe(0);
+      const result = await run("audit", "verify", path, "--key", key, ...headArgs(latest));
+      expect(result.code).toBe(1);
+      expect(result.out).toMatch(/missing-chain\s+seq \d+, chain mc-drop:/);
+    });
+
+    it("a chain no head names → foreign-chain (exit 1)", async () => {
+      const { path, key, heads, chains } = await twoChainFile("mc-foreign");
+      const result = await run("audit", "verify", path, "--key", key, ...headArgs([lastOf(heads, chains[0]!)]));
+      expect(result.code).toBe(1);
+      expect(result.out).toMatch(/foreign-chain\s+chain mc-forei/);
+    });
+
+    it("a malformed --head or --heads file is bad usage", async () => {
+      const { path, key } = await twoChainFile("mc-bad");
+      expect((await run("audit", "verify", path, "--key", key, "--head", "a:0:" + "f".repeat(64))).code).toBe(2);
+      expect((await run("audit", "verify", path, "--key", key, "--head", "f".repeat(64), "--head", "nothex")).code).toBe(2);
+      writeFileSync(join(dir, "bad.heads"), "not json\n");
+      expect((await run("audit", "verify", path, "--key", key, "--heads", join(dir, "bad.heads"))).code).toBe(2);
+      writeFileSync(join(dir, "badhash.heads"), JSON.stringify([{ chain: "x", hash: "zz" }]));
+      expect((await run("audit", "verify", path, "--key", key, "--heads", join(dir, "badhash.heads"))).code).toBe(2);
+      expect((await run("audit", "verify", path, "--key", key, "--heads", join(dir, "none.heads"))).code).toBe(2);
+    });
+  });
+
   it("exits 2 on bad usage", async () => {
     expect((await run("audit", "verify", join(dir, "v.jsonl"))).code).toBe(2);
     expect((await run("audit", "verify", join(dir, "missing.jsonl"), "--key", join(dir, "v.public.jwk"))).code).toBe(2);
@@ -110,6 +175,37 @@ describe("warden audit verify", () => {
   it("prints machine-readable JSON with --json", async () => {
     const result = await run("audit", "verify", join(dir, "t.jsonl"), "--key", join(dir, "t.public.jwk"), "--json");
     expect(JSON.parse(result.out)).toMatchObject({ ok: true, count: 28 });
+  });
+});
+
+describe("warden audit digest", () => {
+  it("prints the digest a log with that key records, from the signing key or a digest key file", async () => {
+    await run("keys", "generate", "--out", dir, "--name", "dg");
+    const signingKey = JSON.parse(readFileSync(join(dir, "dg.private.jwk"), "utf8"));
+    const signed = new AuditLog({ sink: jsonlSink(join(dir, "dg.jsonl")), clock: { now: () => Date.now() }, signingKey });
+    const fromSigningKey = await run("audit", "digest", '{"ssn":"078-05-1120"}', "--signing-key", join(dir, "dg.private.jwk"));
+    expect(fromSigningKey).toMatchObject({ code: 0, out: `${signed.digest({ ssn: "078-05-1120" })}\n` });
+    expect((await run("audit", "digest", '{"ssn":"078-05-1121"}', "--signing-key", join(dir, "dg.private.jwk"))).out).not.toBe(fromSigningKey.out);
+    await signed.close();
+
+    const secret = "a digest key of at least thirty-two bytes";
+    writeFileSync(join(dir, "digest.key"), `${secret}\n`, { mode: 0o600 });
+    const keyed = new AuditLog({ sink: jsonlSink(join(dir, "dk.jsonl")), clock: { now: () => Date.now() }, digestKey: secret });
+    expect((await run("audit", "digest", "--text", "078-05-1120", "--digest-key", join(dir, "digest.key"))).out).toBe(`${keyed.digest("078-05-1120")}\n`);
+    expect((await run("audit", "digest", '"078-05-1120"', "--digest-key", join(dir, "digest.key"))).out).toBe(`${keyed.digest("078-05-1120")}\n`);
+    await keyed.close();
+  });
+
+  it("exits 2 on bad usage, never echoing the key", async () => {
+    writeFileSync(join(dir, "short.key"), "too-short-secret\n");
+    const short = await run("audit", "digest", "1", "--digest-key", join(dir, "short.key"));
+    expect(short.code).toBe(2);
+    expect(short.err).toContain("at least 32 bytes");
+    expect(short.err).not.toContain("too-short-secret");
+    expect((await run("audit", "digest", "1")).code).toBe(2);
+    expect((await run("audit", "digest", "not json", "--digest-key", join(dir, "digest.key"))).code).toBe(2);
+    expect((await run("audit", "digest", "1", "--digest-key", join(dir, "digest.key"), "--signing-key", join(dir, "dg.private.jwk"))).code).toBe(2);
+    expect((await run("audit", "digest", "1", "--signing-key", join(dir, "dg.public.jwk"))).code).toBe(2);
   });
 });
 
