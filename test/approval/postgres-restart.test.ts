@@ -38,7 +38,7 @@ describe.skipIf(!available)("a pending approval across a process restart (Postgr
   async function spawnWorker(...args: string[]): Promise<WorkerReport> {
     const { stdout } = await run(process.execPath, ["--import", "tsx", worker, settingsPath, ...args], {
       cwd: root,
-      timeout: 15_000,
+      timeout: 60_000,
       env: { ...process.env, NODE_NO_WARNINGS: "1" },
     });
     const last = stdout.trim().split("\n").at(-1) ?? "";
@@ -167,5 +167,5 @@ describe.skipIf(!available)("a pending approval across a process restart (Postgr
     expect(verification.problems).toEqual([]);
     expect(verification.ok).toBe(true);
     expect(verification.chains.map((c) => c.chain).sort()).toEqual([first.chain, misconfigured.chain, second.chain].sort());
-  }, 20_000);
+  }, 90_000);
 });
