@@ -52,31 +52,20 @@ function maskCommand(masker: Masker, command: Command, options: MaskCallOptions)
 }
 
 /**
- * Masks what a tool returned before it leaves the guard: a string, a
- * ToolMessage (its content, text or structured blocks, its artifact and its
- * `additional_kwargs`), a
- * `[content, artifact]` pair for `content_and_artifact` tools, a LangGraph
- * `Command` (its state update), or any JSON value. Throws
- * `MaskingBlockedError` when a `block` type is found.
+ * Masks what a tool returned before it leaves the guard, in every field the
+ * model or the checkpointer will see: a string, a ToolMessage (as
+ * {@link maskMessages} does: content, name, artifact, `additional_kwargs`,
+ * `response_metadata`), a `[content, artifact]` pair for
+ * `content_and_artifact` tools, a LangGraph `Command` (its state update), or
+ * any JSON value (keys and numbers included, see `Masker.maskDeep`). Throws
+ * `MaskingBlockedError` when a `block` type is found, `NestingLimitError`
+ * for a value nested too deep.
  */
 export function maskToolOutput(masker: Masker, output: unknown, contentAndArtifact: boolean, options: MaskCallOptions): MaskedOutput {
   if (isCommand(output)) return maskCommand(masker, output, options);
   if (ToolMessage.isInstance(output)) {
-    const content = maskAny(masker, output.content, options);
-    const artifact = maskAny(masker, output.artifact, options);
-    // Provider-specific fields travel with the message to the model and the trace, as in maskMessages.
-    const kwargs = maskAny(masker, output.additional_kwargs, options);
-    const message = new ToolMessage({
-      content: content.output as ToolMessage["content"],
-      tool_call_id: output.tool_call_id,
-      ...(output.name !== undefined ? { name: output.name } : {}),
-      ...(output.status !== undefined ? { status: output.status } : {}),
-      ...(output.id !== undefined ? { id: output.id } : {}),
-      ...(output.artifact !== undefined ? { artifact: artifact.output } : {}),
-      additional_kwargs: kwargs.output as ToolMessage["additional_kwargs"],
-      response_metadata: output.response_metadata,
-    });
-    return { output: message, findings: [...content.findings, ...artifact.findings, ...kwargs.findings] };
+    const masked = maskMessages(masker, [output], options);
+    return { output: masked.messages[0], findings: masked.findings };
   }
   if (contentAndArtifact && Array.isArray(output) && output.length === 2) {
     const content = maskAny(masker, output[0], options);

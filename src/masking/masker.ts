@@ -11,7 +11,7 @@ import { PolicyError } from "../errors.js";
 import { parseOptions } from "../validate.js";
 import { BUILTIN_TYPES, builtinDetectors, CUSTOM_PRIORITY, expandName, GROUPS, TYPE_INFO, type MaskStyle } from "./catalog.js";
 import { compileCustom, type CustomDetector } from "./custom.js";
-import { forEachString, mapStrings } from "./deep.js";
+import { forEachString, mapDeep, mapStrings } from "./deep.js";
 import { createEngine, resolveOverlaps, type Engine } from "./engine.js";
 import { MaskingBlockedError } from "./errors.js";
 import { createPseudonymizer, type Pseudonymizer } from "./pseudonym.js";
@@ -55,9 +55,16 @@ export interface Masker {
   /** Masks a string. Throws {@link MaskingBlockedError} when a `block` type is found. */
   mask(text: string, options?: MaskCallOptions): MaskResult;
   /**
-   * Masks every string inside a value (objects, arrays, maps, sets, class
-   * instances), returning a copy of the same shape. Keys are not masked; the
-   * input is not modified; cycles are kept.
+   * Masks a structured value as a model or a serialiser will see it, returning
+   * a copy of the same shape (the input is not modified; cycles are kept):
+   * every string (read after its key, `phone: …`, so a label before a value
+   * counts as it does in the serialised text); every number and bigint as the
+   * text JSON gives it (a masked number becomes its placeholder string);
+   * object keys and string `Map` keys (a masked key that meets a name already
+   * taken gets `#2`, `#3`, …, so no value is lost); and adjacent text blocks
+   * (`{ type: "text", text }`) as one text, a value split across blocks being
+   * rendered whole in the block where it ends. A finding in a key has the path
+   * of the object holding it. Throws `NestingLimitError` past `MAX_NESTING`.
    */
   maskDeep<T>(value: T, options?: MaskCallOptions): DeepMaskResult<T>;
   /** Starts masking a stream of chunks; the output equals `mask` of the whole text. */
@@ -224,6 +231,40 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     return { text: render(text, 0, text.length, spans, 0, findings), findings };
   };
 
+  /**
+   * Masks `parts` as one text and renders those from `first` on (earlier ones
+   * are only context): a value crossing parts is rendered whole in the part
+   * where it ends. Findings carry the part they were rendered in and offsets
+   * in it (a value begun in an earlier part starts at 0).
+   */
+  const maskJoined = (parts: readonly string[], render: SliceRenderer, first: number): { texts: string[]; found: { finding: Finding; part: number }[] } => {
+    const text = parts.join("");
+    const spans = resolveOverlaps(engine.spans(text, 0), engine.priority);
+    const texts = parts.slice(0, first);
+    const found: { finding: Finding; part: number }[] = [];
+    const rendered: Finding[] = [];
+    let partStart = 0;
+    for (let i = 0; i < first; i++) partStart += (parts[i] as string).length;
+    let next = 0;
+    while (next < spans.length && (spans[next] as Span).end <= partStart) next++;
+    let from = next < spans.length ? Math.min(partStart, (spans[next] as Span).start) : partStart;
+    for (let i = first; i < parts.length; i++) {
+      const partEnd = partStart + (parts[i] as string).length;
+      const inside: Span[] = [];
+      while (next < spans.length && (spans[next] as Span).end <= partEnd) inside.push(spans[next++] as Span);
+      const crossing = spans[next];
+      const to = crossing !== undefined && crossing.start < partEnd ? Math.max(from, crossing.start) : partEnd;
+      const before = rendered.length;
+      texts.push(render(text, from, to, inside, 0, rendered));
+      for (const finding of rendered.slice(before)) {
+        found.push({ finding: { ...finding, start: Math.max(0, finding.start - partStart), end: finding.end - partStart }, part: i });
+      }
+      from = to;
+      partStart = partEnd;
+    }
+    return { texts, found };
+  };
+
   return {
     types,
     mask(text, call) {
@@ -232,10 +273,25 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     maskDeep<T>(value: T, call?: MaskCallOptions): DeepMaskResult<T> {
       const render = renderWith(call);
       const findings: DeepFinding[] = [];
-      const copy = mapStrings(value, (text, path) => {
-        const result = maskWith(text, render);
-        for (const finding of result.findings) findings.push({ ...finding, path: [...path] });
-        return result.text;
+      const copy = mapDeep(value, {
+        keys: true,
+        numbers: true,
+        text(text, path, key) {
+          if (key === undefined) {
+            const result = maskWith(text, render);
+            for (const finding of result.findings) findings.push({ ...finding, path: [...path] });
+            return result.text;
+          }
+          // Read after its key, as in the serialised value (`"phone":14155552671`).
+          const { texts, found } = maskJoined([`${key}: `, text], render, 1);
+          for (const { finding } of found) findings.push({ ...finding, path: [...path] });
+          return texts[1] as string;
+        },
+        textRun(texts, paths) {
+          const result = maskJoined(texts, render, 0);
+          for (const { finding, part } of result.found) findings.push({ ...finding, path: [...(paths[part] as readonly (string | number)[])] });
+          return result.texts;
+        },
       });
       return { value: copy as T, findings };
     },
