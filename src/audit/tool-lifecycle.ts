@@ -19,9 +19,12 @@ const SAFE_LABEL = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 /** Finds values in labels; created on first use, with the built-in detectors. */
 let labelDetector: Masker | undefined;
 
+/** More digits than this (anywhere in a label) could be a phone, card or account number glued to a word. */
+const MAX_LABEL_DIGITS = 6;
+
 /** `label` when it is an identifier-like word in which no detector finds a value, else `"redacted"`. */
 function safeLabel(label: string): string {
-  if (!SAFE_LABEL.test(label)) return "redacted";
+  if (!SAFE_LABEL.test(label) || (label.match(/\d/g)?.length ?? 0) > MAX_LABEL_DIGITS) return "redacted";
   labelDetector ??= createMasker();
   return labelDetector.mask(label).findings.length === 0 ? label : "redacted";
 }
@@ -29,9 +32,10 @@ function safeLabel(label: string): string {
 /**
  * A stable, value-free code for an error, as the audit log records it: its
  * string `code`, else its `name` (else `"unknown"`). A code or name is
- * recorded only when it is an identifier of at most 64 characters
- * (`ECONNRESET`, `P2002`, `TypeError`) in which no detector finds a value;
- * anything else (a card number, an email, a key) is recorded as `"redacted"`.
+ * recorded only when it is an identifier of at most 64 characters with at
+ * most six digits (`ECONNRESET`, `P2002`, `TypeError`) in which no detector
+ * finds a value; anything else (a card number, an email, a key) is recorded
+ * as `"redacted"`.
  */
 export function errorCode(error: unknown): string {
   const code = (error as { code?: unknown } | null | undefined)?.code;
