@@ -36,10 +36,11 @@ export interface DeepMapper {
    */
   readonly keys?: boolean;
   /**
-   * Replaces finite numbers and bigints too, as the text JSON gives them
+   * Replaces finite numbers and bigints, given as the text JSON gives them
    * (`4111111111111111`); one whose text changes becomes that string.
+   * Without it numbers are kept.
    */
-  readonly numbers?: boolean;
+  number?(written: string, path: Path, key: string | undefined): string;
   /**
    * Replaces the texts of two or more adjacent text blocks
    * (`{ type: "text", text }`) of an array together, so a value split across
@@ -99,7 +100,7 @@ export function distinctKeys(keys: readonly string[], replaced: readonly string[
 export function mapDeep(value: unknown, mapper: DeepMapper): unknown {
   const copies = new Map<object, unknown>();
   const path: (string | number)[] = [];
-  const { text, keys: mapKeys = false, numbers = false, textRun } = mapper;
+  const { text, keys: mapKeys = false, number, textRun } = mapper;
 
   /** New names of `keys`, replaced and told apart when the mapper asks for it. */
   const rename = (keys: string[]): string[] => (mapKeys ? distinctKeys(keys, keys.map((key) => text(key, path, undefined))) : keys);
@@ -127,9 +128,9 @@ export function mapDeep(value: unknown, mapper: DeepMapper): unknown {
   const visit = (current: unknown, depth: number, key: string | undefined, runText?: string): unknown => {
     if (typeof current === "string") return text(current, path, key);
     if (typeof current === "number" || typeof current === "bigint") {
-      if (!numbers || (typeof current === "number" && !Number.isFinite(current))) return current;
+      if (number === undefined || (typeof current === "number" && !Number.isFinite(current))) return current;
       const written = String(current);
-      const replaced = text(written, path, key);
+      const replaced = number(written, path, key);
       return replaced === written ? current : replaced;
     }
     if (typeof current !== "object" || current === null) return current;

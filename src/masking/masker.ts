@@ -78,6 +78,23 @@ export interface Masker {
 }
 
 const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
+ * Fewest digits of a number in which a built-in detector may find a value
+ * (the shortest the detectors accept, a local phone number after a phone
+ * word, has seven; one less for margin).
+ */
+const MIN_NUMBER_DIGITS = 6;
+
+/** Digits in a number's text. */
+function digitCount(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) count++;
+  }
+  return count;
+}
 const strategySchema = z.enum(STRATEGIES);
 const keySchema = z.union([z.string(), z.instanceof(Uint8Array)]).refine((k) => (typeof k === "string" ? Buffer.byteLength(k) : k.byteLength) >= 16, {
   message: "must be at least 16 bytes",
@@ -172,6 +189,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   const detectors = [...builtinDetectors(new Set(types), (parsed.phoneCountry ?? "US") as CountryCode), ...custom.map(compileCustom)];
   const engine: Engine = createEngine(detectors, new Set(types), priorities);
   const placeholders = new Map(types.map((type) => [type, redacted(type)]));
+  // Numbers shorter than this cannot hold a value of a built-in type; custom detectors see every number.
+  const numberFloor = custom.length > 0 ? 0 : MIN_NUMBER_DIGITS;
 
   /** A renderer of `text[from, to)` with `spans` (sorted, disjoint, inside the range) replaced, for one call's options. */
   const makeRenderer = (call: MaskCallOptions | undefined): SliceRenderer => {
@@ -232,22 +251,22 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   };
 
   /**
-   * Masks `parts` as one text and renders those from `first` on (earlier ones
-   * are only context): a value crossing parts is rendered whole in the part
-   * where it ends. Findings carry the part they were rendered in and offsets
-   * in it (a value begun in an earlier part starts at 0).
+   * Masks `parts` as one text and renders those from `first` on: earlier
+   * parts are only context, read by detectors that look before a value but
+   * never the start of a finding. A value crossing parts is rendered whole in
+   * the part where it ends. Findings carry the part they were rendered in and
+   * offsets in it (a value begun in an earlier part starts at 0).
    */
   const maskJoined = (parts: readonly string[], render: SliceRenderer, first: number): { texts: string[]; found: { finding: Finding; part: number }[] } => {
-    const text = parts.join("");
-    const spans = resolveOverlaps(engine.spans(text, 0), engine.priority);
+    const text = parts.length === 1 ? (parts[0] as string) : parts.join("");
+    let partStart = 0;
+    for (let i = 0; i < first; i++) partStart += (parts[i] as string).length;
+    const spans = resolveOverlaps(engine.spans(text, partStart), engine.priority);
     const texts = parts.slice(0, first);
     const found: { finding: Finding; part: number }[] = [];
     const rendered: Finding[] = [];
-    let partStart = 0;
-    for (let i = 0; i < first; i++) partStart += (parts[i] as string).length;
     let next = 0;
-    while (next < spans.length && (spans[next] as Span).end <= partStart) next++;
-    let from = next < spans.length ? Math.min(partStart, (spans[next] as Span).start) : partStart;
+    let from = partStart;
     for (let i = first; i < parts.length; i++) {
       const partEnd = partStart + (parts[i] as string).length;
       const inside: Span[] = [];
@@ -273,20 +292,21 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     maskDeep<T>(value: T, call?: MaskCallOptions): DeepMaskResult<T> {
       const render = renderWith(call);
       const findings: DeepFinding[] = [];
+      // Texts (after their key) in which nothing was found: keys and values repeat across rows.
+      const clean = new Set<string>();
+      // A value is read after its key, as in the serialised value (`"phone":14155552671`).
+      const maskText = (text: string, path: readonly (string | number)[], key: string | undefined): string => {
+        const seen = key === undefined ? text : `${key}\u0000${text}`;
+        if (clean.has(seen)) return text;
+        const { texts, found } = key === undefined ? maskJoined([text], render, 0) : maskJoined([`${key}: `, text], render, 1);
+        if (found.length === 0) clean.add(seen);
+        for (const { finding } of found) findings.push({ ...finding, path: [...path] });
+        return texts.at(-1) as string;
+      };
       const copy = mapDeep(value, {
         keys: true,
-        numbers: true,
-        text(text, path, key) {
-          if (key === undefined) {
-            const result = maskWith(text, render);
-            for (const finding of result.findings) findings.push({ ...finding, path: [...path] });
-            return result.text;
-          }
-          // Read after its key, as in the serialised value (`"phone":14155552671`).
-          const { texts, found } = maskJoined([`${key}: `, text], render, 1);
-          for (const { finding } of found) findings.push({ ...finding, path: [...path] });
-          return texts[1] as string;
-        },
+        text: maskText,
+        number: (written, path, key) => (digitCount(written) < numberFloor ? written : maskText(written, path, key)),
         textRun(texts, paths) {
           const result = maskJoined(texts, render, 0);
           for (const { finding, part } of result.found) findings.push({ ...finding, path: [...(paths[part] as readonly (string | number)[])] });
