@@ -57,8 +57,8 @@ function runOf(runManager: CallbackManagerForToolRun | undefined, config: Runnab
 /** Configs whose audit handler the guard held back from its own run. */
 const handlerHeldBack = new WeakSet<object>();
 
-/** Errors whose failure is already recorded (one `tool.error` per failure, however it travels). */
-const failureRecorded = new WeakSet<object>();
+/** Runs whose failure is already recorded: one `tool.error` per run, however the error travels. */
+const failureRecorded = new WeakSet<ToolRunContext>();
 
 /** The refusal of arguments nested too deep to digest, as the audit log records it. */
 const TOO_DEEP: AccessVerdict = { effect: "deny", code: "too-deep", reason: "the arguments are nested too deeply", rule: "nesting" };
@@ -280,15 +280,13 @@ export class GuardedTool extends StructuredTool {
   }
 
   /**
-   * Records that the run failed (once per error). A LangGraph control-flow signal
+   * Records that the run failed (once per run). A LangGraph control-flow signal
    * (`GraphInterrupt`) is recorded as pending if the log can take it; it must
    * reach LangGraph either way, so a failed write never replaces it.
    */
   private async recordFailure(context: ToolRunContext, error: unknown): Promise<void> {
-    if (typeof error === "object" && error !== null) {
-      if (failureRecorded.has(error)) return;
-      failureRecorded.add(error);
-    }
+    if (failureRecorded.has(context)) return;
+    failureRecorded.add(context);
     const recorded = this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
     if (!(recorded instanceof Promise)) return;
     if (isGraphBubbleUp(error)) await recorded.catch(() => undefined);

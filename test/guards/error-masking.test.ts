@@ -178,6 +178,16 @@ describe("error codes and names in the audit log", () => {
   });
 });
 
+describe("every failure is recorded", () => {
+  it("records each run that throws one shared error instance", async () => {
+    const { sink, warden, config } = await setup();
+    const shared = new Error(`not found: ${EMAIL}`);
+    const guarded = warden.tool(chargeTool(() => shared));
+    for (const orderId of ["o-1", "o-2"]) await expect(guarded.invoke({ orderId }, config)).rejects.toThrow("not found: [EMAIL]");
+    expect(sink.ofType("tool.error")).toHaveLength(2);
+  });
+});
+
 describe("an error thrown by a guarded model's provider leaves the guard masked", () => {
   it("masks a provider error that quotes the prompt", async () => {
     const { sink, warden, config } = await setup();
