@@ -1,5 +1,5 @@
 import { isBaseMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import { Command, isCommand } from "@langchain/langgraph";
+import { Command, isCommand, Send } from "@langchain/langgraph";
 import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";
 import { maskMessages } from "./mask-messages.js";
@@ -21,10 +21,11 @@ function maskAny(masker: Masker, value: unknown, options: MaskCallOptions): Mask
 }
 
 /**
- * Masks the state update of a LangGraph `Command` a tool returned: messages as
- * a conversation (content, tool calls, artifacts), any other value as JSON.
- * The update may be an object of channels, a list of `[channel, value]` pairs,
- * or a single value.
+ * Masks the state a LangGraph `Command` a tool returned carries: its update
+ * and the arguments of the `Send`s in its `goto`; messages as a conversation
+ * (content, tool calls, artifacts, metadata), any other value as JSON. The
+ * update may be an object of channels, a list of `[channel, value]` pairs, or
+ * a single value.
  */
 function maskCommand(masker: Masker, command: Command, options: MaskCallOptions): MaskedOutput {
   const findings: { type: string }[] = [];
@@ -47,7 +48,10 @@ function maskCommand(masker: Masker, command: Command, options: MaskCallOptions)
       : pairs
         ? (update as [string, unknown][]).map(([channel, value]) => [channel, maskValue(value)])
         : maskValue(update);
-  const output = new Command({ graph: command.graph, goto: command.goto, resume: command.resume, update: maskedUpdate as Record<string, unknown> });
+  // A `Send` carries state to another node: its arguments are masked like the update.
+  const maskSend = (goto: unknown): unknown => (goto instanceof Send ? new Send(goto.node, maskValue(goto.args), { timeout: goto.timeout }) : goto);
+  const goto = Array.isArray(command.goto) ? command.goto.map(maskSend) : maskSend(command.goto);
+  const output = new Command({ graph: command.graph, goto: goto as Command["goto"], resume: command.resume, update: maskedUpdate as Record<string, unknown> });
   return { output, findings };
 }
 

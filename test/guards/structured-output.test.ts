@@ -1,6 +1,6 @@
 import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { Command, isCommand } from "@langchain/langgraph";
+import { Command, isCommand, Send } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -100,7 +100,7 @@ describe("structured tool output is masked as the model will see it", () => {
     expect(reply?.tool_call_id).toBe("call_1");
   });
 
-  it("masks a Command's update in every channel: messages' metadata, numbers and keys", async () => {
+  it("masks a Command's update in every channel (messages' metadata, numbers and keys) and its Sends' arguments", async () => {
     const { out } = await throughToolNode(
       (id) =>
         new Command({
@@ -108,6 +108,7 @@ describe("structured tool output is masked as the model will see it", () => {
             messages: [new ToolMessage({ content: "saved", tool_call_id: id, response_metadata: { by: EMAIL } })],
             profile: { card: CARD, contacts: { [EMAIL]: { phone: PHONE } } },
           },
+          goto: [new Send("notify", { to: EMAIL, card: CARD })],
         }),
     );
     const [command] = out as Command[];
@@ -116,6 +117,9 @@ describe("structured tool output is masked as the model will see it", () => {
     expectNoRaw(JSON.stringify(update.profile));
     expectNoRaw(JSON.stringify(update.messages[0]?.response_metadata));
     expect(update.profile).toEqual({ card: "[CREDIT_CARD]", contacts: { "[EMAIL]": { phone: "[PHONE]" } } });
+    const [send] = (command as Command).goto as Send[];
+    expect(send).toBeInstanceOf(Send);
+    expect(send?.args).toEqual({ to: "[EMAIL]", card: "[CREDIT_CARD]" });
   });
 });
 
