@@ -81,7 +81,7 @@ function isTextBlock(value: unknown): value is { type: "text"; text: string } {
  * Names for keys after replacement, never two alike: unchanged keys keep their
  * names; a replaced key that meets a taken name gets the first free `#n` (n ≥ 2).
  */
-export function distinctKeys(keys: readonly string[], replaced: readonly string[]): string[] {
+function distinctKeys(keys: readonly string[], replaced: readonly string[]): string[] {
   const taken = new Set<string>();
   keys.forEach((key, i) => {
     if (replaced[i] === key) taken.add(key);
