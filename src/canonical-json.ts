@@ -1,10 +1,19 @@
-/** Nesting deeper than this is refused (and catches circular structures). */
-const MAX_DEPTH = 256;
+import { NestingLimitError } from "./errors.js";
+
+/**
+ * The deepest nesting Warden digests and masks: a container (object, array,
+ * map, set, error) more than this many levels below the root is refused with
+ * `NestingLimitError`, by canonical JSON (so by every digest) and by deep
+ * masking alike. A cycle counts as too deep where a value is serialised.
+ */
+export const MAX_NESTING = 256;
 
 /**
  * Canonical JSON (RFC 8785, JSON Canonicalization Scheme): object keys sorted by
  * UTF-16 code units, no white space, numbers and strings serialised as ECMAScript
  * does. Used for argument digests, deny patterns and the audit hash chain.
+ * Throws `NestingLimitError` for a value nested deeper than {@link MAX_NESTING}
+ * (or circular).
  *
  * The value is first brought into canonical key order (objects whose keys are
  * already sorted are reused as they are), then serialised by `JSON.stringify`,
@@ -18,7 +27,7 @@ function canonicalOrder(value: unknown, depth: number): unknown {
   if (typeof value !== "object" || value === null) {
     return typeof value === "bigint" ? value.toString() : value;
   }
-  if (depth > MAX_DEPTH) throw new TypeError("canonicalJson: structure too deep or circular");
+  if (depth > MAX_NESTING) throw new NestingLimitError(MAX_NESTING);
   const withToJson = value as { toJSON?: () => unknown };
   if (typeof withToJson.toJSON === "function") return canonicalOrder(withToJson.toJSON(), depth + 1);
   if (Array.isArray(value)) {

@@ -19,7 +19,8 @@ export type WardenErrorCode =
   | "WARDEN_CIRCUIT_OPEN"
   | "WARDEN_AUDIT_WRITE"
   | "WARDEN_POLICY"
-  | "WARDEN_MASK_BLOCKED";
+  | "WARDEN_MASK_BLOCKED"
+  | "WARDEN_TOO_DEEP";
 
 /** Base class of every Warden error. `code` is stable across releases. */
 export class WardenError extends Error {
@@ -173,5 +174,22 @@ export class PolicyError extends WardenError {
   constructor(path: string, message: string) {
     super("WARDEN_POLICY", path ? `${path}: ${message}` : message);
     this.path = path;
+  }
+}
+
+/**
+ * A value is nested deeper than Warden digests and masks (`limit` levels of
+ * objects, arrays, maps, sets and errors), or holds a cycle where it must be
+ * serialised. Too-deep tool arguments are refused (and recorded as
+ * `access.denied`); a too-deep output is withheld (and recorded as `tool.error`).
+ */
+export class NestingLimitError extends WardenError {
+  /** The deepest nesting accepted. */
+  readonly limit: number;
+
+  /** @param limit - the deepest nesting accepted */
+  constructor(limit: number) {
+    super("WARDEN_TOO_DEEP", `The value is nested more than ${limit} levels deep (or is circular)`);
+    this.limit = limit;
   }
 }

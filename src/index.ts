@@ -71,5 +71,6 @@ export {
   CircuitOpenError,
   AuditWriteError,
   PolicyError,
+  NestingLimitError,
 } from "./errors.js";
 export type { WardenErrorCode, InvalidTokenReason } from "./errors.js";

@@ -1,7 +1,7 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import type { AuditLog } from "../audit/audit-log.js";
 import { ApprovalInvalidError } from "../errors.js";
-import { digest, sha256Hex } from "../audit/digest.js";
+import { sha256Hex } from "../audit/digest.js";
 import { actorOf, type AuditActor, type AuditRun } from "../audit/event.js";
 import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
@@ -162,8 +162,8 @@ async function verify(
  */
 export async function runApproval(context: ApprovalContext): Promise<ApprovalOutcome> {
   const { audit, ledger, clock, rule, tool, args, requester, run } = context;
-  const argsHash = digest(args);
-  // The audit log records its own keyed digest of the arguments, never the request's unkeyed hash.
+  const argsHash = context.binder.argsHash(args);
+  // The audit log records its own keyed digest of the arguments, never the request's hash.
   let argsDigest = audit.digest(args);
   let binding: RequestBinding = {
     tool,
@@ -271,7 +271,7 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       edited = true;
       // Later approvers answer the edited request: it is bound to the new arguments, and
       // approvals of the earlier version no longer count toward the quorum.
-      binding = { ...binding, argsHash: digest(finalArgs) };
+      binding = { ...binding, argsHash: context.binder.argsHash(finalArgs) };
       argsDigest = audit.digest(finalArgs);
       approvers.length = 0;
     }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { canonicalJson } from "../canonical-json.js";
 
 /** What an approver may answer. */
 export type ApprovalDecisionKind = "approve" | "edit" | "reject";
@@ -15,7 +16,11 @@ export interface ApprovalRequest {
   tool: string;
   /** The arguments the model asked for. */
   args: Record<string, unknown>;
-  /** `sha256:` digest of the canonical arguments. */
+  /**
+   * `hmac-sha256:` digest of the canonical arguments, keyed with the approvals
+   * key: it travels with the request (checkpointer, approvers' inbox), so
+   * nobody can recover a low-entropy argument from it by guessing.
+   */
   argsHash: string;
   requester: { sub: string; tenant?: string };
   threadId?: string;
@@ -86,6 +91,11 @@ export class RequestBinder {
       createdAt,
     ]);
     return createHmac("sha256", this.key).update(message).digest("base64url").slice(0, MAC_LENGTH);
+  }
+
+  /** The keyed digest of canonical arguments a request is bound to (`hmac-sha256:<hex>`). */
+  argsHash(args: unknown): string {
+    return `hmac-sha256:${createHmac("sha256", this.key).update("warden.approval.args\u0000").update(canonicalJson(args)).digest("hex")}`;
   }
 
   /** A fresh request id for `binding`, created at `createdAt`. */

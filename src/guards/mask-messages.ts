@@ -3,11 +3,13 @@ import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";
 
 /**
- * Masks a conversation before a provider sees it: every message's content
- * (text or structured blocks), the tool-call arguments of earlier model turns
- * (parsed, streamed chunks and unparsable calls), tool artifacts, and
- * provider-specific `additional_kwargs`. Returns new messages of the same
- * classes; the input is left untouched.
+ * Masks messages before a provider, a trace or a checkpoint sees them: every
+ * message's content (text or structured blocks, adjacent text blocks as one
+ * text), its name, the tool-call arguments of model turns (parsed, streamed
+ * chunks and unparsable calls), tool artifacts, and provider-specific
+ * `additional_kwargs` and `response_metadata` — keys and numbers included
+ * (see `Masker.maskDeep`). Ids and token usage are kept. Returns new messages
+ * of the same classes; the input is left untouched.
  */
 export function maskMessages(masker: Masker, messages: readonly BaseMessage[], options: MaskCallOptions): { messages: BaseMessage[]; findings: { type: string }[] } {
   const findings: { type: string }[] = [];
@@ -21,7 +23,9 @@ export function maskMessages(masker: Masker, messages: readonly BaseMessage[], o
       ...(message.lc_kwargs as Record<string, unknown>),
       content: deep(message.content),
       additional_kwargs: deep(message.additional_kwargs),
+      response_metadata: deep(message.response_metadata),
     };
+    if (message.name !== undefined) fields.name = deep(message.name);
     const artifact = (message as { artifact?: unknown }).artifact;
     if (artifact !== undefined) fields.artifact = deep(artifact);
     if (AIMessage.isInstance(message) || AIMessageChunk.isInstance(message)) {

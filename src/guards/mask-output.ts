@@ -1,5 +1,5 @@
 import { isBaseMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import { Command, isCommand } from "@langchain/langgraph";
+import { Command, isCommand, Send } from "@langchain/langgraph";
 import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";
 import { maskMessages } from "./mask-messages.js";
@@ -21,10 +21,11 @@ function maskAny(masker: Masker, value: unknown, options: MaskCallOptions): Mask
 }
 
 /**
- * Masks the state update of a LangGraph `Command` a tool returned: messages as
- * a conversation (content, tool calls, artifacts), any other value as JSON.
- * The update may be an object of channels, a list of `[channel, value]` pairs,
- * or a single value.
+ * Masks the state a LangGraph `Command` a tool returned carries: its update
+ * and the arguments of the `Send`s in its `goto`; messages as a conversation
+ * (content, tool calls, artifacts, metadata), any other value as JSON. The
+ * update may be an object of channels, a list of `[channel, value]` pairs, or
+ * a single value.
  */
 function maskCommand(masker: Masker, command: Command, options: MaskCallOptions): MaskedOutput {
   const findings: { type: string }[] = [];
@@ -47,36 +48,28 @@ function maskCommand(masker: Masker, command: Command, options: MaskCallOptions)
       : pairs
         ? (update as [string, unknown][]).map(([channel, value]) => [channel, maskValue(value)])
         : maskValue(update);
-  const output = new Command({ graph: command.graph, goto: command.goto, resume: command.resume, update: maskedUpdate as Record<string, unknown> });
+  // A `Send` carries state to another node: its arguments are masked like the update.
+  const maskSend = (goto: unknown): unknown => (goto instanceof Send ? new Send(goto.node, maskValue(goto.args), { timeout: goto.timeout }) : goto);
+  const goto = Array.isArray(command.goto) ? command.goto.map(maskSend) : maskSend(command.goto);
+  const output = new Command({ graph: command.graph, goto: goto as Command["goto"], resume: command.resume, update: maskedUpdate as Record<string, unknown> });
   return { output, findings };
 }
 
 /**
- * Masks what a tool returned before it leaves the guard: a string, a
- * ToolMessage (its content, text or structured blocks, its artifact and its
- * `additional_kwargs`), a
- * `[content, artifact]` pair for `content_and_artifact` tools, a LangGraph
- * `Command` (its state update), or any JSON value. Throws
- * `MaskingBlockedError` when a `block` type is found.
+ * Masks what a tool returned before it leaves the guard, in every field the
+ * model or the checkpointer will see: a string, a ToolMessage (as
+ * {@link maskMessages} does: content, name, artifact, `additional_kwargs`,
+ * `response_metadata`), a `[content, artifact]` pair for
+ * `content_and_artifact` tools, a LangGraph `Command` (its state update), or
+ * any JSON value (keys and numbers included, see `Masker.maskDeep`). Throws
+ * `MaskingBlockedError` when a `block` type is found, `NestingLimitError`
+ * for a value nested too deep.
  */
 export function maskToolOutput(masker: Masker, output: unknown, contentAndArtifact: boolean, options: MaskCallOptions): MaskedOutput {
   if (isCommand(output)) return maskCommand(masker, output, options);
   if (ToolMessage.isInstance(output)) {
-    const content = maskAny(masker, output.content, options);
-    const artifact = maskAny(masker, output.artifact, options);
-    // Provider-specific fields travel with the message to the model and the trace, as in maskMessages.
-    const kwargs = maskAny(masker, output.additional_kwargs, options);
-    const message = new ToolMessage({
-      content: content.output as ToolMessage["content"],
-      tool_call_id: output.tool_call_id,
-      ...(output.name !== undefined ? { name: output.name } : {}),
-      ...(output.status !== undefined ? { status: output.status } : {}),
-      ...(output.id !== undefined ? { id: output.id } : {}),
-      ...(output.artifact !== undefined ? { artifact: artifact.output } : {}),
-      additional_kwargs: kwargs.output as ToolMessage["additional_kwargs"],
-      response_metadata: output.response_metadata,
-    });
-    return { output: message, findings: [...content.findings, ...artifact.findings, ...kwargs.findings] };
+    const masked = maskMessages(masker, [output], options);
+    return { output: masked.messages[0], findings: masked.findings };
   }
   if (contentAndArtifact && Array.isArray(output) && output.length === 2) {
     const content = maskAny(masker, output[0], options);

@@ -12,6 +12,7 @@ import { decideModel } from "../policy/decision.js";
 import { getPrincipal, PRINCIPAL_KEY } from "../run-config.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
 import { maskMessages } from "./mask-messages.js";
+import { leavingError } from "./mask-error.js";
 import { requirePrincipal } from "./principal.js";
 import type { GuardRuntime } from "./runtime.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
@@ -77,7 +78,7 @@ export class GuardedChatModel extends BaseChatModel {
   }
 
   /** Checks the principal and the policy, records the decision, and masks the prompt. */
-  private async prepare(input: BaseLanguageModelInput, config: RunnableConfig & { runId: string }): Promise<BaseMessage[]> {
+  private async prepare(input: BaseLanguageModelInput, config: RunnableConfig & { runId: string }): Promise<PreparedCall> {
     const target = { kind: "model" as const, name: this.modelName };
     const callbacks = config.callbacks as { getParentRunId?: () => string | undefined } | undefined;
     const parentRunId = typeof callbacks?.getParentRunId === "function" ? callbacks.getParentRunId() : undefined;
@@ -101,35 +102,60 @@ export class GuardedChatModel extends BaseChatModel {
     await this.runtime.audit.commit();
     const messages = BaseChatModel._convertInputToPromptValue(input).toChatMessages();
     const masking = this.runtime.masking;
-    if (!masking?.maskModelInput) return messages;
-    const { messages: value, findings } = maskMessages(masking.masker, messages, { tenant: tokenScope(principal, config.configurable?.thread_id) });
+    const tenant = tokenScope(principal, config.configurable?.thread_id);
+    // A provider's error may quote the prompt: it leaves the guard masked, like an output.
+    const leaving = (error: unknown) =>
+      leavingError(masking, error, { reveal: masking?.revealFor(principal) ?? [], tenant }, {
+        masked: async (findings) => void (await this.runtime.audit.record({ type: "mask.applied", outcome: "success", actor, target, run, data: { counts: countByType(findings), error: true } })),
+      });
+    if (!masking?.maskModelInput) return { messages, leaving };
+    const { messages: value, findings } = maskMessages(masking.masker, messages, { tenant });
     if (findings.length > 0) {
       // Tokens must be in the vault before a tool (maybe in another instance) restores them.
       await masking.masker.flush();
       await this.runtime.audit.record({ type: "mask.applied", outcome: "success", actor, target, run, data: { counts: countByType(findings), input: true } });
     }
-    return value;
+    return { messages: value, leaving };
   }
 
   override async invoke(input: BaseLanguageModelInput, options?: BaseChatModelCallOptions): Promise<AIMessageChunk> {
     const config = this.withRunId(options);
-    const messages = await this.prepare(input, config);
-    return this.target.invoke(messages, config);
+    const { messages, leaving } = await this.prepare(input, config);
+    try {
+      return await this.target.invoke(messages, config);
+    } catch (error) {
+      throw await leaving(error);
+    }
   }
 
   override async *_streamIterator(input: BaseLanguageModelInput, options?: BaseChatModelCallOptions): AsyncGenerator<AIMessageChunk> {
     const config = this.withRunId(options);
-    const messages = await this.prepare(input, config);
-    yield* await this.target.stream(messages, config);
+    const { messages, leaving } = await this.prepare(input, config);
+    try {
+      yield* await this.target.stream(messages, config);
+    } catch (error) {
+      throw await leaving(error);
+    }
   }
 
   /** Direct `generate()` calls take the principal of the run in progress. */
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], _runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const config = { configurable: { [PRINCIPAL_KEY]: getPrincipal() }, runId: randomUUID() };
     const prepared = await this.prepare(messages, config);
-    const message = await this.target.invoke(prepared, options);
+    let message: AIMessageChunk;
+    try {
+      message = await this.target.invoke(prepared.messages, options);
+    } catch (error) {
+      throw await prepared.leaving(error);
+    }
     return { generations: [{ text: typeof message.content === "string" ? message.content : "", message }] };
   }
+}
+
+/** A checked call: the prompt to send, and what to throw in place of an error the provider throws. */
+interface PreparedCall {
+  messages: BaseMessage[];
+  leaving(error: unknown): Promise<unknown>;
 }
 
 /** Options of {@link guardModel}: those of the standalone guards, and the model's policy name. */

@@ -5,7 +5,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { StructuredTool, ToolInputParsingException, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
 import { actorOf, auditRun, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
-import { accessEvent, toolEndEvent, toolErrorEvent, type ToolRunContext } from "../audit/tool-lifecycle.js";
+import { accessEvent, toolEndEvent, toolErrorEvent, type AccessVerdict, type ToolRunContext } from "../audit/tool-lifecycle.js";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
@@ -13,7 +13,8 @@ import type { MaskingStream } from "../masking/stream.js";
 import type { MaskCallOptions } from "../masking/types.js";
 import { maskToolOutput } from "./mask-output.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
-import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError } from "../errors.js";
+import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, NestingLimitError } from "../errors.js";
+import { leavingError } from "./mask-error.js";
 import type { Principal } from "../identity/principal.js";
 import { validateToolArgs } from "./tool-schema.js";
 import { decideTool, ruleOf, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
@@ -54,6 +55,17 @@ function runOf(runManager: CallbackManagerForToolRun | undefined, config: Runnab
 
 /** Configs whose audit handler the guard held back from its own run. */
 const handlerHeldBack = new WeakSet<object>();
+
+/** Runs whose failure is already recorded: one `tool.error` per run, however the error travels. */
+const failureRecorded = new WeakSet<ToolRunContext>();
+
+/** The refusal of arguments nested too deep to digest, as the audit log records it. */
+const TOO_DEEP: AccessVerdict = { effect: "deny", code: "too-deep", reason: "the arguments are nested too deeply", rule: "nesting" };
+
+/** The arguments of a call as the policy sees them: an object, or `{ input }` for any other value. */
+function argsOf(arg: unknown): Record<string, unknown> {
+  return typeof arg === "object" && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : { input: arg };
+}
 
 interface InnerCallable {
   _call?: (arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig) => unknown;
@@ -127,23 +139,62 @@ export class GuardedTool extends StructuredTool {
     return super.call(arg as never, config, tags);
   }
 
+  /** Checks the caller, then runs the call; whatever error leaves is masked like an output. */
   protected async _call(arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> {
     const run = runOf(runManager, config);
     const principal = await requirePrincipal(this.runtime, config, this.target, run);
-    const masking = this.runtime.masking;
-    // The model saw tokens instead of values: restore those of this tenant and thread, and
-    // validate the restored arguments again (the schema only saw the tokens).
-    if (masking?.maskModelInput) arg = await this.restoreModelTokens(arg, principal, config);
-    const args = typeof arg === "object" && arg !== null && !Array.isArray(arg) ? (arg as Record<string, unknown>) : { input: arg };
-    const decision = this.maskConditionReason(await decideTool(this.runtime.policy, this.name, principal, args));
     const actor = actorOf(principal);
+    try {
+      return await this.guardedCall(arg, principal, actor, run, runManager, config);
+    } catch (error) {
+      throw await this.leaving(error, { target: this.target, actor, run }, principal, config);
+    }
+  }
+
+  private async guardedCall(
+    arg: unknown,
+    principal: Principal,
+    actor: AuditActor,
+    run: AuditRun,
+    runManager: CallbackManagerForToolRun | undefined,
+    config: ToolRunnableConfig | undefined,
+  ): Promise<unknown> {
+    let args: Record<string, unknown>;
+    let argsDigest: string;
+    try {
+      // The model saw tokens instead of values: restore those of this tenant and thread, and
+      // validate the restored arguments again (the schema only saw the tokens).
+      if (this.runtime.masking?.maskModelInput) arg = await this.restoreModelTokens(arg, principal, config);
+      args = argsOf(arg);
+      // Digested before anything else reads them: arguments too deep to digest are refused, and recorded.
+      argsDigest = this.runtime.audit.digest(args);
+    } catch (error) {
+      if (!(error instanceof NestingLimitError)) throw error;
+      await this.recordAccess(false, actor, run, null, TOO_DEEP);
+      return this.errorReply(`Access denied: the arguments of the tool "${this.name}" are nested too deeply.`, config, () => error);
+    }
+    const decision = this.maskConditionReason(await decideTool(this.runtime.policy, this.name, principal, args));
     if (decision.effect === "needs-approval" && this.runtime.approvals && decision.approval) {
-      return this.approveThenRun(arg, args, principal, actor, decision, run, runManager, config);
+      return this.approveThenRun(arg, args, argsDigest, principal, actor, decision, run, runManager, config);
     }
     const allowed = decision.effect === "allow";
-    await this.recordAccess(allowed, actor, run, args, decision);
+    await this.recordAccess(allowed, actor, run, argsDigest, decision);
     if (!allowed) return this.refuse(decision, config);
     return this.execute(arg, principal, actor, run, runManager, config);
+  }
+
+  /**
+   * The error that leaves this guard for `error`: masked like an output (an
+   * agent shows it to the model), recorded in `mask.applied` when something
+   * was masked, withheld when it holds a blocked type.
+   */
+  private async leaving(error: unknown, context: ToolRunContext, principal: Principal, config: ToolRunnableConfig | undefined): Promise<unknown> {
+    const masking = this.runtime.masking;
+    if (!masking) return error;
+    return leavingError(masking, error, this.maskOptions(principal, config), {
+      masked: (findings) => this.recordMasked(context, findings, true),
+      withheld: (blocked) => this.recordWithheld(context, blocked),
+    });
   }
 
   /**
@@ -180,8 +231,8 @@ export class GuardedTool extends StructuredTool {
     return valid;
   }
 
-  private async recordAccess(allowed: boolean, actor: AuditActor, run: AuditRun, args: Record<string, unknown>, decision: PolicyDecision, approval?: string): Promise<void> {
-    const recorded = this.runtime.audit.recordOrdered(accessEvent(allowed, { target: this.target, actor, run }, decision, this.runtime.audit.digest(args), approval));
+  private async recordAccess(allowed: boolean, actor: AuditActor, run: AuditRun, argsDigest: string | null, verdict: AccessVerdict, approval?: string): Promise<void> {
+    const recorded = this.runtime.audit.recordOrdered(accessEvent(allowed, { target: this.target, actor, run }, verdict, argsDigest, approval));
     if (recorded instanceof Promise) await recorded;
     // An allowed action waits until its record is stored, not only queued by the sink.
     if (allowed) {
@@ -204,23 +255,37 @@ export class GuardedTool extends StructuredTool {
     try {
       output = await this.callInner(arg, runManager, config, run.id);
     } catch (error) {
-      // Recorded, then re-thrown untouched (a GraphInterrupt is recorded as pending).
+      // Recorded, then re-thrown (masked on its way out; a GraphInterrupt is recorded as pending and passes untouched).
       await this.recordFailure(context, error);
       throw error;
     }
     if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context, principal, config);
     output = await this.maskOutput(output, context, principal, config);
-    const ended = this.runtime.audit.recordOrdered(toolEndEvent(context, output, this.runtime.audit));
-    if (ended instanceof Promise) await ended;
+    await this.recordEnd(context, output);
     return output;
   }
 
+  /** Records how a run ended; an output too deep to digest is withheld, and recorded as a failure. */
+  private async recordEnd(context: ToolRunContext, output: unknown): Promise<void> {
+    let event: ReturnType<typeof toolEndEvent>;
+    try {
+      event = toolEndEvent(context, output, this.runtime.audit);
+    } catch (error) {
+      await this.recordFailure(context, error);
+      throw error;
+    }
+    const ended = this.runtime.audit.recordOrdered(event);
+    if (ended instanceof Promise) await ended;
+  }
+
   /**
-   * Records that the wrapped tool threw. A LangGraph control-flow signal
+   * Records that the run failed (once per run). A LangGraph control-flow signal
    * (`GraphInterrupt`) is recorded as pending if the log can take it; it must
    * reach LangGraph either way, so a failed write never replaces it.
    */
   private async recordFailure(context: ToolRunContext, error: unknown): Promise<void> {
+    if (failureRecorded.has(context)) return;
+    failureRecorded.add(context);
     const recorded = this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
     if (!(recorded instanceof Promise)) return;
     if (isGraphBubbleUp(error)) await recorded.catch(() => undefined);
@@ -241,7 +306,9 @@ export class GuardedTool extends StructuredTool {
       }
       return masked.output;
     } catch (error) {
-      if (error instanceof MaskingBlockedError) await this.recordBlocked(context, error);
+      if (error instanceof MaskingBlockedError) await this.recordWithheld(context, error);
+      // Withheld (a blocked type) or too deep to mask: the run failed.
+      if (error instanceof MaskingBlockedError || error instanceof NestingLimitError) await this.recordFailure(context, error);
       throw error;
     }
   }
@@ -252,12 +319,13 @@ export class GuardedTool extends StructuredTool {
     return { reveal: masking.revealFor(principal), tenant: tokenScope(principal, config?.configurable?.thread_id) };
   }
 
-  private async recordMasked(context: ToolRunContext, findings: readonly { type: string }[]): Promise<void> {
-    await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(findings) } });
+  /** Records what was masked in an output (or, with `error`, in an error that left the guard). */
+  private async recordMasked(context: ToolRunContext, findings: readonly { type: string }[], error = false): Promise<void> {
+    await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(findings), ...(error ? { error: true } : {}) } });
   }
 
-  /** An output withheld for a blocked type: recorded as such, and the run as failed. */
-  private async recordBlocked(context: ToolRunContext, error: MaskingBlockedError): Promise<void> {
+  /** An output (or error) withheld for a blocked type. */
+  private async recordWithheld(context: ToolRunContext, error: MaskingBlockedError): Promise<void> {
     await this.runtime.audit.record({
       type: "mask.applied",
       outcome: "denied",
@@ -265,7 +333,6 @@ export class GuardedTool extends StructuredTool {
       reason: "the output holds a blocked type: withheld",
       data: { blocked: true, total: error.count, types: [...error.types] },
     });
-    await this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
   }
 
   /**
@@ -288,7 +355,7 @@ export class GuardedTool extends StructuredTool {
       try {
         masked = step(text);
       } catch (error) {
-        if (error instanceof MaskingBlockedError) await this.recordBlocked(context, error);
+        if (error instanceof MaskingBlockedError) await this.recordWithheld(context, error);
         throw error;
       }
       if (text.findings.length > before) {
@@ -318,11 +385,12 @@ export class GuardedTool extends StructuredTool {
       }
       if (found.length > 0) await this.recordMasked(context, found);
       result = await this.maskOutput(step.value, context, principal, config);
+      await this.recordEnd(context, result);
     } catch (error) {
-      if (!(error instanceof MaskingBlockedError)) await this.recordFailure(context, error);
-      throw error;
+      await this.recordFailure(context, error);
+      // Past `_call`: the stream masks what leaves it itself.
+      throw await this.leaving(error, context, principal, config);
     }
-    await this.runtime.audit.recordOrdered(toolEndEvent(context, result, this.runtime.audit));
     return result;
   }
 
@@ -335,6 +403,7 @@ export class GuardedTool extends StructuredTool {
   private async approveThenRun(
     arg: unknown,
     args: Record<string, unknown>,
+    argsDigest: string,
     principal: Principal,
     actor: AuditActor,
     decision: PolicyDecision,
@@ -394,11 +463,22 @@ export class GuardedTool extends StructuredTool {
         });
         throw new ApprovalInvalidError("replayed", "The approval decision was refused: it was already used");
       }
-      await this.recordAccess(true, actor, run, finalArgs, { ...decision, effect: "allow", code: "allowed" }, outcome.requestId);
+      await this.recordAccess(true, actor, run, await this.editedDigest(finalArgs, argsDigest, outcome.edited, actor, run), { ...decision, effect: "allow", code: "allowed" }, outcome.requestId);
       return this.execute(outcome.edited ? outcome.args : arg, principal, actor, run, runManager, config);
     })();
     if (replayable) approvals.ledger.remember(outcome.key, result, now);
     return result;
+  }
+
+  /** The digest of the arguments that run after an approval: an approver's edit too deep to digest is refused, and recorded. */
+  private async editedDigest(args: Record<string, unknown>, original: string, edited: boolean, actor: AuditActor, run: AuditRun): Promise<string> {
+    if (!edited) return original;
+    try {
+      return this.runtime.audit.digest(args);
+    } catch (error) {
+      if (error instanceof NestingLimitError) await this.recordAccess(false, actor, run, null, TOO_DEEP);
+      throw error;
+    }
   }
 
   /** Arguments as approvers see them: masked like any output of the guard. */

@@ -11,7 +11,7 @@ import { PolicyError } from "../errors.js";
 import { parseOptions } from "../validate.js";
 import { BUILTIN_TYPES, builtinDetectors, CUSTOM_PRIORITY, expandName, GROUPS, TYPE_INFO, type MaskStyle } from "./catalog.js";
 import { compileCustom, type CustomDetector } from "./custom.js";
-import { forEachString, mapStrings } from "./deep.js";
+import { forEachString, mapDeep, mapStrings } from "./deep.js";
 import { createEngine, resolveOverlaps, type Engine } from "./engine.js";
 import { MaskingBlockedError } from "./errors.js";
 import { createPseudonymizer, type Pseudonymizer } from "./pseudonym.js";
@@ -55,9 +55,16 @@ export interface Masker {
   /** Masks a string. Throws {@link MaskingBlockedError} when a `block` type is found. */
   mask(text: string, options?: MaskCallOptions): MaskResult;
   /**
-   * Masks every string inside a value (objects, arrays, maps, sets, class
-   * instances), returning a copy of the same shape. Keys are not masked; the
-   * input is not modified; cycles are kept.
+   * Masks a structured value as a model or a serialiser will see it, returning
+   * a copy of the same shape (the input is not modified; cycles are kept):
+   * every string (read after its key, `phone: …`, so a label before a value
+   * counts as it does in the serialised text); every number and bigint as the
+   * text JSON gives it (a masked number becomes its placeholder string);
+   * object keys and string `Map` keys (a masked key that meets a name already
+   * taken gets `#2`, `#3`, …, so no value is lost); and adjacent text blocks
+   * (`{ type: "text", text }`) as one text, a value split across blocks being
+   * rendered whole in the block where it ends. A finding in a key has the path
+   * of the object holding it. Throws `NestingLimitError` past `MAX_NESTING`.
    */
   maskDeep<T>(value: T, options?: MaskCallOptions): DeepMaskResult<T>;
   /** Starts masking a stream of chunks; the output equals `mask` of the whole text. */
@@ -71,6 +78,23 @@ export interface Masker {
 }
 
 const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/**
+ * Fewest digits of a number in which a built-in detector may find a value
+ * (the shortest the detectors accept, a local phone number after a phone
+ * word, has seven; one less for margin).
+ */
+const MIN_NUMBER_DIGITS = 6;
+
+/** Digits in a number's text. */
+function digitCount(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) count++;
+  }
+  return count;
+}
 const strategySchema = z.enum(STRATEGIES);
 const keySchema = z.union([z.string(), z.instanceof(Uint8Array)]).refine((k) => (typeof k === "string" ? Buffer.byteLength(k) : k.byteLength) >= 16, {
   message: "must be at least 16 bytes",
@@ -165,6 +189,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   const detectors = [...builtinDetectors(new Set(types), (parsed.phoneCountry ?? "US") as CountryCode), ...custom.map(compileCustom)];
   const engine: Engine = createEngine(detectors, new Set(types), priorities);
   const placeholders = new Map(types.map((type) => [type, redacted(type)]));
+  // Numbers shorter than this cannot hold a value of a built-in type; custom detectors see every number.
+  const numberFloor = custom.length > 0 ? 0 : MIN_NUMBER_DIGITS;
 
   /** A renderer of `text[from, to)` with `spans` (sorted, disjoint, inside the range) replaced, for one call's options. */
   const makeRenderer = (call: MaskCallOptions | undefined): SliceRenderer => {
@@ -224,6 +250,40 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     return { text: render(text, 0, text.length, spans, 0, findings), findings };
   };
 
+  /**
+   * Masks `parts` as one text and renders those from `first` on: earlier
+   * parts are only context, read by detectors that look before a value but
+   * never the start of a finding. A value crossing parts is rendered whole in
+   * the part where it ends. Findings carry the part they were rendered in and
+   * offsets in it (a value begun in an earlier part starts at 0).
+   */
+  const maskJoined = (parts: readonly string[], render: SliceRenderer, first: number): { texts: string[]; found: { finding: Finding; part: number }[] } => {
+    const text = parts.length === 1 ? (parts[0] as string) : parts.join("");
+    let partStart = 0;
+    for (let i = 0; i < first; i++) partStart += (parts[i] as string).length;
+    const spans = resolveOverlaps(engine.spans(text, partStart), engine.priority);
+    const texts = parts.slice(0, first);
+    const found: { finding: Finding; part: number }[] = [];
+    const rendered: Finding[] = [];
+    let next = 0;
+    let from = partStart;
+    for (let i = first; i < parts.length; i++) {
+      const partEnd = partStart + (parts[i] as string).length;
+      const inside: Span[] = [];
+      while (next < spans.length && (spans[next] as Span).end <= partEnd) inside.push(spans[next++] as Span);
+      const crossing = spans[next];
+      const to = crossing !== undefined && crossing.start < partEnd ? Math.max(from, crossing.start) : partEnd;
+      const before = rendered.length;
+      texts.push(render(text, from, to, inside, 0, rendered));
+      for (const finding of rendered.slice(before)) {
+        found.push({ finding: { ...finding, start: Math.max(0, finding.start - partStart), end: finding.end - partStart }, part: i });
+      }
+      from = to;
+      partStart = partEnd;
+    }
+    return { texts, found };
+  };
+
   return {
     types,
     mask(text, call) {
@@ -232,10 +292,26 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     maskDeep<T>(value: T, call?: MaskCallOptions): DeepMaskResult<T> {
       const render = renderWith(call);
       const findings: DeepFinding[] = [];
-      const copy = mapStrings(value, (text, path) => {
-        const result = maskWith(text, render);
-        for (const finding of result.findings) findings.push({ ...finding, path: [...path] });
-        return result.text;
+      // Texts (after their key) in which nothing was found: keys and values repeat across rows.
+      const clean = new Set<string>();
+      // A value is read after its key, as in the serialised value (`"phone":14155552671`).
+      const maskText = (text: string, path: readonly (string | number)[], key: string | undefined): string => {
+        const seen = key === undefined ? text : `${key}\u0000${text}`;
+        if (clean.has(seen)) return text;
+        const { texts, found } = key === undefined ? maskJoined([text], render, 0) : maskJoined([`${key}: `, text], render, 1);
+        if (found.length === 0) clean.add(seen);
+        for (const { finding } of found) findings.push({ ...finding, path: [...path] });
+        return texts.at(-1) as string;
+      };
+      const copy = mapDeep(value, {
+        keys: true,
+        text: maskText,
+        number: (written, path, key) => (digitCount(written) < numberFloor ? written : maskText(written, path, key)),
+        textRun(texts, paths) {
+          const result = maskJoined(texts, render, 0);
+          for (const { finding, part } of result.found) findings.push({ ...finding, path: [...(paths[part] as readonly (string | number)[])] });
+          return result.texts;
+        },
       });
       return { value: copy as T, findings };
     },

@@ -310,7 +310,9 @@ describe("decisions reaching the agent", () => {
     const { invoke } = langchainAgent(fx.tools, [[{ name: "refund_order", args: { orderId: "o-7", amount: 500 } }], echoResults]);
     const config = fx.config("agent-edit");
     const [pending] = pendingApprovals(await invoke(ask("refund o-7"), config));
-    expect(pending?.request.argsHash).toBe(digestOf({ orderId: "o-7", amount: 500 }));
+    // Keyed: the plain SHA-256 of the arguments (what a guesser would compute) does not match it.
+    expect(pending?.request.argsHash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(pending?.request.argsHash.slice("hmac-".length)).not.toBe(digestOf({ orderId: "o-7", amount: 500 }));
     const finance = await fx.token("fin", "approvals:refunds");
     const edited = { orderId: "o-7", amount: 150 };
     const done = await invoke(new Command({ resume: { requestId: pending!.request.id, decision: "edit", approverToken: finance, args: edited } }), config);

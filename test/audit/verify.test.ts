@@ -12,6 +12,7 @@ import {
   createWarden,
   generateAuditKeys,
   jsonlSink,
+  NestingLimitError,
   verifyAuditLog,
   type AuditEvent,
   type AuditSink,
@@ -646,7 +647,7 @@ describe("verifyAuditLog: no false alarms", () => {
     await log.record(input);
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    await expect(log.record({ ...input, data: circular })).rejects.toThrow(TypeError);
+    await expect(log.record({ ...input, data: circular })).rejects.toThrow(NestingLimitError);
     await log.record(input);
     await log.close();
     expect(sink.events.map((e) => e.seq)).toEqual([1, 2, 3]);

@@ -22,7 +22,7 @@ const deepFreeze = <T>(value: T): T => {
 describe("maskDeep", () => {
   const masker = createMasker();
 
-  it("masks strings in nested objects and arrays, keeps the shape and leaves keys and other values alone", () => {
+  it("masks strings, keys and numbers in nested objects and arrays, keeps the shape and leaves other values alone", () => {
     const input = {
       "ana@example.com": "key kept",
       user: { email: "ana@example.com", age: 41, active: true, tags: ["vip", "10.1.2.3"], none: null, missing: undefined },
@@ -31,12 +31,13 @@ describe("maskDeep", () => {
     };
     const { value, findings } = masker.maskDeep(input);
     expect(value).toEqual({
-      "ana@example.com": "key kept",
+      "[EMAIL]": "key kept",
       user: { email: "[EMAIL]", age: 41, active: true, tags: ["vip", "[IPV4]"], none: null, missing: undefined },
       rows: [[1, "[CREDIT_CARD]"], { nested: [{ deep: "SSN [SSN]" }] }],
       count: 3n,
     });
     expect(findings.map((f) => [f.type, f.path, f.start, f.end])).toEqual([
+      ["email", [], 0, 15],
       ["email", ["user", "email"], 0, 15],
       ["ipv4", ["user", "tags", 1], 0, 8],
       ["credit_card", ["rows", 0, 1], 0, 19],
