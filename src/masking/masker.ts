@@ -163,7 +163,7 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   for (const type of customTypes) priorities.set(type, CUSTOM_PRIORITY);
   const styleOf = (type: string): MaskStyle => (Object.hasOwn(TYPE_INFO, type) ? TYPE_INFO[type as BuiltinType].maskStyle : "hidden");
   const detectors = [...builtinDetectors(new Set(types), (parsed.phoneCountry ?? "US") as CountryCode), ...custom.map(compileCustom)];
-  const engine: Engine = createEngine(detectors, new Set(types), priorities);
+  const engine: Engine = createEngine(detectors, new Set(types), priorities, (tag, id) => tokens.issued(tag, id));
   const placeholders = new Map(types.map((type) => [type, redacted(type)]));
 
   /** A renderer of `text[from, to)` with `spans` (sorted, disjoint, inside the range) replaced, for one call's options. */

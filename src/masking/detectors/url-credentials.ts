@@ -3,12 +3,14 @@
  * `scheme://user:password@host`. The scheme and host stay visible; the whole
  * user-info part (user name included) is the finding. The scan is anchored on
  * `://`; the authority ends at whitespace, `/`, `?`, `#`, a quote or an angle
- * bracket, and its last `@` ends the user-info.
+ * bracket (not one of a token placeholder: `<EMAIL_TOKEN:…>` inside a password
+ * is read over), and its last `@` ends the user-info.
  *
  * @module
  */
 import { codeAt, isAlnum, isAlpha, isWord } from "../chars.js";
 import type { Detector } from "../detector.js";
+import { tokenShapeEnd } from "../token-vault.js";
 
 const MAX_AUTHORITY = 256;
 
@@ -39,6 +41,11 @@ export const urlCredentialsDetector: Detector = {
       let at = -1;
       while (end < text.length && end - start <= MAX_AUTHORITY) {
         const c = text.charCodeAt(end);
+        const token = c === 60 ? tokenShapeEnd(text, end) : -1;
+        if (token !== -1) {
+          end = token;
+          continue;
+        }
         if (endsAuthority(c)) break;
         if (c === 64) at = end;
         end++;
