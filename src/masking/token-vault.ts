@@ -38,7 +38,8 @@ export const tokenLength = (labelLength: number): number => labelLength + TOKEN_
 /** A global pattern of the tokens of these type labels only; group 1 is the type label, group 2 the id. */
 export const tokensOf = (labels: readonly string[]): RegExp => new RegExp(`<(${labels.join("|")})${TOKEN_MARKER}([a-z2-7]{${ID_LENGTH}})>`, "g");
 
-const TOKEN_AT = new RegExp(TOKEN_PATTERN.source, "y");
+/** A token at one position; the type label is bounded, so a long run of capitals costs little. */
+const TOKEN_AT = new RegExp(`<[A-Z][A-Z0-9_]{0,63}${TOKEN_MARKER}[a-z2-7]{${ID_LENGTH}}>`, "y");
 
 /**
  * End of the token-shaped text starting at `at` (a `<`), or -1. Detectors
