@@ -181,6 +181,55 @@ describe("secret formats", () => {
   });
 });
 
+describe("generic secrets in other languages' assignments", () => {
+  const value = "Zq3Lr8Tn2Wx5Kp7V";
+  it("finds exactly the value in every assignment form and name", () => {
+    for (const text of [
+      `DB_PASSWORD := "${value}"`,
+      `  "password" => "${value}",`,
+      `$dbPassword .= "${value}";`,
+      `API_TOKEN ::= ${value}`,
+      `API_TOKEN ?= ${value}`,
+      `API_TOKEN += ${value}`,
+      `<password>${value}</password>`,
+      `<apiToken>\n  ${value}\n</apiToken>`,
+      `props.setProperty("db.password", "${value}");`,
+      `token = os.getenv("api_token", "${value}")`,
+      `some_api_token_123 = "${value}"`,
+      `mySecretString=${value}`,
+      `creds = ${value}`,
+      `"credentials": "${value}"`,
+      `"user_auth": "${value}"`,
+      `var gitlabToken string = "${value}"`,
+      `secret_key: |\n  ${value}`,
+      `Authorization: Bearer ${value}`,
+      `\\"api_key\\": \\"${value}\\"`,
+      `{"env": "DB_PASSWORD=${value}\\nDB_USER=admin\\nDB_HOST=db"}`,
+    ]) {
+      const hits = defaultMasker.mask(text).findings.filter((f) => f.type === "generic_secret").map((f) => text.slice(f.start, f.end));
+      expect(hits, text).toEqual([value]);
+    }
+  });
+
+  it("leaves names about a secret, and placeholders, alone", () => {
+    for (const text of [
+      `token_count = ${value}`,
+      `secret_name: ${value}`,
+      `credentialsId: '${value}'`,
+      `public_key = "${value}"`,
+      `csrf-token=${value}`,
+      "api_key = your_api_key_here",
+      "password: changeme",
+      'API_TOKEN="<token>"',
+      "password=${DB_PASSWORD}",
+      'notes = "io.jsonwebtoken:jjwt-jackson-0.11.2"',
+      "x => token => token.trim()",
+    ]) {
+      expect(defaultMasker.mask(text).findings, text).toEqual([]);
+    }
+  });
+});
+
 describe("token placeholders inside secrets", () => {
   const forged = "<EMAIL_TOKEN:abcdefghijklmnop>";
   const pemBody = `${filler(`${ALNUM}+/`, 64)}\n${filler(`${ALNUM}+/`, 64, 3)}`;

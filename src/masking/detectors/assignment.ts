@@ -12,7 +12,7 @@
  * - `"NAME" => "v"` (only with a quoted value: `x => x.trim()` is code);
  * - XML elements `<NAME>v</NAME>` (value up to `</`);
  * - arguments `f("NAME", "v")` (`setProperty`, `getenv` with a default) and
- *   CSV cells `NAME,v`.
+ *   CSV cells `NAME,v` (the name starting a line or after a comma).
  *
  * @module
  */
@@ -82,6 +82,12 @@ function operatorStart(text: string, eq: number): number {
   return start;
 }
 
+/** Whether a CSV cell starts at `index`: at the start of the text or a line, or after a comma. */
+function startsCell(text: string, index: number): boolean {
+  const before = codeAt(text, index - 1);
+  return before === -1 || before === 10 || before === 13 || before === 44;
+}
+
 /** Called with a name (`[nameStart, nameEnd)`), the index where its value may start, and the form. */
 export type AssignmentVisitor = (nameStart: number, nameEnd: number, valueFrom: number, form: AssignmentForm) => void;
 
@@ -135,7 +141,7 @@ export function eachAssignment(
       if (name !== undefined && isQuote(codeAt(text, name[0] - 1)) && wanted(text, name[0], name[1])) visit(name[0], name[1], comma + 1, "argument");
     } else if (isNameChar(before) && !isSpace(codeAt(text, comma + 1))) {
       const start = nameStart(text, comma);
-      if (start !== -1 && wanted(text, start, comma)) visit(start, comma, comma + 1, "operator");
+      if (start !== -1 && startsCell(text, start) && wanted(text, start, comma)) visit(start, comma, comma + 1, "operator");
     }
   }
 }

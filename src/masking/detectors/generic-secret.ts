@@ -27,7 +27,8 @@
  * A value counts only when it is a plausible secret: 8–256 characters, not a
  * placeholder (`${VAR}`, `{{var}}`, `<your-token>`, `%s`, `$VAR`, `****`,
  * `xxxx`, documented examples and template words, see {@link isPlaceholder}),
- * not a code reference (`process.env.TOKEN`, `config.token`, `getToken()`),
+ * not a code reference (`process.env.TOKEN`, `config.token`, `getToken()`)
+ * or a package version (`jjwt-jackson-0.11.2`),
  * not digits alone unless the name is a password's, and with Shannon entropy
  * of at least 3 bits per character. A value mixing character classes
  * (letters with digits or symbols, or both cases) but too short to reach 3
@@ -48,6 +49,8 @@ const MIN_VALUE = 8;
 const MAX_GAP = 16;
 const PLACEHOLDER = /^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|<[^>]*>|%\(?\w*\)?s|\$[A-Za-z_]\w*|\*+|x+|X+|\.{3,}|(.)\1+)$/;
 const CODE_PATH = /^(?:process\.env|os\.environ|import\.meta\.env|env|ENV|config|settings|secrets|this|self)[.[]/;
+/** A package and its version (`jjwt-jackson-0.11.2`, `lodash@4.17.21`): a reference, not a secret. */
+const PACKAGE_VERSION = /^[A-Za-z][\w.-]*[-_@]v?\d+(?:\.\d+){1,3}$/;
 /** A cheap first look at a name: does any keyword's core occur in it at all? */
 const KEYWORD_HINT = /pass|pwd|secret|token|auth|cred|key/i;
 /** Endings of a word that make it a secret's name (after a plural `s` is dropped). */
@@ -59,7 +62,7 @@ const ABOUT_WORDS: ReadonlySet<string> = new Set([
   "id", "ids", "name", "names", "url", "uri", "endpoint", "file", "path", "dir", "length", "len", "size", "count", "type", "kind", "version",
   "expiry", "expires", "expiration", "ttl", "limit", "limits", "header", "field", "format", "method", "mode", "scheme", "provider", "policy",
   "scope", "scopes", "enabled", "required", "status", "state", "level", "user", "username", "email", "host", "server", "service", "domain",
-  "region", "issuer", "audience", "realm", "arn", "ref", "prefix", "label", "hint", "manager", "store", "vault",
+  "region", "issuer", "audience", "realm", "arn", "ref", "prefix", "label", "hint", "manager", "store", "vault", "source", "variable",
 ]);
 /** Words before a keyword that say the value is not secret. */
 const NOT_SECRET_QUALIFIERS: ReadonlySet<string> = new Set(["public", "csrf", "xsrf", "max", "min", "num"]);
@@ -166,7 +169,11 @@ function valueAfter(text: string, from: number, form: AssignmentForm): [number, 
     if (form === "arrow" || form === "argument") return undefined;
     const end = unquotedEnd(text, at);
     if (end === -1) return undefined;
-    if (form === "element" && !text.startsWith("</", end)) return undefined;
+    if (form === "element") {
+      let close = end;
+      while (close < text.length && close - end < MAX_GAP && codeAt(text, close) <= 32) close++;
+      if (!text.startsWith("</", close)) return undefined;
+    }
     value = [at, end];
   }
   return afterScheme(text, value);
@@ -205,7 +212,7 @@ function classes(value: string): number {
  */
 export function plausibleSecret(value: string, password = false): boolean {
   if (value.length < MIN_VALUE || value.length > MAX_VALUE) return false;
-  if (PLACEHOLDER.test(value) || CODE_PATH.test(value) || isPlaceholder(value)) return false;
+  if (PLACEHOLDER.test(value) || CODE_PATH.test(value) || PACKAGE_VERSION.test(value) || isPlaceholder(value)) return false;
   if (!password && /^\d+$/.test(value)) return false;
   const required = classes(value) >= 2 ? entropyThreshold(value.length) : 3;
   return shannonEntropy(value) >= required;

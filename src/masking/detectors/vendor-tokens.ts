@@ -71,7 +71,7 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   {
     type: "slack_token",
     prefixes: ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"],
-    pattern: /xox[bpars]-(?:\d-)?[0-9A-Za-z]{8,64}(?:-[0-9A-Za-z]{1,64}){0,4}(?![A-Za-z0-9_])/y,
+    pattern: /xox[bpars]-(?:\d-)?[0-9A-Za-z]{8,64}(?:-[0-9A-Za-z]{1,64}){0,4}(?![A-Za-z0-9_-])/y,
   },
   {
     type: "slack_webhook",
