@@ -64,10 +64,18 @@ const PLACEHOLDER_WORDS =
   /example|placeholder|change[_-]?me|replace[_-]?me|your[_-]?(?:own[_-]?)?(?:api|access|secret|token|key|pass|client|app|auth)|(?:token|key|secret|password|string)[_-]?here|redacted|dummy|0123456|1234567|abcdefg/i;
 
 /**
+ * Template syntax standing where a value goes (`${VAR}`, `{{var}}`,
+ * `<your-token>`, `%s`, `$VAR`, `...`), or a value that only names what it
+ * stands for (`password`, `secret`).
+ */
+const TEMPLATE = /^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|<[^>]*>|%\(?\w*\)?s|\$[A-Za-z_]\w*|\.{3,}|password|passwd|pass|pwd|secret|token)$/i;
+
+/**
  * Whether `value` (a whole secret, or a token's part after its vendor prefix)
- * is a placeholder rather than a secret: a documented example or template
- * word, or filler of too little entropy. No detector reports one.
+ * is a placeholder rather than a secret: template syntax, a documented
+ * example or template word, or filler of too little entropy. No detector
+ * reports one.
  */
 export function isPlaceholder(value: string): boolean {
-  return shannonEntropy(value) < FILLER_ENTROPY || PLACEHOLDER_WORDS.test(value);
+  return TEMPLATE.test(value) || shannonEntropy(value) < FILLER_ENTROPY || PLACEHOLDER_WORDS.test(value);
 }

@@ -51,6 +51,22 @@ export function tokenShapeEnd(text: string, at: number): number {
   return TOKEN_AT.test(text) ? TOKEN_AT.lastIndex : -1;
 }
 
+/**
+ * `value` without the token-shaped text in it: the characters a placeholder
+ * adds are not the value's, so a detector judging the value (random enough?
+ * a placeholder?) looks past them.
+ */
+export function withoutTokenShapes(value: string): string {
+  if (value.indexOf("<") === -1) return value;
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const end = value.charCodeAt(i) === 60 ? tokenShapeEnd(value, i) : -1;
+    if (end === -1) out += value[i];
+    else i = end - 1;
+  }
+  return out;
+}
+
 /** A fresh global copy of {@link TOKEN_PATTERN} for one search. */
 const allTokens = (): RegExp => new RegExp(TOKEN_PATTERN.source, "g");
 

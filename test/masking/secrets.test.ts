@@ -169,6 +169,9 @@ describe("secret formats", () => {
     ] as const) {
       expect(foundWhole("url_credentials", value) || defaultMasker.mask(text).findings.some((f) => f.type === "url_credentials" && text.slice(f.start, f.end) === value), text).toBe(true);
     }
+    for (const text of ["postgres://app:${DB_PASSWORD}@db.internal/app", "https://user:password@example.com/", "redis://default:xxxxxxxxxxxx@cache:6379", "mysql://root:<password>@localhost/db"]) {
+      expect(defaultMasker.mask(text).findings.filter((f) => f.type === "url_credentials"), text).toEqual([]);
+    }
     for (const [text, value] of [
       ["SECRET_KEY=dj4n9F2kL8qP3xV7", "dj4n9F2kL8qP3xV7"],
       ['"passwd": "t7Y#k2Lm9Q"', "t7Y#k2Lm9Q"],

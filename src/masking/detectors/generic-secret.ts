@@ -40,14 +40,13 @@
 import { codeAt } from "../chars.js";
 import type { Detector } from "../detector.js";
 import { entropyThreshold, isPlaceholder, shannonEntropy } from "../entropy.js";
-import { tokenShapeEnd } from "../token-vault.js";
+import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
 import { type AssignmentForm, eachAssignment, MAX_NAME, NAME_LOOKBEHIND } from "./assignment.js";
 
 const MAX_VALUE = 256;
 const MIN_VALUE = 8;
 /** Most characters between an operator and its value: spaces, a YAML block indicator, a line break and indentation. */
 const MAX_GAP = 16;
-const PLACEHOLDER = /^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|<[^>]*>|%\(?\w*\)?s|\$[A-Za-z_]\w*|\*+|x+|X+|\.{3,}|(.)\1+)$/;
 const CODE_PATH = /^(?:process\.env|os\.environ|import\.meta\.env|env|ENV|config|settings|secrets|this|self)[.[]/;
 /** A package and its version (`jjwt-jackson-0.11.2`, `lodash@4.17.21`): a reference, not a secret. */
 const PACKAGE_VERSION = /^[A-Za-z][\w.-]*[-_@]v?\d+(?:\.\d+){1,3}$/;
@@ -212,26 +211,10 @@ function classes(value: string): number {
  */
 export function plausibleSecret(value: string, password = false): boolean {
   if (value.length < MIN_VALUE || value.length > MAX_VALUE) return false;
-  if (PLACEHOLDER.test(value) || CODE_PATH.test(value) || PACKAGE_VERSION.test(value) || isPlaceholder(value)) return false;
+  if (CODE_PATH.test(value) || PACKAGE_VERSION.test(value) || isPlaceholder(value)) return false;
   if (!password && /^\d+$/.test(value)) return false;
   const required = classes(value) >= 2 ? entropyThreshold(value.length) : 3;
   return shannonEntropy(value) >= required;
-}
-
-/**
- * `value` without the token-shaped text in it: the characters a placeholder
- * adds are not the value's, so they can neither make it look random nor make
- * it look like a placeholder.
- */
-function withoutTokens(value: string): string {
-  if (value.indexOf("<") === -1) return value;
-  let out = "";
-  for (let i = 0; i < value.length; i++) {
-    const end = value.charCodeAt(i) === 60 ? tokenShapeEnd(value, i) : -1;
-    if (end === -1) out += value[i];
-    else i = end - 1;
-  }
-  return out;
 }
 
 /** Detector of secrets assigned to telling names. */
@@ -248,7 +231,7 @@ export const genericSecretDetector: Detector = {
     };
     eachAssignment(text, Math.max(0, from - MAX_GAP - 4), separators, wanted, (_start, _end, valueFrom, form) => {
       const value = valueAfter(text, valueFrom, form);
-      if (value !== undefined && value[0] >= from && plausibleSecret(withoutTokens(text.slice(value[0], value[1])), password)) {
+      if (value !== undefined && value[0] >= from && plausibleSecret(withoutTokenShapes(text.slice(value[0], value[1])), password)) {
         out.push({ type: "generic_secret", start: value[0], end: value[1] });
       }
     });
