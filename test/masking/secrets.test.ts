@@ -139,6 +139,10 @@ describe("secret formats", () => {
       expect(foundWhole("private_key", block), label).toBe(true);
       expect(foundWhole("private_key", block.replace(/\n/g, "\\n")), `${label} in JSON`).toBe(true);
     }
+    for (const placeholder of ["...", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "<your private key here>", "YOUR_PRIVATE_KEY_HERE\n..."]) {
+      const block = `-----BEGIN RSA PRIVATE KEY-----\n${placeholder}\n-----END RSA PRIVATE KEY-----`;
+      expect(defaultMasker.mask(block).findings, placeholder).toEqual([]);
+    }
     for (const label of ["PUBLIC KEY", "CERTIFICATE", "RSA PUBLIC KEY", "PGP PUBLIC KEY BLOCK"]) {
       expect(defaultMasker.mask(`-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`).findings.filter((f) => f.type === "private_key")).toEqual([]);
     }
