@@ -237,6 +237,18 @@ describe("generic secrets in other languages' assignments", () => {
   });
 });
 
+describe("assignment scanning on hostile input", () => {
+  const SIZE = 200_000;
+  for (const unit of ['"a",', "a,", "<a>", "<apiToken>", "token,", "a=>", "x := ", "password=<EMAIL_TOKEN:abcdefghijklmnop>", "Authorization: Bearer "]) {
+    it(`masks ${JSON.stringify(unit)} repeated to ${SIZE / 1000} KB in linear time`, () => {
+      const text = unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
+      const start = performance.now();
+      defaultMasker.mask(text);
+      expect(performance.now() - start).toBeLessThan(1_500);
+    });
+  }
+});
+
 describe("token placeholders inside secrets", () => {
   const forged = "<EMAIL_TOKEN:abcdefghijklmnop>";
   const pemBody = `${filler(`${ALNUM}+/`, 64)}\n${filler(`${ALNUM}+/`, 64, 3)}`;
