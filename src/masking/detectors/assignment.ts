@@ -94,7 +94,7 @@ export type AssignmentVisitor = (nameStart: number, nameEnd: number, valueFrom: 
 /**
  * Calls `visit` for each assignment whose operator lies at or after `origin`
  * and whose name `wanted(text, start, end)` accepts (checked before anything
- * else is read, so it should be cheap). `forms` limits the forms looked for.
+ * else is read, so it should be cheap).
  */
 export function eachAssignment(
   text: string,
