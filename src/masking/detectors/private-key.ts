@@ -10,8 +10,8 @@
  * with `\n` or JSON-escaped `\\n` breaks) are masked. The streaming masker holds
  * back an open block until its END line or that limit (see `pending`).
  *
- * A block whose body holds no key material (no run of 40 base64 characters
- * that is not a placeholder: `...`, `xxxx…`, `<your key here>`) is not
+ * A block whose body holds no key material (no run of six base64 characters
+ * that looks generated: `...`, `xxxx…`, `<your private key here>`) is not
  * reported.
  *
  * @module
@@ -93,19 +93,22 @@ function blockEnd(text: string, start: number, headerEnd: number, label: string,
   return bodyEnd(text, headerEnd, limit);
 }
 
-/** A run of key material: 40 or more base64 characters. */
-const MATERIAL = /[A-Za-z0-9+/=]{40,}/g;
+/** A run of base64 characters that may be key material. */
+const RUN = /[A-Za-z0-9+/=]{6,}/g;
+
+/** Whether `run` looks generated (a digit, or both cases) rather than a word or filler. */
+const keyMaterial = (run: string): boolean => (/\d/.test(run) || (/[a-z]/.test(run) && /[A-Z]/.test(run))) && !isPlaceholder(run);
 
 /**
  * Whether a block's body (the text after its header) is a placeholder —
- * `...`, `xxxx…`, `<your key here>` — rather than key material: no run of 40
- * base64 characters in it looks random. Text added to a real block cannot
- * make it one, since its key material stays. A header alone (a truncated
- * paste) still counts as a key.
+ * `...`, `xxxx…`, `<your private key here>` — rather than key material: no
+ * run of six or more base64 characters in it looks generated. Text added to
+ * a real block cannot make it one, since its key material stays. A header
+ * alone (a truncated paste) still counts as a key.
  */
 function placeholderBody(body: string): boolean {
   if (body.trim().length === 0) return false;
-  for (const run of body.matchAll(MATERIAL)) if (!isPlaceholder(run[0])) return false;
+  for (const run of body.matchAll(RUN)) if (keyMaterial(run[0])) return false;
   return true;
 }
 
