@@ -15,25 +15,50 @@ const MAX_TOKEN_TYPE = 40;
 /** Longest token placeholder recognised. */
 const MAX_PLACEHOLDER = tokenLength(MAX_TOKEN_TYPE);
 
+/** Whether a token placeholder of type label `tag` with id `id` was issued by the masker's vault. */
+export type IssuedCheck = (tag: string, id: string) => boolean;
+
 /**
  * Finds the token placeholders of `types` (`<EMAIL_TOKEN:k3v9q2m7x4c8w1zb>`)
  * that text masked earlier may already hold: masking them again would break
  * them (their id reads as a secret assignment) and they could no longer be
- * restored. Only placeholders of enabled types count, so a look-alike cannot
- * hide a value in its type name.
+ * restored. Only placeholders of enabled types that the vault issued count
+ * (`issued`), so a look-alike can neither hide a value in its type name nor
+ * pass for a token.
  */
-function placeholderFinder(types: ReadonlySet<string>): (text: string, from: number) => [number, number][] {
+function placeholderFinder(types: ReadonlySet<string>, issued: IssuedCheck | undefined): (text: string, from: number) => [number, number][] {
   const names = [...types].map(label).filter((name) => /^[A-Z][A-Z0-9_]*$/.test(name) && name.length <= MAX_TOKEN_TYPE);
   const pattern = tokensOf(names);
   return (text, from) => {
     const ranges: [number, number][] = [];
     const start = Math.max(0, from - MAX_PLACEHOLDER);
-    if (names.length === 0 || text.indexOf(TOKEN_MARKER, start) === -1) return ranges;
+    if (issued === undefined || names.length === 0 || text.indexOf(TOKEN_MARKER, start) === -1) return ranges;
     pattern.lastIndex = start;
     let m: RegExpExecArray | null;
-    while ((m = pattern.exec(text)) !== null) ranges.push([m.index, m.index + m[0].length]);
+    while ((m = pattern.exec(text)) !== null) {
+      if (issued(m[1] as string, m[2] as string)) ranges.push([m.index, m.index + m[0].length]);
+    }
     return ranges;
   };
+}
+
+/**
+ * `spans` with the characters of the placeholders in `ranges` (sorted,
+ * disjoint) taken out: a span around a placeholder keeps its parts on either
+ * side, so a placeholder hides only itself, never the secret it sits in.
+ */
+function outsidePlaceholders(spans: readonly Span[], ranges: readonly [number, number][]): Span[] {
+  const out: Span[] = [];
+  for (const span of spans) {
+    let start = span.start;
+    for (const [from, to] of ranges) {
+      if (to <= start || from >= span.end) continue;
+      if (from > start) out.push({ type: span.type, start, end: from });
+      start = to;
+    }
+    if (start < span.end) out.push(start === span.start ? span : { type: span.type, start, end: span.end });
+  }
+  return out;
 }
 
 /** Runs a fixed set of detectors for a fixed set of types. */
@@ -52,15 +77,23 @@ export interface Engine {
   priority(type: string): number;
 }
 
-/** Creates an engine over `detectors`, reporting only `types`. */
-export function createEngine(detectors: readonly Detector[], types: ReadonlySet<string>, priorities: ReadonlyMap<string, number>): Engine {
+/**
+ * Creates an engine over `detectors`, reporting only `types`. Token
+ * placeholders that `issued` recognises are left whole; without it, none is.
+ */
+export function createEngine(
+  detectors: readonly Detector[],
+  types: ReadonlySet<string>,
+  priorities: ReadonlyMap<string, number>,
+  issued?: IssuedCheck,
+): Engine {
   const active = detectors.filter((d) => d.types.some((t) => types.has(t)));
   const filterNeeded = active.some((d) => d.types.some((t) => !types.has(t)));
   // A span inside a placeholder is dropped, so whether it exists also depends on the
   // placeholder around it: reach and lookbehind cover the longest one.
   const hold = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.reach));
   const context = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.lookbehind));
-  const placeholders = placeholderFinder(types);
+  const placeholders = placeholderFinder(types, issued);
   return {
     types,
     hold,
@@ -72,7 +105,7 @@ export function createEngine(detectors: readonly Detector[], types: ReadonlySet<
       const kept = filterNeeded ? out.filter((s) => types.has(s.type)) : out;
       if (kept.length === 0) return kept;
       const tokens = placeholders(text, from);
-      return tokens.length === 0 ? kept : kept.filter((s) => !tokens.some(([start, end]) => s.start < end && s.end > start));
+      return tokens.length === 0 ? kept : outsidePlaceholders(kept, tokens);
     },
     pending(text, from) {
       let earliest = -1;

@@ -46,3 +46,36 @@ export function shannonEntropy(text: string): number {
 export function entropyThreshold(length: number): number {
   return Math.min(3, Math.log2(Math.max(length, 1)) - 0.25);
 }
+
+/**
+ * Entropy below which a token body is filler (`XXXXXXXXXXX-XXXXXXXX`,
+ * `aaaa…b`), not a generated value: random tokens of every vendor format
+ * measure above 3 bits per character.
+ */
+export const FILLER_ENTROPY = 2;
+
+/**
+ * Words that documentation and templates put where a real value goes: AWS's
+ * published `…EXAMPLE` keys, `your_api_key_here`, `changeme`, `<placeholder>`,
+ * `REDACTED`, counting runs (`1234567`, `abcdefg`). A generated secret does
+ * not spell them.
+ */
+const PLACEHOLDER_WORDS =
+  /example|placeholder|change[_-]?me|replace[_-]?me|your[_-]?(?:own[_-]?)?(?:api|access|secret|token|key|pass|client|app|auth)|(?:token|key|secret|password|string)[_-]?here|redacted|dummy|0123456|1234567|abcdefg/i;
+
+/**
+ * Template syntax standing where a value goes (`${VAR}`, `{{var}}`,
+ * `<your-token>`, `%s`, `$VAR`, `...`), or a value that only names what it
+ * stands for (`password`, `secret`).
+ */
+const TEMPLATE = /^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|<[^>]*>|%\(?\w*\)?s|\$[A-Za-z_]\w*|\.{3,}|password|passwd|pass|pwd|secret|token)$/i;
+
+/**
+ * Whether `value` (a whole secret, or a token's part after its vendor prefix)
+ * is a placeholder rather than a secret: template syntax, a documented
+ * example or template word, or filler of too little entropy. No detector
+ * reports one.
+ */
+export function isPlaceholder(value: string): boolean {
+  return TEMPLATE.test(value) || shannonEntropy(value) < FILLER_ENTROPY || PLACEHOLDER_WORDS.test(value);
+}

@@ -187,7 +187,7 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   for (const type of customTypes) priorities.set(type, CUSTOM_PRIORITY);
   const styleOf = (type: string): MaskStyle => (Object.hasOwn(TYPE_INFO, type) ? TYPE_INFO[type as BuiltinType].maskStyle : "hidden");
   const detectors = [...builtinDetectors(new Set(types), (parsed.phoneCountry ?? "US") as CountryCode), ...custom.map(compileCustom)];
-  const engine: Engine = createEngine(detectors, new Set(types), priorities);
+  const engine: Engine = createEngine(detectors, new Set(types), priorities, (tag, id) => tokens.issued(tag, id));
   const placeholders = new Map(types.map((type) => [type, redacted(type)]));
   // Numbers shorter than this cannot hold a value of a built-in type; custom detectors see every number.
   const numberFloor = custom.length > 0 ? 0 : MIN_NUMBER_DIGITS;

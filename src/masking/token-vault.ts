@@ -2,9 +2,13 @@
  * Reversible tokens for the `tokenize` strategy.
  *
  * A token, `<EMAIL_TOKEN:k3v9q2m7x4c8w1zb>`, names a value without carrying
- * it. Its id is a keyed digest of the tenant, the type and the value, so the
- * same value gets the same token within a tenant (a model can still tell
- * values apart) and a different one in another tenant. The value is sealed
+ * it. The first 11 characters of its id are a keyed digest of the tenant, the
+ * type and the value, so the same value gets the same token within a tenant
+ * (a model can still tell values apart) and a different one in another
+ * tenant. The last 5 are a keyed check of the type and those 11: any masker
+ * holding the same key (every instance sharing a vault) can tell a token it
+ * issued from a look-alike without a lookup (see {@link TokenVault.issued}),
+ * so a forged placeholder cannot pass for one. The value is sealed
  * with AES-256-GCM under a key derived from `vaultKey`, with the tenant, the
  * type and the id as associated data, and stored under a key that includes a
  * digest of the tenant. Restoring a token therefore needs the right tenant
@@ -19,6 +23,8 @@ import type { Vault } from "./vault.js";
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 const ID_LENGTH = 16;
+/** Characters of an id that name the value; the rest are the check. */
+const DIGEST_LENGTH = 11;
 
 /** What stands between the type label and the id in a token: `<EMAIL_TOKEN:k3v9q2m7x4c8w1zb>`. */
 export const TOKEN_MARKER = "_TOKEN:";
@@ -29,8 +35,37 @@ export const TOKEN_PATTERN = new RegExp(`<([A-Z][A-Z0-9_]*)${TOKEN_MARKER}([a-z2
 /** Length of a token whose type label is `labelLength` characters long. */
 export const tokenLength = (labelLength: number): number => labelLength + TOKEN_MARKER.length + ID_LENGTH + 2;
 
-/** A global pattern of the tokens of these type labels only. */
-export const tokensOf = (labels: readonly string[]): RegExp => new RegExp(`<(?:${labels.join("|")})${TOKEN_MARKER}[a-z2-7]{${ID_LENGTH}}>`, "g");
+/** A global pattern of the tokens of these type labels only; group 1 is the type label, group 2 the id. */
+export const tokensOf = (labels: readonly string[]): RegExp => new RegExp(`<(${labels.join("|")})${TOKEN_MARKER}([a-z2-7]{${ID_LENGTH}})>`, "g");
+
+/** A token at one position; the type label is bounded, so a long run of capitals costs little. */
+const TOKEN_AT = new RegExp(`<[A-Z][A-Z0-9_]{0,63}${TOKEN_MARKER}[a-z2-7]{${ID_LENGTH}}>`, "y");
+
+/**
+ * End of the token-shaped text starting at `at` (a `<`), or -1. Detectors
+ * whose values stop at `<` read over one, so text shaped like a token cannot
+ * cut a secret short; the engine then leaves only the tokens the vault issued.
+ */
+export function tokenShapeEnd(text: string, at: number): number {
+  TOKEN_AT.lastIndex = at;
+  return TOKEN_AT.test(text) ? TOKEN_AT.lastIndex : -1;
+}
+
+/**
+ * `value` without the token-shaped text in it: the characters a placeholder
+ * adds are not the value's, so a detector judging the value (random enough?
+ * a placeholder?) looks past them.
+ */
+export function withoutTokenShapes(value: string): string {
+  if (value.indexOf("<") === -1) return value;
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const end = value.charCodeAt(i) === 60 ? tokenShapeEnd(value, i) : -1;
+    if (end === -1) out += value[i];
+    else i = end - 1;
+  }
+  return out;
+}
 
 /** A fresh global copy of {@link TOKEN_PATTERN} for one search. */
 const allTokens = (): RegExp => new RegExp(TOKEN_PATTERN.source, "g");
@@ -101,10 +136,29 @@ export class TokenVault {
     return `${base32(this.#digest("tenant", tenant), ID_LENGTH)}:${id}`;
   }
 
+  /** The check characters of an id whose digest part is `digest`, for type label `tag`. */
+  #check(tag: string, digest: string): string {
+    return base32(this.#digest("issued", tag, digest), ID_LENGTH - DIGEST_LENGTH);
+  }
+
+  /**
+   * Whether `id` is the id of a token of type label `tag` that a vault with
+   * this key issued: its check characters match. Needs no lookup, so it holds
+   * for tokens any instance sharing the key made.
+   */
+  issued(tag: string, id: string): boolean {
+    if (id.length !== ID_LENGTH) return false;
+    const expected = this.#check(tag, id.slice(0, DIGEST_LENGTH));
+    let difference = 0;
+    for (let i = 0; i < expected.length; i++) difference |= expected.charCodeAt(i) ^ id.charCodeAt(DIGEST_LENGTH + i);
+    return difference === 0;
+  }
+
   /** Returns the token of `value` for `tenant`, sealing the value into the vault. */
   tokenize(tenant: string, type: string, value: string): string {
     const tag = label(type);
-    const id = base32(this.#digest("token", tenant, tag, value), ID_LENGTH);
+    const digest = base32(this.#digest("token", tenant, tag, value), DIGEST_LENGTH);
+    const id = digest + this.#check(tag, digest);
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", this.#keys().seal, iv);
     cipher.setAAD(Buffer.from(`${tenant}\u0000${tag}\u0000${id}`, "utf8"));

@@ -3,6 +3,7 @@
  * samples that must be found, and near misses that must not be.
  */
 import { describe, expect, it } from "vitest";
+import { createMasker } from "../../src/masking/index.js";
 import { ALNUM, BASE32, HEX, defaultMasker, filler } from "./helpers.js";
 
 const B64URL = `${ALNUM}-_`;
@@ -54,8 +55,8 @@ const FORMATS: readonly Format[] = [
   },
   {
     type: "stripe_key",
-    truePositives: [`sk_live_${filler(ALNUM, 24)}`, `sk_test_${filler(ALNUM, 99)}`, `rk_live_${filler(ALNUM, 24, 1)}`, `rk_test_${filler(ALNUM, 32, 2)}`],
-    falsePositives: ["sk_live_short", `pk_live_${filler(ALNUM, 24)}`, `sk_prod_${filler(ALNUM, 24)}`, `ask_live_${filler(ALNUM, 24)}`],
+    truePositives: [`sk_live_${filler(ALNUM, 24)}`, `sk_prod_${filler(ALNUM, 24, 2)}`, `rk_prod_${filler(ALNUM, 30, 4)}`, `sk_test_${filler(ALNUM, 99)}`, `rk_live_${filler(ALNUM, 24, 1)}`, `rk_test_${filler(ALNUM, 32, 2)}`],
+    falsePositives: ["sk_live_short", `pk_live_${filler(ALNUM, 24)}`, `sk_dev_${filler(ALNUM, 24)}`, `ask_live_${filler(ALNUM, 24)}`, `sk_live_${"x".repeat(24)}`],
   },
   {
     type: "openai_key",
@@ -94,8 +95,9 @@ const FORMATS: readonly Format[] = [
   },
   {
     type: "aws_access_key",
-    truePositives: ["AKIAIOSFODNN7EXAMPLE", `ASIA${filler(BASE32, 16)}`, `AKIA${filler(BASE32, 16, 3)}`, `A3TX${filler(BASE32, 16, 1)}`],
-    falsePositives: [`AKIA${filler(BASE32, 15)}`, `AKIA${filler(BASE32, 16).toLowerCase()}`, `XAKIA${filler(BASE32, 16)}`, "AKIAIOSFODNN7EXAMPL1", `AKIA${filler(BASE32, 17)}`],
+    truePositives: ["AKIAJ3XTQ2MVWRZ5K6BD", `ASIA${filler(BASE32, 16)}`, `AKIA${filler(BASE32, 16, 3)}`, `A3TX${filler(BASE32, 16, 1)}`],
+    // AWS's published example and filler are placeholders, not keys.
+    falsePositives: ["AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE", "AKIAXXXXXXXXXXXXXXXX", `AKIA${filler(BASE32, 15)}`, `AKIA${filler(BASE32, 16).toLowerCase()}`, `XAKIA${filler(BASE32, 16)}`, "AKIAIOSFODNN7EXAMPL1", `AKIA${filler(BASE32, 17)}`],
   },
   {
     type: "jwt",
@@ -137,24 +139,29 @@ describe("secret formats", () => {
       expect(foundWhole("private_key", block), label).toBe(true);
       expect(foundWhole("private_key", block.replace(/\n/g, "\\n")), `${label} in JSON`).toBe(true);
     }
+    for (const placeholder of ["...", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "<your private key here>", "YOUR_PRIVATE_KEY_HERE\n..."]) {
+      const block = `-----BEGIN RSA PRIVATE KEY-----\n${placeholder}\n-----END RSA PRIVATE KEY-----`;
+      expect(defaultMasker.mask(block).findings, placeholder).toEqual([]);
+    }
     for (const label of ["PUBLIC KEY", "CERTIFICATE", "RSA PUBLIC KEY", "PGP PUBLIC KEY BLOCK"]) {
       expect(defaultMasker.mask(`-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`).findings.filter((f) => f.type === "private_key")).toEqual([]);
     }
   });
 
   it("aws_secret_key: found next to an access key id or a secret-key name, not alone", () => {
-    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8vT3kLmN";
     expect(foundWhole("aws_secret_key", secret) ).toBe(false);
     for (const text of [
-      `aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${secret}`,
+      `aws_access_key_id = AKIAJ3XTQ2MVWRZ5K6BD\naws_secret_access_key = ${secret}`,
+      `<SecretAccessKey>${secret}</SecretAccessKey>`,
       `{"SecretAccessKey": "${secret}", "AccessKeyId": "ASIA${filler(BASE32, 16)}"}`,
       `AWS_SECRET_ACCESS_KEY=${secret}`,
-      `key AKIAIOSFODNN7EXAMPLE secret ${secret}`,
+      `key AKIAJ3XTQ2MVWRZ5K6BD secret ${secret}`,
     ]) {
       const start = text.indexOf(secret);
       expect(defaultMasker.mask(text).findings.some((f) => f.type === "aws_secret_key" && f.start === start && f.end === start + 40), text).toBe(true);
     }
-    for (const text of [`hash ${secret} only`, `aws_secret_access_key = ${secret}X`, `aws_secret_access_key = ${"a".repeat(40)}`, `sha1 ${filler(HEX, 40)} near AKIAIOSFODNN7EXAMPLE`]) {
+    for (const text of [`hash ${secret} only`, `aws_secret_access_key = ${secret}X`, `aws_secret_access_key = ${"a".repeat(40)}`, `sha1 ${filler(HEX, 40)} near AKIAJ3XTQ2MVWRZ5K6BD`, "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]) {
       expect(defaultMasker.mask(text).findings.filter((f) => f.type === "aws_secret_key"), text).toEqual([]);
     }
   });
@@ -166,6 +173,9 @@ describe("secret formats", () => {
     ] as const) {
       expect(foundWhole("url_credentials", value) || defaultMasker.mask(text).findings.some((f) => f.type === "url_credentials" && text.slice(f.start, f.end) === value), text).toBe(true);
     }
+    for (const text of ["postgres://app:${DB_PASSWORD}@db.internal/app", "https://user:password@example.com/", "redis://default:xxxxxxxxxxxx@cache:6379", "mysql://root:<password>@localhost/db"]) {
+      expect(defaultMasker.mask(text).findings.filter((f) => f.type === "url_credentials"), text).toEqual([]);
+    }
     for (const [text, value] of [
       ["SECRET_KEY=dj4n9F2kL8qP3xV7", "dj4n9F2kL8qP3xV7"],
       ['"passwd": "t7Y#k2Lm9Q"', "t7Y#k2Lm9Q"],
@@ -175,5 +185,111 @@ describe("secret formats", () => {
       const hits = defaultMasker.mask(text).findings.filter((f) => f.type === "generic_secret").map((f) => text.slice(f.start, f.end));
       expect(hits, text).toEqual([value]);
     }
+  });
+});
+
+describe("generic secrets in other languages' assignments", () => {
+  const value = "Zq3Lr8Tn2Wx5Kp7V";
+  it("finds exactly the value in every assignment form and name", () => {
+    for (const text of [
+      `DB_PASSWORD := "${value}"`,
+      `  "password" => "${value}",`,
+      `$dbPassword .= "${value}";`,
+      `API_TOKEN ::= ${value}`,
+      `API_TOKEN ?= ${value}`,
+      `API_TOKEN += ${value}`,
+      `<password>${value}</password>`,
+      `<apiToken>\n  ${value}\n</apiToken>`,
+      `props.setProperty("db.password", "${value}");`,
+      `token = os.getenv("api_token", "${value}")`,
+      `some_api_token_123 = "${value}"`,
+      `mySecretString=${value}`,
+      `creds = ${value}`,
+      `"credentials": "${value}"`,
+      `"user_auth": "${value}"`,
+      `var gitlabToken string = "${value}"`,
+      `secret_key: |\n  ${value}`,
+      `Authorization: Bearer ${value}`,
+      `\\"api_key\\": \\"${value}\\"`,
+      `{"env": "DB_PASSWORD=${value}\\nDB_USER=admin\\nDB_HOST=db"}`,
+    ]) {
+      const hits = defaultMasker.mask(text).findings.filter((f) => f.type === "generic_secret").map((f) => text.slice(f.start, f.end));
+      expect(hits, text).toEqual([value]);
+    }
+  });
+
+  it("leaves names about a secret, and placeholders, alone", () => {
+    for (const text of [
+      `token_count = ${value}`,
+      `secret_name: ${value}`,
+      `credentialsId: '${value}'`,
+      `public_key = "${value}"`,
+      `csrf-token=${value}`,
+      "api_key = your_api_key_here",
+      "password: changeme",
+      'API_TOKEN="<token>"',
+      "password=${DB_PASSWORD}",
+      'notes = "io.jsonwebtoken:jjwt-jackson-0.11.2"',
+      "x => token => token.trim()",
+    ]) {
+      expect(defaultMasker.mask(text).findings, text).toEqual([]);
+    }
+  });
+});
+
+describe("assignment scanning on hostile input", () => {
+  const SIZE = 200_000;
+  for (const unit of ['"a",', "a,", "<a>", "<apiToken>", "token,", "a=>", "x := ", "password=<EMAIL_TOKEN:abcdefghijklmnop>", "Authorization: Bearer "]) {
+    it(`masks ${JSON.stringify(unit)} repeated to ${SIZE / 1000} KB in linear time`, () => {
+      const text = unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
+      const start = performance.now();
+      defaultMasker.mask(text);
+      expect(performance.now() - start).toBeLessThan(1_500);
+    });
+  }
+});
+
+describe("token placeholders inside secrets", () => {
+  const forged = "<EMAIL_TOKEN:abcdefghijklmnop>";
+  const pemBody = `${filler(`${ALNUM}+/`, 64)}\n${filler(`${ALNUM}+/`, 64, 3)}`;
+  const attacks = (placeholder: string) => [
+    { name: "PEM block", text: `-----BEGIN RSA PRIVATE KEY-----\n${pemBody}\n${placeholder}\n${filler(ALNUM, 40, 5)}==\n-----END RSA PRIVATE KEY-----`, secret: pemBody },
+    { name: "URL password", text: `postgres://admin:Tq8vK2mZp4Lx${placeholder}@db.example.net/app`, secret: "Tq8vK2mZp4Lx" },
+    { name: "password= value", text: `password=Zq3Lr8Tn2Wx5${placeholder}`, secret: "Zq3Lr8Tn2Wx5" },
+  ];
+
+  it("a look-alike placeholder the vault did not issue does not switch masking off", () => {
+    for (const strategy of ["redact", "tokenize"] as const) {
+      const masker = createMasker({ strategy });
+      for (const attack of attacks(forged)) {
+        const { text, findings } = masker.mask(attack.text, { tenant: "acme" });
+        expect(text, `${strategy}: ${attack.name}`).not.toContain(attack.secret);
+        expect(findings.length, `${strategy}: ${attack.name}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("a look-alike placeholder does not keep the characters it wraps visible", () => {
+    const material = "k3v5q2m7x4c6w2zb";
+    const block = `-----BEGIN PRIVATE KEY-----\n${pemBody}\n<EMAIL_TOKEN:${material}>\n-----END PRIVATE KEY-----`;
+    for (const strategy of ["redact", "tokenize"] as const) {
+      expect(createMasker({ strategy }).mask(block, { tenant: "acme" }).text, strategy).not.toContain(material);
+    }
+  });
+
+  it("a placeholder the vault issued is left whole, and only its own characters", async () => {
+    const masker = createMasker({ strategy: "tokenize" });
+    const token = masker.mask("ana@example.com", { tenant: "acme" }).text;
+    expect(token).toMatch(/^<EMAIL_TOKEN:[a-z2-7]{16}>$/);
+    for (const attack of attacks(token)) {
+      const { text } = masker.mask(attack.text, { tenant: "acme" });
+      expect(text, attack.name).toContain(token);
+      expect(text, attack.name).not.toContain(attack.secret);
+    }
+    // Another masker sharing the vault key recognises it without a lookup; one with another key does not.
+    const sibling = createMasker({ strategy: "tokenize", vaultKey: "k".repeat(32) });
+    const issued = sibling.mask("bob@example.com", { tenant: "acme" }).text;
+    expect(createMasker({ strategy: "tokenize", vaultKey: "k".repeat(32) }).mask(`password=${issued}`, { tenant: "acme" }).text).toBe(`password=${issued}`);
+    expect(createMasker({ strategy: "tokenize", vaultKey: "o".repeat(32) }).mask(`password=${issued}`, { tenant: "acme" }).text).not.toContain(issued);
   });
 });

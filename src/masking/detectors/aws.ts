@@ -8,15 +8,19 @@
  *   upper case, lower case and a digit or symbol. Forty random characters are
  *   otherwise indistinguishable from other blobs, so a candidate counts only
  *   within 100 characters of an access key id (either side), or within 60
- *   characters after `=` or `:` following a name that holds `secret` and
- *   `aws` or `access` in any case (`aws_secret_access_key`, `AWS_SECRET_KEY`,
- *   `SecretAccessKey`, `"aws.secret"`).
+ *   characters after the assignment operator of a name that holds `secret`
+ *   and `aws` or `access` in any case (`aws_secret_access_key`,
+ *   `AWS_SECRET_KEY`, `SecretAccessKey`, `"aws.secret"`; every assignment
+ *   form of {@link eachAssignment}).
+ * - Neither counts when it is a placeholder: AWS's published examples
+ *   (`AKIAIOSFODNN7EXAMPLE`, `…EXAMPLEKEY`) or filler (`AKIAXXXXXXXXXXXXXXXX`).
  *
  * @module
  */
 import { codeAt, isAlnum, isDigit, isUpper } from "../chars.js";
 import type { Detector } from "../detector.js";
-import { SeparatorIndex } from "../separators.js";
+import { isPlaceholder } from "../entropy.js";
+import { eachAssignment, NAME_LOOKBEHIND } from "./assignment.js";
 
 /** Four-letter prefixes of access key ids; `A3T` followed by a capital or a digit is one too. */
 const KEY_PREFIXES: ReadonlySet<string> = new Set(["AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"]);
@@ -25,7 +29,6 @@ const KEY_BODY = /[A-Z2-7]{16}(?![A-Za-z0-9])/y;
 const BASE64_RUN = /[A-Za-z0-9/+]+/g;
 const NEAR_KEY = 100;
 const AFTER_NAME = 60;
-const MAX_NAME = 64;
 
 const isBase64 = (c: number): boolean => isAlnum(c) || c === 43 || c === 47;
 
@@ -48,20 +51,9 @@ function looksGenerated(candidate: string): boolean {
   return /[a-z]/.test(candidate) && /[A-Z]/.test(candidate) && /[0-9/+]/.test(candidate);
 }
 
-/** Whether the name before the `=` or `:` at `op` names an AWS secret key. */
-function secretKeyName(text: string, op: number): boolean {
-  let end = op;
-  while (end > 0 && op - end < 2 && codeAt(text, end - 1) === 32) end--;
-  const quote = codeAt(text, end - 1);
-  if (quote === 34 || quote === 39) end--;
-  const last = codeAt(text, end - 1) | 0x20;
-  if (last !== 121 && last !== 116) return false;
-  let start = end;
-  while (start > 0 && end - start <= MAX_NAME) {
-    const c = text.charCodeAt(start - 1);
-    if (!(isAlnum(c) || c === 95 || c === 46 || c === 45)) break;
-    start--;
-  }
+/** Whether the name `text[start, end)` names an AWS secret key. */
+function secretKeyName(text: string, start: number, end: number): boolean {
+  if (end - start < 6) return false;
   const name = text.slice(start, end).toLowerCase();
   return name.includes("secret") && (name.includes("aws") || name.includes("access"));
 }
@@ -78,7 +70,7 @@ function secretsIn(text: string, low: number, high: number, from: number, found:
   let m: RegExpExecArray | null;
   while ((m = BASE64_RUN.exec(text)) !== null && m.index <= high) {
     if (m[0].length !== 40 || m.index < low || m.index < from || text.charCodeAt(m.index + 40) === 61) continue;
-    if (looksGenerated(m[0])) found.push(m.index);
+    if (looksGenerated(m[0]) && !isPlaceholder(m[0])) found.push(m.index);
   }
 }
 
@@ -86,22 +78,17 @@ function secretsIn(text: string, low: number, high: number, from: number, found:
 export const awsDetector: Detector = {
   types: ["aws_access_key", "aws_secret_key"],
   reach: 2 * NEAR_KEY,
-  lookbehind: 2 * NEAR_KEY,
+  lookbehind: Math.max(2 * NEAR_KEY, AFTER_NAME + NAME_LOOKBEHIND),
   scan(text, from, out, separators) {
     const found: number[] = [];
     for (let at = text.indexOf("A", Math.max(0, from - NEAR_KEY - 60)); at !== -1; at = text.indexOf("A", at + 1)) {
-      if (!keyIdAt(text, at)) continue;
+      if (!keyIdAt(text, at) || isPlaceholder(text.slice(at + 4, at + 20))) continue;
       if (at >= from) out.push({ type: "aws_access_key", start: at, end: at + 20 });
       secretsIn(text, at - NEAR_KEY - 40, at + 20 + NEAR_KEY, from, found);
     }
-    const origin = Math.max(0, from - AFTER_NAME);
-    for (const operator of ["=", ":"]) {
-      const positions = separators.positions(operator);
-      for (let k = SeparatorIndex.firstAtOrAfter(positions, origin); k < positions.length; k++) {
-        const op = positions[k] as number;
-        if (secretKeyName(text, op)) secretsIn(text, op + 1, op + 1 + AFTER_NAME, from, found);
-      }
-    }
+    eachAssignment(text, Math.max(0, from - AFTER_NAME), separators, secretKeyName, (_start, _end, valueFrom) => {
+      secretsIn(text, valueFrom, valueFrom + AFTER_NAME, from, found);
+    });
     if (found.length > 1) found.sort((a, b) => a - b);
     for (let i = 0; i < found.length; i++) {
       const start = found[i] as number;

@@ -1,83 +1,192 @@
 /**
  * Secrets assigned to a telling name: `password=…`, `passwd: …`,
- * `"secret": "…"`, `API_KEY=…`, `X-Api-Key: …`, `?token=…`. Only the value is
- * reported; the name stays readable.
+ * `"secret": "…"`, `API_KEY := …`, `<apiToken>…</apiToken>`,
+ * `getenv("api_token", "…")`, `X-Api-Key: …`, `?token=…`. Only the value is
+ * reported; the name stays readable. The assignment forms are those of
+ * {@link eachAssignment} (`=`, `:`, `:=`, `::=`, `?=`, `+=`, `.=`, `=>`, XML
+ * elements, call arguments, CSV cells).
  *
- * The scan is anchored on `=` and `:` (not `==`, `!=`, `=>`, `::` or `://`).
- * The name before it (letters, digits, `_`, `.`, `-`, optionally quoted) must
- * end, in any case, with `password`, `passwd`, `passphrase`, `secret`,
- * `token`, `api_key`, `apikey`, `api-key`, `access_key` or `secret_key`
- * (`db_password`, `client_secret` and `auth_token` count; `max_tokens` and
- * `token_count` do not). The value is the quoted string, or the run up to
- * whitespace or one of `" ' ` , ; & ( ) [ ] { } < >`.
+ * A name counts when one of its words (split at `_ - . $`, spaces and case
+ * changes: `mySecretString` is `my secret string`) ends with `password`,
+ * `passwd`, `passphrase`, `pwd`, `secret`, `token`, `auth`, `credential`,
+ * `cred` (each also plural), `apikey`, `accesskey`, `secretkey`, `privatekey`
+ * or `authkey`, or is `authorization`, or is `key` after `api`, `access`,
+ * `secret`, `private`, `auth`, `master`, `encryption` or `signing`
+ * (`some_api_token_123`, `db_password`, `creds`, `user_auth`, `X-Api-Key`
+ * count). It does not count when a later word says the value is about the
+ * secret rather than the secret (`token_count`, `secret_name`,
+ * `credentialsId`, `api_key_url`, `auth_type`), or an earlier one says it is
+ * not secret (`public_key`, `csrf_token`, `max_tokens`).
+ *
+ * The value is the quoted string (plain, backtick or JSON-escaped `\"…\"`),
+ * or the run up to whitespace, one of `" ' ` , ; & ( ) [ ] { } < >` or an
+ * escaped `\n`, `\r`, `\t` (the end of a line inside a JSON string); a YAML
+ * block (`token: |` and the next line) and an XML element's text count too.
+ * After `Bearer`, `Basic` or `Token`, the value is the word that follows.
  *
  * A value counts only when it is a plausible secret: 8–256 characters, not a
  * placeholder (`${VAR}`, `{{var}}`, `<your-token>`, `%s`, `$VAR`, `****`,
- * `xxxx`), not a code reference (`process.env.TOKEN`, `config.token`,
- * `getToken()`), and with Shannon entropy of at least 3 bits per character.
- * A value mixing character classes (letters with digits or symbols, or both
- * cases) but too short to reach 3 bits needs `log2(length) - 0.25`, so
- * `Passw0rd!` counts and `changeme` does not.
+ * `xxxx`, documented examples and template words, see {@link isPlaceholder}),
+ * not a code reference (`process.env.TOKEN`, `config.token`, `getToken()`)
+ * or a package version (`jjwt-jackson-0.11.2`),
+ * not digits alone unless the name is a password's, and with Shannon entropy
+ * of at least 3 bits per character. A value mixing character classes
+ * (letters with digits or symbols, or both cases) but too short to reach 3
+ * bits needs `log2(length) - 0.25`, so `Passw0rd!` counts and `changeme`
+ * does not.
  *
  * @module
  */
-import { codeAt, isAlnum } from "../chars.js";
-import { entropyThreshold, shannonEntropy } from "../entropy.js";
+import { codeAt } from "../chars.js";
 import type { Detector } from "../detector.js";
-import { SeparatorIndex } from "../separators.js";
+import { entropyThreshold, isPlaceholder, shannonEntropy } from "../entropy.js";
+import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
+import { type AssignmentForm, eachAssignment, MAX_NAME, NAME_LOOKBEHIND } from "./assignment.js";
 
-const MAX_NAME = 64;
 const MAX_VALUE = 256;
 const MIN_VALUE = 8;
-const KEYWORDS = ["password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key", "access_key", "secret_key"];
-const PLACEHOLDER = /^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|<[^>]*>|%\(?\w*\)?s|\$[A-Za-z_]\w*|\*+|x+|X+|\.{3,}|(.)\1+)$/;
+/** Most characters between an operator and its value: spaces, a YAML block indicator, a line break and indentation. */
+const MAX_GAP = 16;
 const CODE_PATH = /^(?:process\.env|os\.environ|import\.meta\.env|env|ENV|config|settings|secrets|this|self)[.[]/;
+/** A package and its version (`jjwt-jackson-0.11.2`, `lodash@4.17.21`): a reference, not a secret. */
+const PACKAGE_VERSION = /^[A-Za-z][\w.-]*[-_@]v?\d+(?:\.\d+){1,3}$/;
+/** A cheap first look at a name: does any keyword's core occur in it at all? */
+const KEYWORD_HINT = /pass|pwd|secret|token|auth|cred|key/i;
+/** Endings of a word that make it a secret's name (after a plural `s` is dropped). */
+const KEYWORD_ENDINGS = ["password", "passwd", "passphrase", "pwd", "secret", "token", "auth", "credential", "cred", "apikey", "accesskey", "secretkey", "privatekey", "authkey"];
+/** Words before `key` that make it a secret's name. */
+const KEY_QUALIFIERS: ReadonlySet<string> = new Set(["api", "access", "secret", "private", "auth", "master", "encryption", "signing"]);
+/** Words after a keyword that name something about the secret, not the secret. */
+const ABOUT_WORDS: ReadonlySet<string> = new Set([
+  "id", "ids", "name", "names", "url", "uri", "endpoint", "file", "path", "dir", "length", "len", "size", "count", "type", "kind", "version",
+  "expiry", "expires", "expiration", "ttl", "limit", "limits", "header", "field", "format", "method", "mode", "scheme", "provider", "policy",
+  "scope", "scopes", "enabled", "required", "status", "state", "level", "user", "username", "email", "host", "server", "service", "domain",
+  "region", "issuer", "audience", "realm", "arn", "ref", "prefix", "label", "hint", "manager", "store", "vault", "source", "variable",
+]);
+/** Words before a keyword that say the value is not secret. */
+const NOT_SECRET_QUALIFIERS: ReadonlySet<string> = new Set(["public", "csrf", "xsrf", "max", "min", "num"]);
+/** Authorization schemes whose credential is the next word. */
+const SCHEMES: ReadonlySet<string> = new Set(["bearer", "basic", "token"]);
 
-const isNameChar = (c: number): boolean => isAlnum(c) || c === 95 || c === 46 || c === 45;
+/** The words of a name, lower case: `mySecretString` → my, secret, string; `X-Api-Key` → x, api, key. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** Whether the word at `i` makes the name a secret's. */
+function isKeyword(list: readonly string[], i: number): boolean {
+  const word = list[i] as string;
+  if (word === "authorization") return true;
+  if (word === "key") return KEY_QUALIFIERS.has(list[i - 1] ?? "");
+  const stem = word.length > 4 && word.endsWith("s") ? word.slice(0, -1) : word;
+  return KEYWORD_ENDINGS.some((ending) => stem.endsWith(ending));
+}
+
+/** What {@link secretName} says of a name. */
+interface NameVerdict {
+  /** Whether the name is a password's (digits alone may then be the value). */
+  readonly password: boolean;
+}
+
+/** The last name judged and its verdict: configuration repeats names, and a one-entry memo spares re-splitting them. */
+let memo: { name: string; verdict: NameVerdict | undefined } = { name: "", verdict: undefined };
+
+/** Whether the name `text[start, end)` names a secret, and whether a password's. */
+function secretName(text: string, start: number, end: number): NameVerdict | undefined {
+  if (end - start < 3) return undefined;
+  const name = text.slice(start, end);
+  if (name === memo.name) return memo.verdict;
+  let verdict: NameVerdict | undefined;
+  if (KEYWORD_HINT.test(name)) {
+    const list = words(name);
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (!isKeyword(list, i)) continue;
+      const about = NOT_SECRET_QUALIFIERS.has(list[i - 1] ?? "") || list.slice(i + 1).some((w) => ABOUT_WORDS.has(w));
+      verdict = about ? undefined : { password: /pass|pwd/.test(list[i] as string) };
+      break;
+    }
+  }
+  memo = { name, verdict };
+  return verdict;
+}
+
 const isQuote = (c: number): boolean => c === 34 || c === 39 || c === 96;
 const endsUnquoted = (c: number): boolean =>
   c <= 32 || c === 34 || c === 39 || c === 96 || c === 44 || c === 59 || c === 38 || c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125 || c === 60 || c === 62;
+/** Whether a backslash followed by `next` is an escape that ends a value (`\n`, `\r`, `\t`, `\"`, `\'`). */
+const endsWithEscape = (next: number): boolean => next === 110 || next === 114 || next === 116 || next === 34 || next === 39;
 
-/** Whether `text[start, end)` ends with `keyword` (lower case), ignoring case. */
-function endsWithKeyword(text: string, start: number, end: number, keyword: string): boolean {
-  if (end - start < keyword.length) return false;
-  for (let k = keyword.length - 1, i = end - 1; k >= 0; k--, i--) {
-    if ((text.charCodeAt(i) | 0x20) !== keyword.charCodeAt(k) && !(keyword.charCodeAt(k) === 95 && text.charCodeAt(i) === 95)) return false;
+/** Index of the first character of a value after the operator ending at `from`, or -1. */
+function valueStart(text: string, from: number, form: AssignmentForm): number {
+  let i = from;
+  const limit = Math.min(text.length, from + MAX_GAP);
+  while (i < limit && (codeAt(text, i) === 32 || codeAt(text, i) === 9)) i++;
+  const c = codeAt(text, i);
+  const block = form === "operator" && (c === 124 || c === 62) && (codeAt(text, i + 1) === 10 || codeAt(text, i + 1) === 13);
+  if (block) i++;
+  if (block || form === "element") while (i < limit && codeAt(text, i) <= 32 && codeAt(text, i) >= 0) i++;
+  return i < text.length ? i : -1;
+}
+
+/** End of an unquoted value starting at `start`, or -1 when it is too long or a call (`getToken()`). */
+function unquotedEnd(text: string, start: number): number {
+  let end = start;
+  const limit = Math.min(text.length, start + MAX_VALUE + 1);
+  while (end < limit) {
+    const c = text.charCodeAt(end);
+    if (c === 60) {
+      const token = tokenShapeEnd(text, end);
+      if (token === -1) break;
+      end = token;
+      continue;
+    }
+    if (endsUnquoted(c) || (c === 92 && endsWithEscape(codeAt(text, end + 1)))) break;
+    end++;
   }
-  return true;
+  return end - start > MAX_VALUE || codeAt(text, end) === 40 ? -1 : end;
 }
 
-/** Whether the name ending just before `index` (after spaces and a quote) is a secret's name. */
-function secretName(text: string, index: number): boolean {
-  let i = index;
-  for (let n = 0; n < 2 && (codeAt(text, i - 1) === 32 || codeAt(text, i - 1) === 9); n++) i--;
-  if (isQuote(codeAt(text, i - 1))) i--;
-  const end = i;
-  const last = codeAt(text, end - 1) | 0x20;
-  if (last !== 100 && last !== 101 && last !== 116 && last !== 110 && last !== 121) return false;
-  while (i > 0 && end - i <= MAX_NAME && isNameChar(text.charCodeAt(i - 1))) i--;
-  if (end - i > MAX_NAME) return false;
-  for (const keyword of KEYWORDS) if (endsWithKeyword(text, i, end, keyword)) return true;
-  return false;
-}
-
-/** The value after the operator at `op`, or undefined. */
-function valueAfter(text: string, op: number): [number, number] | undefined {
-  let i = op + 1;
-  for (let n = 0; n < 4 && (codeAt(text, i) === 32 || codeAt(text, i) === 9); n++) i++;
-  const quote = codeAt(text, i);
+/** The value after the operator ending at `from`, or undefined. */
+function valueAfter(text: string, from: number, form: AssignmentForm): [number, number] | undefined {
+  const at = valueStart(text, from, form);
+  if (at === -1) return undefined;
+  const escaped = codeAt(text, at) === 92 && isQuote(codeAt(text, at + 1));
+  const quote = codeAt(text, escaped ? at + 1 : at);
+  let value: [number, number];
   if (isQuote(quote)) {
-    const start = i + 1;
+    const start = escaped ? at + 2 : at + 1;
     let end = start;
     while (end < text.length && end - start <= MAX_VALUE && text.charCodeAt(end) !== quote && text.charCodeAt(end) !== 10) end++;
     if (codeAt(text, end) !== quote || end - start > MAX_VALUE) return undefined;
-    return [start, end];
+    value = [start, escaped && codeAt(text, end - 1) === 92 ? end - 1 : end];
+  } else {
+    if (form === "arrow" || form === "argument") return undefined;
+    const end = unquotedEnd(text, at);
+    if (end === -1) return undefined;
+    if (form === "element") {
+      let close = end;
+      while (close < text.length && close - end < MAX_GAP && codeAt(text, close) <= 32) close++;
+      if (!text.startsWith("</", close)) return undefined;
+    }
+    value = [at, end];
   }
-  const start = i;
-  let end = start;
-  while (end < text.length && end - start <= MAX_VALUE && !endsUnquoted(text.charCodeAt(end))) end++;
-  if (end - start > MAX_VALUE || codeAt(text, end) === 40) return undefined;
-  return [start, end];
+  return afterScheme(text, value);
+}
+
+/** The credential of `Bearer abc…` / `Basic abc…` / `Token abc…`: the word after the scheme; other values unchanged. */
+function afterScheme(text: string, [start, end]: [number, number]): [number, number] {
+  let word = start;
+  while (word < end && word - start <= 6 && text.charCodeAt(word) !== 32) word++;
+  if (word - start > 6) return [start, end];
+  if (!SCHEMES.has(text.slice(start, word).toLowerCase())) return [start, end];
+  if (word < end) return [word + 1, end];
+  const next = unquotedEnd(text, word + 1);
+  return codeAt(text, word) === 32 && next > word + 1 ? [word + 1, next] : [start, end];
 }
 
 /** Number of character classes (lower case, upper case, digits, others) in `value`. */
@@ -96,40 +205,35 @@ function classes(value: string): number {
   return lower + upper + digit + other;
 }
 
-/** Whether `value` looks like a real secret rather than a placeholder, a reference or a word. */
-export function plausibleSecret(value: string): boolean {
+/**
+ * Whether `value` looks like a real secret rather than a placeholder, a
+ * reference or a word; digits alone count only for a password (`password`).
+ */
+export function plausibleSecret(value: string, password = false): boolean {
   if (value.length < MIN_VALUE || value.length > MAX_VALUE) return false;
-  if (PLACEHOLDER.test(value) || CODE_PATH.test(value)) return false;
+  if (CODE_PATH.test(value) || PACKAGE_VERSION.test(value) || isPlaceholder(value)) return false;
+  if (!password && /^\d+$/.test(value)) return false;
   const required = classes(value) >= 2 ? entropyThreshold(value.length) : 3;
   return shannonEntropy(value) >= required;
-}
-
-/** Whether the `=` or `:` at `op` is an assignment (not `==`, `!=`, `=>`, `::`, `://`). */
-function isAssignment(text: string, op: number): boolean {
-  const c = text.charCodeAt(op);
-  const before = codeAt(text, op - 1);
-  const after = codeAt(text, op + 1);
-  if (c === 61) return after !== 61 && after !== 62 && before !== 61 && before !== 33 && before !== 60 && before !== 62;
-  return after !== 58 && before !== 58 && !(after === 47 && codeAt(text, op + 2) === 47);
 }
 
 /** Detector of secrets assigned to telling names. */
 export const genericSecretDetector: Detector = {
   types: ["generic_secret"],
-  reach: MAX_VALUE + 2,
-  lookbehind: MAX_NAME + 12,
+  reach: MAX_VALUE + MAX_GAP + 4,
+  lookbehind: NAME_LOOKBEHIND + MAX_NAME,
   scan(text, from, out, separators) {
-    const origin = Math.max(0, from - 6);
-    for (const operator of ["=", ":"]) {
-      const positions = separators.positions(operator);
-      for (let k = SeparatorIndex.firstAtOrAfter(positions, origin); k < positions.length; k++) {
-        const op = positions[k] as number;
-        if (!isAssignment(text, op) || !secretName(text, op)) continue;
-        const value = valueAfter(text, op);
-        if (value !== undefined && value[0] >= from && plausibleSecret(text.slice(value[0], value[1]))) {
-          out.push({ type: "generic_secret", start: value[0], end: value[1] });
-        }
+    let password = false;
+    const wanted = (t: string, start: number, end: number): boolean => {
+      const name = secretName(t, start, end);
+      password = name?.password ?? false;
+      return name !== undefined;
+    };
+    eachAssignment(text, Math.max(0, from - MAX_GAP - 4), separators, wanted, (_start, _end, valueFrom, form) => {
+      const value = valueAfter(text, valueFrom, form);
+      if (value !== undefined && value[0] >= from && plausibleSecret(withoutTokenShapes(text.slice(value[0], value[1])), password)) {
+        out.push({ type: "generic_secret", start: value[0], end: value[1] });
       }
-    }
+    });
   },
 };

@@ -10,9 +10,14 @@
  * with `\n` or JSON-escaped `\\n` breaks) are masked. The streaming masker holds
  * back an open block until its END line or that limit (see `pending`).
  *
+ * A block whose body holds no key material (no run of six base64 characters
+ * that looks generated: `...`, `xxxx…`, `<your private key here>`) is not
+ * reported.
+ *
  * @module
  */
 import type { Detector } from "../detector.js";
+import { isPlaceholder } from "../entropy.js";
 
 /** Longest block looked for, from the start of its header. */
 export const PEM_MAX = 32_768;
@@ -88,6 +93,25 @@ function blockEnd(text: string, start: number, headerEnd: number, label: string,
   return bodyEnd(text, headerEnd, limit);
 }
 
+/** A run of base64 characters that may be key material. */
+const RUN = /[A-Za-z0-9+/=]{6,}/g;
+
+/** Whether `run` looks generated (a digit, or both cases) rather than a word or filler. */
+const keyMaterial = (run: string): boolean => (/\d/.test(run) || (/[a-z]/.test(run) && /[A-Z]/.test(run))) && !isPlaceholder(run);
+
+/**
+ * Whether a block's body (the text after its header) is a placeholder —
+ * `...`, `xxxx…`, `<your private key here>` — rather than key material: no
+ * run of six or more base64 characters in it looks generated. Text added to
+ * a real block cannot make it one, since its key material stays. A header
+ * alone (a truncated paste) still counts as a key.
+ */
+function placeholderBody(body: string): boolean {
+  if (body.trim().length === 0) return false;
+  for (const run of body.matchAll(RUN)) if (keyMaterial(run[0])) return false;
+  return true;
+}
+
 /** Detector of PEM private key blocks. */
 export const privateKeyDetector: Detector = {
   types: ["private_key"],
@@ -99,8 +123,9 @@ export const privateKeyDetector: Detector = {
     let m: RegExpExecArray | null;
     while ((m = HEADER.exec(text)) !== null) {
       const label = `${m[1] ?? ""}PRIVATE KEY${m[2] ?? ""}`;
-      const end = blockEnd(text, m.index, HEADER.lastIndex, label, true, searched);
-      out.push({ type: "private_key", start: m.index, end });
+      const headerEnd = HEADER.lastIndex;
+      const end = blockEnd(text, m.index, headerEnd, label, true, searched);
+      if (!placeholderBody(text.slice(headerEnd, end))) out.push({ type: "private_key", start: m.index, end });
       HEADER.lastIndex = end;
     }
   },

@@ -3,12 +3,17 @@
  * `scheme://user:password@host`. The scheme and host stay visible; the whole
  * user-info part (user name included) is the finding. The scan is anchored on
  * `://`; the authority ends at whitespace, `/`, `?`, `#`, a quote or an angle
- * bracket, and its last `@` ends the user-info.
+ * bracket (not one of a token placeholder: `<EMAIL_TOKEN:…>` inside a password
+ * is read over), and its last `@` ends the user-info. A password that is a
+ * placeholder (`${DB_PASSWORD}`, `<password>`, `password`, `xxxx`; see
+ * `isPlaceholder`) is not reported.
  *
  * @module
  */
 import { codeAt, isAlnum, isAlpha, isWord } from "../chars.js";
 import type { Detector } from "../detector.js";
+import { isPlaceholder } from "../entropy.js";
+import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
 
 const MAX_AUTHORITY = 256;
 
@@ -39,6 +44,11 @@ export const urlCredentialsDetector: Detector = {
       let at = -1;
       while (end < text.length && end - start <= MAX_AUTHORITY) {
         const c = text.charCodeAt(end);
+        const token = c === 60 ? tokenShapeEnd(text, end) : -1;
+        if (token !== -1) {
+          end = token;
+          continue;
+        }
         if (endsAuthority(c)) break;
         if (c === 64) at = end;
         end++;
@@ -46,7 +56,8 @@ export const urlCredentialsDetector: Detector = {
       if (at !== -1 && end - start <= MAX_AUTHORITY && start >= from && schemeBefore(text, sep)) {
         const colon = text.indexOf(":", start);
         const host = codeAt(text, at + 1);
-        if (colon !== -1 && colon < at - 1 && (isAlnum(host) || host === 91)) {
+        const password = colon === -1 ? "" : withoutTokenShapes(text.slice(colon + 1, at));
+        if (colon !== -1 && colon < at - 1 && (isAlnum(host) || host === 91) && !isPlaceholder(password)) {
           out.push({ type: "url_credentials", start, end: at });
         }
       }
