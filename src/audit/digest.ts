@@ -1,6 +1,7 @@
 import * as crypto from "node:crypto";
 import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
+import { PolicyError } from "../errors.js";
 import { importSigningKey } from "./keys.js";
 
 type OneShotHash = (algorithm: string, data: string, encoding: "hex") => string;
@@ -60,7 +61,7 @@ export interface AuditDigester {
 function digestKeyBytes(key: AuditDigestKey): Uint8Array {
   const bytes = typeof key === "string" ? Buffer.from(key, "utf8") : key;
   if (!(bytes instanceof Uint8Array) || bytes.length < MIN_DIGEST_KEY_BYTES) {
-    throw new TypeError(`audit.digestKey must be a string or Uint8Array of at least ${MIN_DIGEST_KEY_BYTES} bytes`);
+    throw new PolicyError("audit.digestKey", `must be a string or Uint8Array of at least ${MIN_DIGEST_KEY_BYTES} bytes`);
   }
   return bytes;
 }

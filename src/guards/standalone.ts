@@ -1,4 +1,5 @@
 import { AuditLog } from "../audit/audit-log.js";
+import type { AuditDigestKey } from "../audit/digest.js";
 import type { AuditSink } from "../audit/event.js";
 import { memorySink } from "../audit/memory-sink.js";
 import { systemClock, type Clock } from "../clock.js";
@@ -13,8 +14,12 @@ import type { GuardRuntime } from "./runtime.js";
 export interface StandaloneGuardOptions {
   /** The policy (validated here; a bad one throws `PolicyError`). */
   policy: PolicyInput;
-  /** Where decisions go; defaults to an in-memory sink. */
-  audit?: { sink?: AuditSink; failMode?: "closed" | "open" } | AuditLog;
+  /**
+   * Where decisions go; defaults to an in-memory sink. `digestKey` keys the
+   * digests the log holds (at least 32 bytes; without it, a random key per
+   * guard runtime, so digests cannot be compared across restarts).
+   */
+  audit?: { sink?: AuditSink; failMode?: "closed" | "open"; digestKey?: AuditDigestKey } | AuditLog;
   /** Time source for expiry checks. */
   clock?: Clock;
   /** Masking of what leaves the guard: on by default (every detector, `redact`); `false` turns it off. */
@@ -28,7 +33,12 @@ export function standaloneRuntime(options: StandaloneGuardOptions): GuardRuntime
   const audit =
     options.audit instanceof AuditLog
       ? options.audit
-      : new AuditLog({ sink: options.audit?.sink ?? memorySink(), clock, failMode: options.audit?.failMode ?? "closed" });
+      : new AuditLog({
+          sink: options.audit?.sink ?? memorySink(),
+          clock,
+          failMode: options.audit?.failMode ?? "closed",
+          ...(options.audit?.digestKey !== undefined ? { digestKey: options.audit.digestKey } : {}),
+        });
   const masking = options.masking === false ? undefined : createMaskingRuntime(options.masking ?? {}, policy);
   return { policy, audit, clock, trusts: isPrincipal, ...(masking ? { masking } : {}) };
 }

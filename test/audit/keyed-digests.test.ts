@@ -9,6 +9,7 @@ import {
   digestFor,
   DIGEST_KEY_INFO,
   generateAuditKeys,
+  guardTool,
   PolicyError,
   verifyAuditLog,
   WardenAuditHandler,
@@ -144,5 +145,33 @@ describe("keyed audit digests", () => {
     }
     expect(() => create("x".repeat(32))).not.toThrow();
     expect(() => digestFor(1, keys.publicKey)).toThrow(/private JWK/);
+  });
+});
+
+describe("digest keys of standalone guards", () => {
+  const lookup = tool(async ({ ssn }) => `customer ${ssn}`, { name: "lookup_customer", description: "Finds a customer", schema: z.object({ ssn: z.string() }) });
+  const policy = { tools: { lookup_customer: { scopes: [] } } };
+
+  it("keys a standalone guard's log with audit.digestKey", async () => {
+    const sink = memorySink();
+    const key = randomBytes(32);
+    const guarded = guardTool(lookup, { policy, audit: { sink, digestKey: key }, masking: false });
+    const warden = createWarden({ identity: idp.identity, policy });
+    const principal = await warden.authenticate(await idp.issue({ sub: "agent-user" }));
+    await guarded.invoke({ ssn: SSN }, warden.config(principal));
+    expect(sink.ofType("access.allowed")[0]?.data?.argsDigest).toBe(digestFor({ ssn: SSN }, key));
+  });
+
+  it("refuses a digest key shorter than 32 bytes with a PolicyError naming audit.digestKey", () => {
+    const refused = (() => {
+      try {
+        guardTool(lookup, { policy, audit: { digestKey: "too short" } });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(PolicyError);
+    expect((refused as PolicyError).path).toBe("audit.digestKey");
+    expect((refused as Error).message).not.toContain("too short");
   });
 });
