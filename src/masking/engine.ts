@@ -5,6 +5,7 @@
  * @module
  */
 import type { Detector } from "./detector.js";
+import { foldingEngine } from "./fold.js";
 import { SEPARATOR_LOOKBACK, SeparatorIndex } from "./separators.js";
 import type { Span } from "./types.js";
 import { label } from "./pseudonym.js";
@@ -52,7 +53,11 @@ export interface Engine {
   priority(type: string): number;
 }
 
-/** Creates an engine over `detectors`, reporting only `types`. */
+/**
+ * Creates an engine over `detectors`, reporting only `types`. The detectors
+ * see the text folded (fullwidth forms, odd spaces and invisible characters
+ * evened out, see the fold module); spans are reported in the original text.
+ */
 export function createEngine(detectors: readonly Detector[], types: ReadonlySet<string>, priorities: ReadonlyMap<string, number>): Engine {
   const active = detectors.filter((d) => d.types.some((t) => types.has(t)));
   const filterNeeded = active.some((d) => d.types.some((t) => !types.has(t)));
@@ -61,7 +66,7 @@ export function createEngine(detectors: readonly Detector[], types: ReadonlySet<
   const hold = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.reach));
   const context = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.lookbehind));
   const placeholders = placeholderFinder(types);
-  return {
+  return foldingEngine({
     types,
     hold,
     context,
@@ -85,7 +90,7 @@ export function createEngine(detectors: readonly Detector[], types: ReadonlySet<
     priority(type) {
       return priorities.get(type) ?? 0;
     },
-  };
+  });
 }
 
 /** Spans up to which an insertion sort beats `Array#sort`, whose setup dominates for the few spans of a typical text. */
