@@ -18,7 +18,7 @@ interface Tally {
 }
 
 /** Scores `masker` on one suite. */
-export function score(suite: Suite, masker: Masker): Tally {
+function score(suite: Suite, masker: Masker): Tally {
   const tally: Tally = { expected: 0, masked: 0, findings: 0, falsePositives: 0, misses: [], extras: [] };
   for (const [text, values] of suite.cases) {
     const { findings } = masker.mask(text);
