@@ -120,11 +120,11 @@ const vendorTokens = vendorTokenDetector();
 /**
  * Creates the built-in detectors needed for `types`. The numeric formats
  * (cards, SSNs, routing numbers, IPv4, phones) share one pass; the phone
- * scanner reads national numbers of `phoneCountry`.
+ * scanner reads national numbers of `phoneRegions`.
  */
-export function builtinDetectors(types: ReadonlySet<string>, phoneCountry: CountryCode): readonly Detector[] {
+export function builtinDetectors(types: ReadonlySet<string>, phoneRegions: readonly CountryCode[]): readonly Detector[] {
   const formats = [creditCardFormat, ssnFormat, abaRoutingFormat, ipv4Format].filter((f: NumericFormat) => types.has(f.type));
-  const phone = types.has("phone") ? phoneScanner(phoneCountry) : undefined;
+  const phone = types.has("phone") ? phoneScanner(phoneRegions) : undefined;
   const detectors: Detector[] = [
     privateKeyDetector,
     jwtDetector,

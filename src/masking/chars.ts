@@ -31,6 +31,8 @@ export const isAlnum = (code: number): boolean => has(code, DIGIT | UPPER | LOWE
 export const isAlpha = (code: number): boolean => has(code, UPPER | LOWER);
 /** `A`–`Z`. */
 export const isUpper = (code: number): boolean => code >= 65 && code <= 90;
+/** `a`–`z`. */
+export const isLower = (code: number): boolean => code >= 97 && code <= 122;
 /** Hexadecimal digit, either case. */
 export const isHex = (code: number): boolean => has(code, HEX);
 /** A character of `\w`: ASCII letter, digit or underscore. */

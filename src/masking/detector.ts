@@ -31,7 +31,7 @@ export interface Detector {
   /**
    * Appends to `out` every match whose start is at or after `from`. Characters
    * before `from` may be read as context but never start a match.
-   * `separators` shares the positions of `:`, `-`, `_` and `=` between the
+   * `separators` shares the positions of `:`, `-`, `_`, `=` and `.` between the
    * detectors of one scan (from `from - 256`).
    */
   scan(text: string, from: number, out: Span[], separators: SeparatorIndex): void;

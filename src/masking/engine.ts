@@ -5,6 +5,7 @@
  * @module
  */
 import type { Detector } from "./detector.js";
+import { foldingEngine } from "./fold.js";
 import { SEPARATOR_LOOKBACK, SeparatorIndex } from "./separators.js";
 import type { Span } from "./types.js";
 import { label } from "./pseudonym.js";
@@ -78,8 +79,10 @@ export interface Engine {
 }
 
 /**
- * Creates an engine over `detectors`, reporting only `types`. Token
- * placeholders that `issued` recognises are left whole; without it, none is.
+ * Creates an engine over `detectors`, reporting only `types`. The detectors
+ * see the text folded (fullwidth forms, odd spaces and invisible characters
+ * evened out, see the fold module); spans are reported in the original text.
+ * Token placeholders that `issued` recognises are left whole; without it, none is.
  */
 export function createEngine(
   detectors: readonly Detector[],
@@ -94,7 +97,7 @@ export function createEngine(
   const hold = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.reach));
   const context = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.lookbehind));
   const placeholders = placeholderFinder(types, issued);
-  return {
+  return foldingEngine({
     types,
     hold,
     context,
@@ -118,7 +121,7 @@ export function createEngine(
     priority(type) {
       return priorities.get(type) ?? 0;
     },
-  };
+  });
 }
 
 /** Spans up to which an insertion sort beats `Array#sort`, whose setup dominates for the few spans of a typical text. */

@@ -44,7 +44,14 @@ export interface MaskerOptions {
    * random per masker otherwise.
    */
   readonly vaultKey?: string | Uint8Array;
-  /** Country of phone numbers written without `+` (ISO 3166 alpha-2). Default `US`. */
+  /**
+   * Regions (ISO 3166 alpha-2) whose national numbering plans phone numbers
+   * written without `+` are read in, tried in order: `["US", "GB", "DE"]`.
+   * Numbers written with `+` are read in their own country's plan whatever
+   * this says. Default `["US"]`.
+   */
+  readonly phoneRegions?: readonly CountryCode[];
+  /** One region for numbers written without `+`: the same as `phoneRegions: [phoneCountry]`; not with `phoneRegions`. */
   readonly phoneCountry?: CountryCode;
 }
 
@@ -105,6 +112,7 @@ const customSchema = z.union([
   z.strictObject({ type: typeName, pattern: z.instanceof(RegExp), maxLength }),
   z.strictObject({ type: typeName, detect: z.custom<CustomDetector>((v) => typeof v === "function", { message: "expected a function" }), maxLength }),
 ]);
+const region = z.string().refine((c) => isSupportedCountry(c), { message: "unknown region code" });
 const optionsSchema = z.strictObject({
   detectors: z.array(z.string().refine((n) => expandName(n) !== undefined, { message: "unknown detector" })).optional(),
   custom: z.array(customSchema).optional(),
@@ -117,7 +125,8 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   vaultKey: keySchema.optional(),
-  phoneCountry: z.string().refine((c) => isSupportedCountry(c), { message: "unknown country code" }).optional(),
+  phoneRegions: z.array(region).min(1).optional(),
+  phoneCountry: region.optional(),
 });
 
 /** Strategy per enabled type, from the rules, group rules and the default. */
@@ -186,7 +195,11 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   for (const type of BUILTIN_TYPES) priorities.set(type, TYPE_INFO[type].priority);
   for (const type of customTypes) priorities.set(type, CUSTOM_PRIORITY);
   const styleOf = (type: string): MaskStyle => (Object.hasOwn(TYPE_INFO, type) ? TYPE_INFO[type as BuiltinType].maskStyle : "hidden");
-  const detectors = [...builtinDetectors(new Set(types), (parsed.phoneCountry ?? "US") as CountryCode), ...custom.map(compileCustom)];
+  if (parsed.phoneRegions !== undefined && parsed.phoneCountry !== undefined) {
+    throw new PolicyError("masking.phoneCountry", "give phoneRegions or phoneCountry, not both");
+  }
+  const phoneRegions = (parsed.phoneRegions ?? [parsed.phoneCountry ?? "US"]) as readonly CountryCode[];
+  const detectors = [...builtinDetectors(new Set(types), phoneRegions), ...custom.map(compileCustom)];
   const engine: Engine = createEngine(detectors, new Set(types), priorities, (tag, id) => tokens.issued(tag, id));
   const placeholders = new Map(types.map((type) => [type, redacted(type)]));
   // Numbers shorter than this cannot hold a value of a built-in type; custom detectors see every number.

@@ -1,6 +1,6 @@
 /**
  * Positions of the separator characters several detectors anchor on (`:`,
- * `-`, `_`, `=`), found once per scan and shared, so that each character is
+ * `-`, `_`, `=`, `.`), found once per scan and shared, so that each character is
  * searched for once however many detectors use it.
  *
  * @module

@@ -9,12 +9,16 @@
  * a match, and keeps `context` characters of already emitted text so matches
  * that need to look behind them still see it. Matches that can be much longer
  * (PEM blocks, long JWTs) are held from their start until they are complete.
+ * Both lengths count the characters the detectors see: invisible characters
+ * (see the fold module) do not, so padding a value with them cannot push it
+ * out of view.
  * Scans are batched, so the cost stays linear however small the chunks.
  *
  * @module
  */
 import type { Engine } from "./engine.js";
 import { resolveOverlaps } from "./engine.js";
+import { startOfLast } from "./fold.js";
 import type { Finding, Span } from "./types.js";
 
 /** A masker for one stream of text. */
@@ -46,7 +50,7 @@ export function createStream(engine: Engine, render: SliceRenderer): MaskingStre
 
   const flush = (final: boolean): string => {
     const spans = engine.spans(buffer, emitted);
-    let cut = final ? buffer.length : buffer.length - hold;
+    let cut = final ? buffer.length : startOfLast(buffer, buffer.length, hold);
     if (!final) {
       const pending = engine.pending(buffer, emitted);
       if (pending !== -1 && pending < cut) cut = pending;
@@ -66,8 +70,8 @@ export function createStream(engine: Engine, render: SliceRenderer): MaskingStre
       out = render(buffer, emitted, cut, resolveOverlaps(inside, engine.priority), base, findings);
       emitted = cut;
     }
-    if (emitted > context) {
-      const drop = emitted - context;
+    const drop = startOfLast(buffer, emitted, context);
+    if (drop > 0) {
       buffer = buffer.slice(drop);
       base += drop;
       emitted -= drop;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createWarden, PolicyError } from "../../src/index.js";
 import { createMasker } from "../../src/masking/index.js";
 import { ALNUM, filler, found, only, types } from "./helpers.js";
 
@@ -42,6 +43,49 @@ describe("phone", () => {
     expect(found("Ring 020 7946 0958 please", uk)).toEqual(["phone:020 7946 0958"]);
     expect(found("Ring 020 7946 0958 please", phone)).toEqual([]);
   });
+  it("reads national numbers in each of the configured regions, and E.164 numbers in every region", () => {
+    const europe = createMasker({ detectors: ["phone"], phoneRegions: ["DE", "GB", "IL"] });
+    expect(found("Ring 020 7946 0958, 030 901820 or 09-7625400", europe)).toEqual(["phone:020 7946 0958", "phone:030 901820", "phone:09-7625400"]);
+    expect(found("Ring 020 7946 0958, 030 901820 or 09-7625400", phone)).toEqual([]);
+    for (const number of ["+1 415 555 2671", "+55 11 98456 5666", "+972 9-762-5400", "+81 3-1234-5678"]) {
+      expect(found(`Ring ${number} please`, europe), number).toEqual([`phone:${number}`]);
+    }
+  });
+  it("refuses unknown or empty phone regions at createMasker and createWarden, naming the option", () => {
+    const secret = "0123456789abcdef0123456789abcdef";
+    for (const [options, path] of [
+      [{ phoneRegions: ["US", "XX"] }, "masking.phoneRegions[1]"],
+      [{ phoneRegions: [] }, "masking.phoneRegions"],
+      [{ phoneRegions: "US" }, "masking.phoneRegions"],
+      [{ phoneRegions: ["US"], phoneCountry: "GB" }, "masking.phoneCountry"],
+    ] as const) {
+      for (const create of [() => createMasker(options as never), () => createWarden({ identity: { issuer: "i", audience: "a", secret }, policy: { tools: {} }, masking: options as never })]) {
+        let caught: unknown;
+        try {
+          create();
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught, JSON.stringify(options)).toBeInstanceOf(PolicyError);
+        expect((caught as PolicyError).path).toBe(path);
+      }
+    }
+    expect(createMasker({ detectors: ["phone"], phoneRegions: ["GB"] }).mask("Ring 020 7946 0958").text).toBe("Ring [PHONE]");
+  });
+  it("reads a phone-shaped number right after a phone word even where the plan leaves it unassigned", () => {
+    for (const text of ["call 555-234-5678", "Phone: (555) 234-5678", "mobile # 555 234 5678", "tel. 555.234.5678", "cell 5552345678", "fax: 555-234-5678", "WhatsApp me at 555-234-5678"]) {
+      expect(found(text, phone), text).toHaveLength(1);
+    }
+    for (const text of ["ref 555-234-5678", "call the office about order 555-234-5678", "called 1721460606 times"]) {
+      expect(found(text, phone), text).toEqual([]);
+    }
+  });
+  it("finds no number inside a longer sequence of digit groups", () => {
+    const europe = createMasker({ detectors: ["phone"], phoneRegions: ["US", "GB", "DE", "FR", "IL", "IN", "CA", "BR"] });
+    for (const text of ["AT61 1904 3002 3457 3202", "XK05 1212 0123 4567 8907", "AE07 0331 2345 6789 0123 457"]) {
+      expect(found(text, europe), text).toEqual([]);
+    }
+  });
 });
 
 describe("credit cards", () => {
@@ -56,6 +100,23 @@ describe("credit cards", () => {
       expect(found(`value ${number} end`, card), number).toEqual([]);
     }
   });
+  it("finds UATP, Dankort and Maestro UK numbers", () => {
+    for (const number of ["122000000000003", "1220 0000 0000 003", "5019717010103742", "5019 7170 1010 3742", "6759649826438453", "675964982648", "6767 7000 0000 0005", "6767740000000000003"]) {
+      expect(found(`pay with ${number}.`, card), number).toEqual([`credit_card:${number}`]);
+    }
+    for (const number of ["122000000000004", "5019717010103743", "675964982644", "6759 6498 2643 8454"]) expect(found(`pay with ${number}.`, card), number).toEqual([]);
+  });
+  it("finds no card inside a longer group of digits: an IBAN's digits, a 20-digit number, one group of many", () => {
+    // 4111 1111 1111 1111 is a valid Visa number in each of these.
+    for (const text of ["DE89 4111 1111 1111 1111 00", "XX00-4111-1111-1111-1111", "41111111111111111111", "2024 4111 1111 1111 1111", "4111 1111 1111 1111 1234"]) {
+      expect(found(`value ${text} end`, card), text).toEqual([]);
+    }
+    expect(found("4111 1111 1111 1111 12/27 and 4111-1111-1111-1111 5555 5555 5555 4444", card)).toEqual([
+      "credit_card:4111 1111 1111 1111",
+      "credit_card:4111-1111-1111-1111",
+      "credit_card:5555 5555 5555 4444",
+    ]);
+  });
 });
 
 describe("SSN", () => {
@@ -67,6 +128,13 @@ describe("SSN", () => {
     for (const text of ["000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000", "1123-45-6789", "123-45-67890", "12-123-45-6789", "123456789", "123-45 6789"]) {
       expect(found(`id ${text} end`, ssn), text).toEqual([]);
     }
+  });
+  it("finds dotted numbers, and nine bare digits after an SSN word", () => {
+    expect(found("SSN 078.05.1123, 078.05-1123", ssn)).toEqual(["ssn:078.05.1123"]);
+    for (const text of ["SSN 123456789", "SSN#: 123456789", "ss# 123456789", "social security number 123456789", "Social Security no. 123456789"]) {
+      expect(found(text, ssn), text).toEqual(["ssn:123456789"]);
+    }
+    for (const text of ["order 123456789", "SSN 000456789", "SSN 1234567890", "lessn 123456789", "SSN 666456789"]) expect(found(text, ssn), text).toEqual([]);
   });
 });
 
@@ -82,6 +150,14 @@ describe("IBAN", () => {
       expect(found(`acct ${text} end`, iban), text).toEqual([]);
     }
   });
+  it("finds IBANs written with hyphens or in lower case, one separator and one case each", () => {
+    for (const text of ["DE89-3704-0044-0532-0130-00", "de89370400440532013000", "de89 3704 0044 0532 0130 00", "gb82 west 1234 5698 7654 32"]) {
+      expect(found(`to ${text}.`, iban), text).toEqual([`iban:${text}`]);
+    }
+    for (const text of ["DE89-3704 0044-0532-0130-00", "GB82 wEST 1234 5698 7654 32", "gb82 WEST 1234 5698 7654 32", "AL47/2121/1009/0000/0002/3569/8741", "DE89-3704-0044-0532-0130-00-12"]) {
+      expect(found(`to ${text}.`, iban), text).toEqual([]);
+    }
+  });
 });
 
 describe("ABA routing numbers", () => {
@@ -93,6 +169,10 @@ describe("ABA routing numbers", () => {
     expect(found("customer 021000021 ordered", aba)).toEqual([]);
     expect(found("routing number 021000022", aba)).toEqual([]);
     expect(found("abandoned 021000021", aba)).toEqual([]);
+  });
+  it("finds the cheque form XXXX-YYYY-C without a routing word", () => {
+    expect(found("3222-7162-7 and 0711-0130-7", aba)).toEqual(["aba_routing:3222-7162-7", "aba_routing:0711-0130-7"]);
+    for (const text of ["1234-0000-0", "3222-7162-8", "3222-7162-77", "13222-7162-7"]) expect(found(`no ${text} end`, aba), text).toEqual([]);
   });
 });
 
@@ -113,10 +193,31 @@ describe("IP and MAC addresses", () => {
   it("prefers the IPv6 finding when an IPv4 address is embedded in it", () => {
     expect(types("mapped ::ffff:192.168.1.1 ok", only("ip"))).toEqual(["ipv6"]);
   });
+  it("keeps a CIDR prefix and a zone inside the address's span", () => {
+    expect(found("nets 10.0.0.0/8, 192.168.1.1/32 and 10.0.0.0/123.", only("ipv4"))).toEqual(["ipv4:10.0.0.0/8", "ipv4:192.168.1.1/32", "ipv4:10.0.0.0"]);
+    const ip = only("ipv6");
+    expect(found("on fe80::1%eth0, 2001:db8::/32, fe80::1%eth0/64 and 2001:db8::/9999", ip)).toEqual(["ipv6:fe80::1%eth0", "ipv6:2001:db8::/32", "ipv6:fe80::1%eth0/64", "ipv6:2001:db8::"]);
+  });
+  it("finds every compressed form, and a bare :: that is not a type annotation", () => {
+    const ip = only("ipv6");
+    expect(found("a ::1, 1::, ::ffff:1.2.3.4, 2001:db8::8a2e:370 ok", ip)).toEqual(["ipv6:::1", "ipv6:1::", "ipv6:::ffff:1.2.3.4", "ipv6:2001:db8::8a2e:370"]);
+    expect(found("src=:: dst=::1, listen on ::/0, unspecified ::", ip)).toEqual(["ipv6:::", "ipv6:::1", "ipv6:::/0", "ipv6:::"]);
+    for (const text of ["map :: a -> b", ":::", "std::cout", "MyClass::toString"]) expect(found(text, ip), text).toEqual([]);
+  });
+  it("keeps an embedded IPv4 address with a prefix inside one IPv6 finding", () => {
+    expect(found("net ::ffff:192.168.1.0/96 ok", only("ip"))).toEqual(["ipv6:::ffff:192.168.1.0/96"]);
+  });
   it("finds MAC addresses with colons or dashes", () => {
     const mac = only("mac_address");
     expect(found("hw 00:1A:2B:3C:4D:5E and 00-1a-2b-3c-4d-5e", mac)).toEqual(["mac_address:00:1A:2B:3C:4D:5E", "mac_address:00-1a-2b-3c-4d-5e"]);
     expect(found("00:1A:2B:3C:4D:5E:6F 00:1A-2B:3C:4D:5E 00:1A:2B:3C:4D", mac)).toEqual([]);
+  });
+  it("finds MAC addresses in Cisco's dotted form, and leaves broadcast and all-zero addresses alone", () => {
+    const mac = only("mac_address");
+    expect(found("hw 0123.4567.89ab and 00A0.C914.C829.", mac)).toEqual(["mac_address:0123.4567.89ab", "mac_address:00A0.C914.C829"]);
+    for (const text of ["ff:ff:ff:ff:ff:ff", "FF-FF-FF-FF-FF-FF", "00:00:00:00:00:00", "ffff.ffff.ffff", "0000.0000.0000", "0123.4567.89ab.cdef", "x0123.4567.89ab", "0123.4567.89a"]) {
+      expect(found(`hw ${text} end`, mac), text).toEqual([]);
+    }
   });
 });
 

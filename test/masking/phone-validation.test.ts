@@ -3,7 +3,7 @@
  * (src/masking/detectors/phone-validation.ts) against libphonenumber-js
  * itself: on a large seeded set of inputs, every result must be the one
  * `parsePhoneNumberFromString(text, { defaultCountry, extract: false })`
- * gives, down to the country, the national number, `isValid()` and
+ * gives, down to the country, the national number, `isValid()`, `isPossible()` and
  * `formatNational()`.
  */
 import { allFakers, Faker, base } from "@faker-js/faker";
@@ -128,10 +128,10 @@ function inputs(): { text: string; defaults: CountryCode[] }[] {
   return cases;
 }
 
-/** Everything phone detection can read from a parse: whether it parsed, the country, calling code and national number, validity and national format. */
+/** Everything phone detection can read from a parse: whether it parsed, the country, calling code and national number, validity, possibility and national format. */
 function reading(number: ParsedPhoneNumber | undefined): string {
   if (number === undefined) return "not a number";
-  return `${number.country ?? "-"} +${number.countryCallingCode} ${number.nationalNumber} valid=${number.isValid()} national="${number.formatNational()}"`;
+  return `${number.country ?? "-"} +${number.countryCallingCode} ${number.nationalNumber} valid=${number.isValid()} possible=${number.isPossible()} national="${number.formatNational()}"`;
 }
 
 describe("phone number parser", () => {

@@ -6,13 +6,15 @@
  * enough: a routing word (`routing`, `ABA`, `RTN`, `transit`, in any case,
  * not inside a longer word; `routing_number` counts) must appear in the 48
  * characters before it. Without one, nine-digit numbers are left as they are.
+ * The number written as banks print it on cheques, `XXXX-YYYY-C`, is telling
+ * enough on its own.
  *
  * @module
  */
 import { abaValid } from "../checksums.js";
-import { stickyEnd, type NumericFormat } from "./numeric.js";
+import { NINE_DIGITS, stickyEnd, wordBefore, type NumericFormat } from "./numeric.js";
 
-const NINE_DIGITS = /(?<![\w\-]|\d[.,])\d{9}(?![\w]|[\-.,]\d)/y;
+const DASHED = /(?<![\w\-]|\d[.,])\d{4}-\d{4}-\d(?![\w]|[\-.,]\d)/y;
 const ROUTING_WORD = /(?:^|[^a-z])(?:routing|aba|rtn|transit)(?![a-z])/i;
 const CONTEXT = 48;
 
@@ -21,10 +23,12 @@ export const abaRoutingFormat: NumericFormat = {
   type: "aba_routing",
   reach: 12,
   lookbehind: CONTEXT + 2,
-  fits: (_text, _start, length) => length === 9,
+  fits: (text, start, length) => length === 9 || (length === 4 && text.charCodeAt(start + 4) === 45),
   matchAt(text, start) {
+    const dashed = stickyEnd(DASHED, text, start);
+    if (dashed !== -1) return abaValid(text.slice(start, start + 4) + text.slice(start + 5, start + 9) + text[start + 10]) ? dashed : -1;
     const end = stickyEnd(NINE_DIGITS, text, start);
     if (end === -1 || !abaValid(text.slice(start, end))) return -1;
-    return ROUTING_WORD.test(text.slice(Math.max(0, start - CONTEXT), start)) ? end : -1;
+    return wordBefore(ROUTING_WORD, text, start, CONTEXT) ? end : -1;
   },
 };

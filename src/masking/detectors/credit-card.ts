@@ -1,17 +1,27 @@
 /**
- * Payment card numbers (PAN): 13–19 digits, written contiguously or in the
- * usual groups (4-4-4-4, 4-4-4-4-3, Amex 4-6-5, Diners 4-6-4) separated by
- * one space or hyphen used consistently. A candidate counts only when its
- * issuer prefix and length match a known brand (Visa, Mastercard, American
- * Express, Discover, JCB, Diners Club, UnionPay) and its Luhn check digit is
- * right, and when it is not part of a longer number.
+ * Payment card numbers (PAN): 12–19 digits, written contiguously or in the
+ * usual groups (4-4-4, 4-4-4-4, 4-4-4-4-3, Amex 4-6-5, Diners 4-6-4)
+ * separated by one space or hyphen used consistently. A candidate counts only
+ * when its issuer prefix and length match a known brand (Visa, Mastercard,
+ * American Express, Discover, JCB, Diners Club, UnionPay, UATP, Dankort,
+ * Maestro UK) and its Luhn check digit is right, and when it is not part of a
+ * longer number: glued to digits, or one group of a longer sequence of digit
+ * groups with the same separator (the digits of a grouped IBAN or account
+ * number).
  *
  * @module
  */
 import { luhnValid } from "../checksums.js";
 import { stickyEnd, type NumericFormat } from "./numeric.js";
 
-const CARD = /(?<![\w+\-]|\d[.,])\d{4}(?:\d{9,15}|([ \-])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|([ \-])\d{6}\2\d{4,5})(?![\w]|[\-.,]\d)/y;
+/**
+ * A card: compact, or grouped with one separator. A card after a lone group
+ * of up to four digits (`DE89 3704 …`, `2024 4111 …`) or followed by another
+ * group of up to four digits with the same separator is part of a longer
+ * number (an expiry date or an address may follow: `4111 1111 1111 1111
+ * 12/27`).
+ */
+const CARD = /(?<![\w+\-]|\d[.,]|(?:^|[^\w\-])[A-Za-z]{0,2}\d{1,4} )\d{4}(?:\d{8,15}(?![\w]|[\-.,]\d)|([ \-])\d{4}\1\d{4}(?:\1\d{4})?(?:\1\d{3})?(?![\w]|[\-.,]\d|\1\d{1,4}(?![\d\/.]))|([ \-])\d{6}\2\d{4,5}(?![\w]|[\-.,]\d|\2\d{1,4}(?![\d\/.])))/y;
 
 /** Card brands with their prefixes (as numeric ranges) and lengths. */
 const BRANDS: readonly { readonly name: string; readonly ranges: readonly (readonly [number, number])[]; readonly lengths: readonly number[] }[] = [
@@ -22,6 +32,9 @@ const BRANDS: readonly { readonly name: string; readonly ranges: readonly (reado
   { name: "jcb", ranges: [[3528, 3589]], lengths: [16, 17, 18, 19] },
   { name: "diners", ranges: [[300, 305], [3095, 3095], [36, 36], [38, 39]], lengths: [14, 15, 16, 17, 18, 19] },
   { name: "unionpay", ranges: [[62, 62]], lengths: [16, 17, 18, 19] },
+  { name: "uatp", ranges: [[1, 1]], lengths: [15] },
+  { name: "dankort", ranges: [[5019, 5019]], lengths: [16] },
+  { name: "maestro-uk", ranges: [[6759, 6759], [676770, 676770], [676774, 676774]], lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
 ];
 
 /** Each brand's ranges with the number of leading digits they compare (the width of `low`). */
@@ -57,9 +70,9 @@ export function isCardNumber(digits: string): boolean {
 /** Payment card numbers, for the numeric pass. */
 export const creditCardFormat: NumericFormat = {
   type: "credit_card",
-  reach: 26,
-  lookbehind: 2,
-  fits: (_text, _start, length) => length === 4 || (length >= 13 && length <= 19),
+  reach: 30,
+  lookbehind: 8,
+  fits: (_text, _start, length) => length === 4 || (length >= 12 && length <= 19),
   matchAt(text, start) {
     const end = stickyEnd(CARD, text, start);
     if (end === -1) return -1;

@@ -1,17 +1,19 @@
 /**
  * International Bank Account Numbers: a country code, two check digits and
  * the BBAN, written compactly (`DE89370400440532013000`) or in groups
- * separated by single spaces (`DE89 3704 0044 0532 0130 00`). A candidate
- * counts only with its country's exact length (from the IBAN registry) and a
- * valid ISO 7064 mod 97-10 checksum.
+ * separated by single spaces or hyphens, one kind per IBAN
+ * (`DE89 3704 0044 0532 0130 00`, `DE89-3704-0044-0532-0130-00`), in upper
+ * or lower case but not both (`de89…` counts, `GI75 aWBK…` does not). A
+ * candidate counts only with its country's exact length (from the IBAN
+ * registry) and a valid ISO 7064 mod 97-10 checksum.
  *
  * @module
  */
 import { ibanChecksumValid } from "../checksums.js";
-import { codeAt, isAlnum, isDigit, isUpper } from "../chars.js";
+import { codeAt, isAlnum, isDigit, isLower, isUpper } from "../chars.js";
 import type { Detector } from "../detector.js";
 
-const START = /(?<![A-Za-z0-9])[A-Z]{2}\d\d/g;
+const START = /(?<![A-Za-z0-9])(?:[A-Z]{2}|[a-z]{2})\d\d/g;
 
 /** IBAN length per country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
@@ -23,7 +25,7 @@ export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
 };
 
-/** Longest IBAN written in groups of four: 34 characters and 8 spaces. */
+/** Longest IBAN written in groups of four: 34 characters and 8 separators. */
 const MAX_WRITTEN = 42;
 
 /** Detector of IBANs. */
@@ -36,20 +38,27 @@ export const ibanDetector: Detector = {
     let m: RegExpExecArray | null;
     while ((m = START.exec(text)) !== null) {
       const start = m.index;
-      const length = IBAN_LENGTHS[m[0].slice(0, 2)];
+      const upper = isUpper(m[0].charCodeAt(0));
+      const length = IBAN_LENGTHS[upper ? m[0].slice(0, 2) : m[0].slice(0, 2).toUpperCase()];
       START.lastIndex = start + 1;
       if (length === undefined) continue;
+      const isLetter = upper ? isUpper : isLower;
       let compact = m[0];
+      let separator = -1;
       let i = start + 4;
       while (compact.length < length && i < text.length) {
         let c = text.charCodeAt(i);
-        if (c === 32 && isAlnum(codeAt(text, i + 1))) c = text.charCodeAt(++i);
-        if (!(isDigit(c) || isUpper(c))) break;
+        if ((c === 32 || c === 45) && (separator === -1 || c === separator) && isAlnum(codeAt(text, i + 1))) {
+          separator = c;
+          c = text.charCodeAt(++i);
+        }
+        if (!(isDigit(c) || isLetter(c))) break;
         compact += text[i];
         i++;
       }
       if (compact.length !== length || isAlnum(codeAt(text, i))) continue;
-      if (!ibanChecksumValid(compact)) continue;
+      if (separator === 45 && codeAt(text, i) === 45 && isAlnum(codeAt(text, i + 1))) continue;
+      if (!ibanChecksumValid(upper ? compact : compact.toUpperCase())) continue;
       out.push({ type: "iban", start, end: i });
       START.lastIndex = i;
     }

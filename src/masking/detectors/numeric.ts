@@ -110,6 +110,14 @@ export function numericDetector(formats: readonly NumericFormat[], runs?: RunSca
   };
 }
 
+/** Nine digits standing alone (not inside a longer number), as a sticky regex. */
+export const NINE_DIGITS = /(?<![\w\-]|\d[.,])\d{9}(?![\w]|[\-.,]\d)/y;
+
+/** Whether `word` (a regex) matches in the `distance` characters before `start`. */
+export function wordBefore(word: RegExp, text: string, start: number, distance: number): boolean {
+  return word.test(text.slice(Math.max(0, start - distance), start));
+}
+
 /** Runs `sticky` at `start`; returns the end of its match or -1. */
 export function stickyEnd(sticky: RegExp, text: string, start: number): number {
   sticky.lastIndex = start;

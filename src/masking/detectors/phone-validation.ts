@@ -290,6 +290,12 @@ export interface ParsedPhoneNumber {
   readonly nationalNumber: string;
   /** Whether the number is valid for its country (libphonenumber's `isValid()`). */
   isValid(): boolean;
+  /**
+   * Whether the national number has a length its country's plan allows
+   * (libphonenumber's `isPossible()`): shaped like a number of the country,
+   * assigned or not.
+   */
+  isPossible(): boolean;
   /** The number as its country writes it nationally (libphonenumber's `formatNational()`). */
   formatNational(): string;
 }
@@ -309,6 +315,10 @@ class PortedPhoneNumber implements ParsedPhoneNumber {
 
   isValid(): boolean {
     return this.#plan().isValid(this.nationalNumber);
+  }
+
+  isPossible(): boolean {
+    return checkLength(this.#plan().possibleLengths, this.nationalNumber.length) === "IS_POSSIBLE";
   }
 
   formatNational(): string {

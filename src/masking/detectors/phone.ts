@@ -11,13 +11,14 @@
  *    is a table of numbers, not a phone number). A run with fewer than seven
  *    digits is skipped; the others are split at spaces into parts.
  * 2. A window of consecutive parts is a candidate when it starts with `+` and
- *    holds 8–15 digits, or holds as many digits as a national number of the
- *    default country (with or without the national prefix), grouped as one
- *    of its national formats groups digits (from the libphonenumber
+ *    holds 8–15 digits (E.164, any country), or holds as many digits as a
+ *    national number of one of the configured regions (with or without the
+ *    national prefix), grouped as one of its national formats groups digits (from the libphonenumber
  *    metadata: `415 555 0132` or `1-800-555-0199` for the US, not
  *    `3704 0044 05`). A single part that is a dotted quad or a date is not a
  *    candidate, and neither is a part glued to the word or number before it
- *    (`ORD-2024-…`, `1,299`).
+ *    (`ORD-2024-…`, `1,299`), nor a window with a group of bare digits on
+ *    each side (`… 1904 3002 3457 320`: the middle of a longer number).
  * 3. A national number written as bare digits (`4155550132`) needs a phone
  *    word (`phone`, `tel`, `mobile`, `cell`, `fax`, `call`, `sms`,
  *    `whatsapp`, `contact`) in the 32 characters before it: bare runs of ten
@@ -25,13 +26,15 @@
  *
  * At each part that can start a candidate, the candidate windows (whole
  * parts, longest first) are parsed as libphonenumber's
- * `parsePhoneNumberFromString` parses them (the default country, `extract:
- * false`: the whole window must be the number), by {@link PhoneNumberParser},
- * which gives the library's results with its metadata's regular expressions
- * compiled once; the first window that is a valid number and, written
- * without `+`, is grouped as its country formats it (`415 555 0132`, not
- * `415555 0132`) is reported, and the scan resumes after it. Verdicts are
- * cached per window text.
+ * `parsePhoneNumberFromString` parses them (each region in turn as the
+ * default country, `extract: false`: the whole window must be the number), by
+ * {@link PhoneNumberParser}, which gives the library's results with its
+ * metadata's regular expressions compiled once; the first window that is a
+ * valid number and, written without `+`, is grouped as its country formats
+ * it (`415 555 0132`, not `415555 0132`) is reported, and the scan resumes
+ * after it. After a phone word, a number the plan calls unassigned but whose
+ * length it allows (`call 555-234-5678`) is reported too: someone wrote it as
+ * a phone number. Verdicts are cached per window text.
  *
  * @module
  */
@@ -44,6 +47,8 @@ import { numberingPlanOf, PhoneNumberParser } from "./phone-validation.js";
 const MAX_RUN = 128;
 const CACHE_SIZE = 4096;
 const PHONE_WORD = /\b(?:phone|tel|mobile|cell|fax|call|sms|whatsapp|contact)/i;
+/** A phone word right before a number (`phone: `, `call me at `, `tel. no. `, `mobile #`). */
+const PHONE_WORD_RIGHT_BEFORE = /\b(?:(?:tele)?phone|tel|mobile|cell(?:phone)?|fax|call|sms|text|whatsapp|contact)\b\.?(?:\s+(?:number|no\.?|nr\.?|num|me|us|at|on))*\s*[:=#\-]?\s*$/i;
 
 interface Part {
   readonly start: number;
@@ -134,13 +139,18 @@ function nationalPlan(country: CountryCode): NationalPlan {
 
 /**
  * Whether digit groups of these sizes can be a national number written the
- * way one of the country's formats groups it: every group but the last fits
+ * way one of the countries' formats groups it: every group but the last fits
  * the format's group at that place (the first may carry the national prefix,
  * or the prefix or calling code may stand alone before it), and the last
  * holds the rest. Checked before validation so that grouped numbers of
  * other kinds (`3704 0044 0532`, `133852 73912`) cost nothing.
  */
-function groupingFits(plan: NationalPlan, sizes: readonly number[]): boolean {
+function groupingFits(plans: readonly NationalPlan[], sizes: readonly number[]): boolean {
+  return plans.some((plan) => planGroupingFits(plan, sizes));
+}
+
+/** {@link groupingFits} for one country. */
+function planGroupingFits(plan: NationalPlan, sizes: readonly number[]): boolean {
   if (sizes.length <= 1 || plan.formats.length === 0) return true;
   const variants: (readonly number[])[] = [sizes];
   for (const lead of plan.leads) {
@@ -180,27 +190,51 @@ interface PendingRun {
   readonly gluedAfter: boolean;
 }
 
+/** What a window of text is, as a phone number: none, possible (a phone number only after a phone word) or valid. */
+type Verdict = typeof NONE | typeof POSSIBLE | typeof VALID;
+/** Not a number of any region, or not grouped as its country writes it. */
+const NONE = 0;
+/** Of a length the plan allows, but unassigned. */
+const POSSIBLE = 1;
+/** A valid number. */
+const VALID = 2;
+
 /**
  * Creates the phone scanner of the numeric pass. Numbers without `+` are read
- * as numbers of `defaultCountry`; numbers with `+` are validated for their
- * own country.
+ * as numbers of each of `regions` in turn (ISO 3166 alpha-2 codes); numbers
+ * with `+` are validated for their own country.
  */
-export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
-  const plan = nationalPlan(defaultCountry);
-  const lengths = plan.lengths;
-  const cache = new Map<string, boolean>();
-  const parser = new PhoneNumberParser(defaultCountry);
+export function phoneScanner(regions: readonly CountryCode[] = ["US"]): RunScanner {
+  const plans = regions.map(nationalPlan);
+  const lengths = new Set(plans.flatMap((plan) => [...plan.lengths]));
+  const cache = new Map<string, Verdict>();
+  const parsers = regions.map((region) => new PhoneNumberParser(region));
 
-  /** Whether `candidate` is, whole, a valid number grouped as its country formats it. */
-  const isPhone = (candidate: string): boolean => {
+  /** The verdict on `candidate`, whole: the best over the regions. */
+  const verdictOf = (candidate: string): Verdict => {
     let verdict = cache.get(candidate);
-    if (verdict === undefined) {
+    if (verdict !== undefined) return verdict;
+    verdict = NONE;
+    // A number with `+` reads the same whatever the region.
+    const tried = candidate.charCodeAt(0) === 43 ? parsers.slice(0, 1) : parsers;
+    for (const parser of tried) {
       const number = parser.parse(candidate);
-      verdict = number !== undefined && number.isValid() && groupedAsFormatted(candidate, () => number.formatNational());
-      if (cache.size >= CACHE_SIZE) cache.clear();
-      cache.set(candidate, verdict);
+      if (number === undefined || !groupedAsFormatted(candidate, () => number.formatNational())) continue;
+      if (number.isValid()) {
+        verdict = VALID;
+        break;
+      }
+      if (number.isPossible()) verdict = POSSIBLE;
     }
+    if (cache.size >= CACHE_SIZE) cache.clear();
+    cache.set(candidate, verdict);
     return verdict;
+  };
+
+  /** Whether `text[start, end)` is, whole, a phone number: valid, or possible right after a phone word. */
+  const isPhone = (text: string, start: number, end: number): boolean => {
+    const verdict = verdictOf(text.slice(start, end));
+    return verdict === VALID || (verdict === POSSIBLE && PHONE_WORD_RIGHT_BEFORE.test(text.slice(Math.max(0, start - 40), start)));
   };
 
   const hasPhoneWord = (text: string, start: number): boolean => PHONE_WORD.test(text.slice(Math.max(0, start - 32), start));
@@ -225,7 +259,7 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
       if (!lengths.has(digits)) continue;
       if (a === b && part.numberLike) continue;
       if (a === b && part.bare && !hasPhoneWord(text, part.start)) continue;
-      if (!groupingFits(plan, sizes)) continue;
+      if (!groupingFits(plans, sizes)) continue;
       ends.push(b);
     }
     return ends.reverse();
@@ -269,10 +303,13 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
       const a = starts[k] as number;
       if (a < next) continue;
       const matchStart = (parts[a] as Part).start;
+      const afterBareGroup = a > 0 && (parts[a - 1] as Part).bare && !(parts[a] as Part).plus;
       for (const b of ends[k] as readonly number[]) {
         if (gluedAfter && b === last) continue;
+        // Digit groups on both sides: the window is the middle of a longer number (an IBAN's or an account's digits).
+        if (afterBareGroup && b < last && (parts[b + 1] as Part).bare) continue;
         const matchEnd = (parts[b] as Part).end;
-        if (!isPhone(text.slice(matchStart, matchEnd))) continue;
+        if (!isPhone(text, matchStart, matchEnd)) continue;
         if (matchStart >= from) out.push({ type: "phone", start: matchStart, end: matchEnd });
         next = b + 1;
         break;
@@ -284,7 +321,7 @@ export function phoneScanner(defaultCountry: CountryCode = "US"): RunScanner {
     type: "phone",
     maxRun: MAX_RUN,
     reach: MAX_RUN + 2,
-    lookbehind: MAX_RUN + 34,
+    lookbehind: MAX_RUN + 42,
     scanRun(text, start, end, from, out) {
       const run = prepare(text, start, end);
       if (run !== undefined) report(text, run, from, out);
