@@ -148,6 +148,18 @@ describe("secret formats", () => {
     }
   });
 
+  it("aws_access_key: an id written all in lower case is found, with the secret beside it; mixed case and published examples are not", () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8vT3kLmN";
+    const text = `aws_access_key_id = akiaj3xtq2mvwrz5k6bd\naws_secret_access_key = ${secret}`;
+    const masked = defaultMasker.mask(text);
+    expect(masked.findings.map((f) => f.type).sort()).toEqual(["aws_access_key", "aws_secret_key"]);
+    expect(masked.text).not.toContain("akiaj3xtq2mvwrz5k6bd");
+    expect(masked.text).not.toContain(secret);
+    for (const lookalike of ["id akiaJ3XTQ2MVWRZ5K6BD", "id akiaiosfodnn7example", "id akiaxxxxxxxxxxxxxxxx", "bakiaj3xtq2mvwrz5k6bd", "id akiaj3xtq2mvwrz5k6bdx"]) {
+      expect(defaultMasker.mask(lookalike).findings, lookalike).toEqual([]);
+    }
+  });
+
   it("aws_secret_key: found next to an access key id or a secret-key name, not alone", () => {
     const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8vT3kLmN";
     expect(foundWhole("aws_secret_key", secret) ).toBe(false);

@@ -26,6 +26,8 @@ import { eachAssignment, NAME_LOOKBEHIND } from "./assignment.js";
 const KEY_PREFIXES: ReadonlySet<string> = new Set(["AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"]);
 /** The 16 base32 characters after a key id's prefix, not glued to a letter or digit. */
 const KEY_BODY = /[A-Z2-7]{16}(?![A-Za-z0-9])/y;
+/** The same, for an id written all in lower case (`akia…`: retyped, or lower-cased by a pipeline). */
+const LOWER_KEY_BODY = /[a-z2-7]{16}(?![A-Za-z0-9])/y;
 const BASE64_RUN = /[A-Za-z0-9/+]+/g;
 const NEAR_KEY = 100;
 const AFTER_NAME = 60;
@@ -44,6 +46,17 @@ function keyIdAt(text: string, at: number): boolean {
   if (!KEY_PREFIXES.has(text.slice(at, at + 4)) && !(text.startsWith("A3T", at) && (isUpper(fourth) || isDigit(fourth)))) return false;
   KEY_BODY.lastIndex = at + 4;
   return KEY_BODY.test(text);
+}
+
+/** Whether an access key id written all in lower case starts at `at`, an `a` (same rules, one case throughout). */
+function lowerKeyIdAt(text: string, at: number): boolean {
+  if (isAlnum(codeAt(text, at - 1))) return false;
+  const prefix = text.slice(at, at + 4);
+  if (prefix !== prefix.toLowerCase()) return false;
+  const fourth = codeAt(text, at + 3);
+  if (!KEY_PREFIXES.has(prefix.toUpperCase()) && !(text.startsWith("a3t", at) && (fourth >= 97 && fourth <= 122 || isDigit(fourth)))) return false;
+  LOWER_KEY_BODY.lastIndex = at + 4;
+  return LOWER_KEY_BODY.test(text);
 }
 
 /** Whether a 40-character candidate mixes cases and digits or symbols, as generated secrets do. */
@@ -74,6 +87,12 @@ function secretsIn(text: string, low: number, high: number, from: number, found:
   }
 }
 
+/** Key ids are found in upper case, and written all in lower case. */
+const KEY_ID_CASES: readonly (readonly [string, (text: string, at: number) => boolean])[] = [
+  ["A", keyIdAt],
+  ["a", lowerKeyIdAt],
+];
+
 /** Detector of AWS access key ids and secret access keys. */
 export const awsDetector: Detector = {
   types: ["aws_access_key", "aws_secret_key"],
@@ -81,10 +100,12 @@ export const awsDetector: Detector = {
   lookbehind: Math.max(2 * NEAR_KEY, AFTER_NAME + NAME_LOOKBEHIND),
   scan(text, from, out, separators) {
     const found: number[] = [];
-    for (let at = text.indexOf("A", Math.max(0, from - NEAR_KEY - 60)); at !== -1; at = text.indexOf("A", at + 1)) {
-      if (!keyIdAt(text, at) || isPlaceholder(text.slice(at + 4, at + 20))) continue;
-      if (at >= from) out.push({ type: "aws_access_key", start: at, end: at + 20 });
-      secretsIn(text, at - NEAR_KEY - 40, at + 20 + NEAR_KEY, from, found);
+    for (const [letter, isKeyId] of KEY_ID_CASES) {
+      for (let at = text.indexOf(letter, Math.max(0, from - NEAR_KEY - 60)); at !== -1; at = text.indexOf(letter, at + 1)) {
+        if (!isKeyId(text, at) || isPlaceholder(text.slice(at + 4, at + 20).toUpperCase())) continue;
+        if (at >= from) out.push({ type: "aws_access_key", start: at, end: at + 20 });
+        secretsIn(text, at - NEAR_KEY - 40, at + 20 + NEAR_KEY, from, found);
+      }
     }
     eachAssignment(text, Math.max(0, from - AFTER_NAME), separators, secretKeyName, (_start, _end, valueFrom) => {
       secretsIn(text, valueFrom, valueFrom + AFTER_NAME, from, found);
