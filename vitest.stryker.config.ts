@@ -6,13 +6,16 @@ import base from "./vitest.config.ts";
  * core. End-to-end agent runs, the CLI, and tests that need PostgreSQL or Redis
  * or spawn processes are left out: each mutant reruns every test that reaches
  * it, and these would multiply the run time without being the test that pins a
- * check down.
+ * check down. WARDEN_MUTATION_TESTS (comma-separated globs) narrows the run
+ * further to the tests of the files being mutated, e.g. `test/audit/verify*.test.ts`.
  */
+const focused = process.env.WARDEN_MUTATION_TESTS?.split(",").filter(Boolean);
+
 export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    include: [
+    include: focused ?? [
       "test/identity/**/*.test.ts",
       "test/guards/**/*.test.ts",
       "test/policy/**/*.test.ts",
