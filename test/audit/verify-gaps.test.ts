@@ -97,6 +97,15 @@ describe("unreadable lines of a JSONL file", () => {
     expect(result.ok).toBe(true);
   });
 
+  it("an unreadable line followed by a line holding null is a parse problem", async () => {
+    const { path, lines } = await jsonlLog();
+    writeFileSync(path, `${[...lines, "{not json", "null"].join("\n")}\n`);
+    expect(kinds(await verifyAuditLog(path, withKey))).toEqual([
+      ["parse", lines.length + 1],
+      ["schema", lines.length + 2],
+    ]);
+  });
+
   it("blank lines are skipped, and later problems keep their line numbers", async () => {
     const { path, lines } = await jsonlLog();
     writeFileSync(path, `${lines[0]}\n\n   \n${lines.slice(1).join("\n")}\n`);
@@ -125,6 +134,20 @@ describe("the unsigned tail", () => {
     expect(lax.chains[0]).toMatchObject({ signed: 2, unsignedTail: 2, headSeq: 5 });
     const strict = await verifyAuditLog(written, { ...withKey, strict: true });
     expect(strict.problems.map((p) => [p.kind, p.seq])).toEqual([["unsigned", 5]]);
+  });
+
+  it("only the final checkpoint closes a chain: a signed event whose data says final, or that has no data, does not", async () => {
+    const clock = fakeClock(Date.UTC(2025, 0, 1));
+    const sink = memorySink();
+    const log = new AuditLog({ sink, clock, signingKey: keys.privateKey, signEvery: 100, signIntervalMs: 0 });
+    const event = { type: "access.allowed", outcome: "success", actor: { sub: "alice" }, target: { kind: "tool", name: "export" }, reason: "policy allows" } as const;
+    await log.record({ ...event, data: { final: true } });
+    await log.record(event);
+    const log2 = new AuditLog({ sink, clock, signingKey: keys.privateKey, signEvery: 100, signIntervalMs: 0 });
+    await log2.record(event);
+    await log2.record(event);
+    expect(sink.events.map((e) => e.sig !== undefined)).toEqual([true, false, true, false]);
+    expect(await verifyAuditLog([...sink.events], withKey)).toMatchObject({ ok: true, problems: [] });
   });
 
   it("signing by time: a tail spanning just under signIntervalMs verifies, one spanning exactly signIntervalMs does not", async () => {
