@@ -31,7 +31,7 @@ describe("the principal of a guarded call", () => {
     clock.set(alice.expiresAt);
     const error = await search.invoke({ query: "b" }, config).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidTokenError);
-    expect((error as InvalidTokenError).reason).toBe("expired");
+    expect(error).toMatchObject({ reason: "expired", claim: "exp", message: "Token expired" });
     expect(ran).toEqual(["a"]);
     expect(sink.ofType("access.denied")).toEqual([
       expect.objectContaining({
@@ -40,6 +40,8 @@ describe("the principal of a guarded call", () => {
         actor: { sub: "alice", tenant: "acme" },
         target: { kind: "tool", name: "search_orders" },
         reason: "token expired",
+        // The refusal belongs to the run of the call, like every other event of it.
+        run: expect.objectContaining({ id: expect.any(String) }),
       }),
     ]);
   });
@@ -49,7 +51,9 @@ describe("the principal of a guarded call", () => {
     const other = setup();
     const foreign = await other.warden.authenticate(await other.idp.issue({ sub: "mallory", scope: "orders:read" }));
     await expect(search.invoke({ query: "a" })).rejects.toBeInstanceOf(MissingPrincipalError);
-    await expect(search.invoke({ query: "b" }, other.warden.config(foreign))).rejects.toBeInstanceOf(MissingPrincipalError);
+    const error = await search.invoke({ query: "b" }, other.warden.config(foreign)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingPrincipalError);
+    expect((error as Error).message).toBe("The run config carries a principal that no trusted verifier minted");
     expect(ran).toEqual([]);
     expect(sink.ofType("access.denied").map(({ outcome, actor, target, reason }) => ({ outcome, actor, target, reason }))).toEqual([
       { outcome: "denied", actor: { sub: "anonymous" }, target: { kind: "tool", name: "search_orders" }, reason: "no principal in the run config" },
