@@ -166,7 +166,14 @@ describe("distinct decisions", () => {
     expect(fx.ran).toEqual([]);
     expect(toolMessages(done)[0]).toMatchObject({ status: "error" });
     expect(fx.sink.ofType("approval.invalid")).toEqual([]);
-    expect(fx.sink.ofType("approval.rejected")).toEqual([expect.objectContaining({ actor: { sub: "mgr", tenant: "acme" }, reason: "rejected by an approver" })]);
+    expect(fx.sink.ofType("approval.rejected")).toEqual([
+      expect.objectContaining({
+        outcome: "denied",
+        actor: { sub: "mgr", tenant: "acme" },
+        reason: "rejected by an approver",
+        data: { argsDigest: second.request.argsHash, requestId: second.request.id },
+      }),
+    ]);
   });
 
   it("an approver holding only one of two approver scopes is refused", async () => {
@@ -209,7 +216,7 @@ describe("what the audit log records", () => {
     await fx.deleteCustomer.invoke({ id: "cus_1" }, fx.warden.config(fx.alice));
     expect(fx.ran.map((r) => r.args)).toEqual([{ id: "cus_1" }, { id: "cus_2" }]);
     const [plain, edited] = fx.sink.ofType("approval.granted");
-    expect(plain).toMatchObject({ reason: "approved", actor: { sub: "ann" } });
+    expect(plain).toMatchObject({ outcome: "success", reason: "approved", actor: { sub: "ann" } });
     expect(plain?.data).not.toHaveProperty("editedArgsDigest");
     expect(edited).toMatchObject({ reason: "approved with edited arguments", data: { argsDigest: plain?.data?.argsDigest } });
     expect(edited?.data?.editedArgsDigest).toMatch(/^sha256:/);
@@ -229,9 +236,14 @@ describe("what the audit log records", () => {
     expect(broken.sink.ofType("approval.requested")).toEqual([]);
 
     const fx = await setup();
-    onlyPending(await fx.graph().ask(fx.alice, "t1", [["c1", { id: "cus_1" }]]));
+    const { request } = onlyPending(await fx.graph().ask(fx.alice, "t1", [["c1", { id: "cus_1" }]]));
     expect(fx.sink.ofType("approval.requested")).toEqual([
-      expect.objectContaining({ outcome: "pending", actor: { sub: "alice", tenant: "acme" }, target: { kind: "approval", name: "delete_customer" } }),
+      expect.objectContaining({
+        outcome: "pending",
+        actor: { sub: "alice", tenant: "acme" },
+        target: { kind: "approval", name: "delete_customer" },
+        data: { argsDigest: request.argsHash, expiresAt: request.expiresAt, quorum: 1, requestId: request.id },
+      }),
     ]);
   });
 
