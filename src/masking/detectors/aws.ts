@@ -26,8 +26,6 @@ import { eachAssignment, NAME_LOOKBEHIND } from "./assignment.js";
 const KEY_PREFIXES: ReadonlySet<string> = new Set(["AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"]);
 /** The 16 base32 characters after a key id's prefix, not glued to a letter or digit. */
 const KEY_BODY = /[A-Z2-7]{16}(?![A-Za-z0-9])/y;
-/** The same, for an id written all in lower case (`akia…`: retyped, or lower-cased by a pipeline). */
-const LOWER_KEY_BODY = /[a-z2-7]{16}(?![A-Za-z0-9])/y;
 const BASE64_RUN = /[A-Za-z0-9/+]+/g;
 const NEAR_KEY = 100;
 const AFTER_NAME = 60;
@@ -48,15 +46,14 @@ function keyIdAt(text: string, at: number): boolean {
   return KEY_BODY.test(text);
 }
 
+/** An access key id written all in lower case, from its first letter: a known prefix, then 16 base32 characters. */
+const LOWER_KEY_ID = /a(?:kia|sia|bia|cca|gpa|ida|roa|ipa|npa|nva|3t[a-z0-9])[a-z2-7]{16}(?![A-Za-z0-9])/y;
+
 /** Whether an access key id written all in lower case starts at `at`, an `a` (same rules, one case throughout). */
 function lowerKeyIdAt(text: string, at: number): boolean {
   if (isAlnum(codeAt(text, at - 1))) return false;
-  const prefix = text.slice(at, at + 4);
-  if (prefix !== prefix.toLowerCase()) return false;
-  const fourth = codeAt(text, at + 3);
-  if (!KEY_PREFIXES.has(prefix.toUpperCase()) && !(text.startsWith("a3t", at) && (fourth >= 97 && fourth <= 122 || isDigit(fourth)))) return false;
-  LOWER_KEY_BODY.lastIndex = at + 4;
-  return LOWER_KEY_BODY.test(text);
+  LOWER_KEY_ID.lastIndex = at;
+  return LOWER_KEY_ID.test(text);
 }
 
 /** Whether a 40-character candidate mixes cases and digits or symbols, as generated secrets do. */
