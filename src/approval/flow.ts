@@ -304,7 +304,8 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
         edited,
         approvers,
         requestId: completingRequestId,
-        key: JSON.stringify([binding.threadId, binding.toolCallId, argsHash, lastRequestId]),
+        // The run key names the requester too: runs of two tenants (or users) never share a key.
+        key: JSON.stringify([binding.tool, binding.requester.sub, binding.requester.tenant ?? null, binding.threadId, binding.toolCallId, argsHash, lastRequestId]),
       };
     }
   }

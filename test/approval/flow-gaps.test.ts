@@ -171,7 +171,7 @@ describe("distinct decisions", () => {
         outcome: "denied",
         actor: { sub: "mgr", tenant: "acme" },
         reason: "rejected by an approver",
-        data: { argsDigest: second.request.argsHash, requestId: second.request.id },
+        data: { argsDigest: fx.warden.audit.digest(second.request.args), requestId: second.request.id },
       }),
     ]);
   });
@@ -219,7 +219,7 @@ describe("what the audit log records", () => {
     expect(plain).toMatchObject({ outcome: "success", reason: "approved", actor: { sub: "ann" } });
     expect(plain?.data).not.toHaveProperty("editedArgsDigest");
     expect(edited).toMatchObject({ reason: "approved with edited arguments", data: { argsDigest: plain?.data?.argsDigest } });
-    expect(edited?.data?.editedArgsDigest).toMatch(/^sha256:/);
+    expect(edited?.data?.editedArgsDigest).toMatch(/^hmac-sha256:/);
     expect(edited?.data?.editedArgsDigest).not.toBe(plain?.data?.argsDigest);
   });
 
@@ -242,7 +242,7 @@ describe("what the audit log records", () => {
         outcome: "pending",
         actor: { sub: "alice", tenant: "acme" },
         target: { kind: "approval", name: "delete_customer" },
-        data: { argsDigest: request.argsHash, expiresAt: request.expiresAt, quorum: 1, requestId: request.id },
+        data: { argsDigest: fx.warden.audit.digest(request.args), expiresAt: request.expiresAt, quorum: 1, requestId: request.id },
       }),
     ]);
   });
