@@ -193,6 +193,7 @@ describe("what is reported when nothing proves the log", () => {
         ok: false,
         count: 0,
         head: undefined,
+        heads: [],
         chains: [],
         problems: [{ kind: "empty", message: "the log holds no events: nothing shows it was not emptied" }],
       });
@@ -238,7 +239,8 @@ describe("expectHead", () => {
     const otherSeq = await verifyAuditLog(written, { ...withKey, expectHead: { hash: head.hash, seq: head.seq + 1 } });
     expect(otherSeq.problems).toEqual([{ kind: "truncated", seq: head.seq + 1, message: expect.any(String) }]);
     const otherChain = await verifyAuditLog(written, { ...withKey, expectHead: { hash: head.hash, chain: "another-chain" } });
-    expect(otherChain.problems).toEqual([{ kind: "truncated", chain: "another-chain", message: expect.any(String) }]);
+    // A published head of a chain the log does not hold: that whole chain is missing.
+    expect(otherChain.problems).toEqual([{ kind: "missing-chain", chain: "another-chain", message: expect.any(String) }]);
   });
 });
 
