@@ -343,7 +343,8 @@ async function main(): Promise<void> {
   const [pending] = pendingApprovals(paused);
   if (!pending) throw new Error("the delete did not wait for approval");
   row("warden", `paused: ${pending.request.tool} ${JSON.stringify(pending.request.args)} requested by ${pending.request.requester.sub}, risk ${pending.request.risk}`);
-  row("", `request ${pending.request.id} expires ${new Date(pending.request.expiresAt).toISOString()}; tool ran: ${ran.includes("delete_customer")}`);
+  row("", `request ${pending.request.id}`);
+  row("", `expires ${new Date(pending.request.expiresAt).toISOString()}; tool ran: ${ran.includes("delete_customer")}`);
   const colleague = await idp.issue({ sub: "dana", scope: "db:query" });
   const retried = await approvalAgent.invoke(
     new Command({ resume: { [pending.interruptId]: { requestId: pending.request.id, decision: "approve", approverToken: colleague } } }),
@@ -375,11 +376,13 @@ async function main(): Promise<void> {
   out("  A few decisions (type, actor → target, reason, argsDigest):");
   const decisions = events.filter((e) => e.type === "access.allowed" || e.type === "access.denied" || e.type === "token.rejected");
   for (const event of decisions.slice(0, 9)) {
-    const argsDigest = typeof event.data?.argsDigest === "string" ? `${event.data.argsDigest.slice(0, 15)}…` : "-";
+    // A keyed digest reads hmac-sha256:<key id>:<hex>: show the start of the hex.
+    const argsDigest = typeof event.data?.argsDigest === "string" ? `${event.data.argsDigest.split(":").at(-1)?.slice(0, 12)}…` : "-";
     out(`    ${event.type.padEnd(15)} ${`${event.actor.sub} → ${event.target.name}`.padEnd(26)} ${clip(event.reason ?? "-", 38).padEnd(39)} ${argsDigest}`);
   }
   out("  Equal arguments give equal digests (alice's and maria's refund above), so calls can be");
-  out("  correlated without the log holding a single argument value.");
+  out("  correlated without the log holding a single argument value. The digests are keyed (HMAC):");
+  out("  a reader of the log cannot guess a short value (an order id, a PIN) back from them.");
   out();
   const log = JSON.stringify(events);
   const raw = ["ORD-1042", "ORD-7731", "DROP TABLE customers", aliceToken, forged];
