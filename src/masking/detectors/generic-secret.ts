@@ -50,8 +50,33 @@ const MAX_GAP = 16;
 const CODE_PATH = /^(?:process\.env|os\.environ|import\.meta\.env|env|ENV|config|settings|secrets|this|self)[.[]/;
 /** A package and its version (`jjwt-jackson-0.11.2`, `lodash@4.17.21`): a reference, not a secret. */
 const PACKAGE_VERSION = /^[A-Za-z][\w.-]*[-_@]v?\d+(?:\.\d+){1,3}$/;
-/** A cheap first look at a name: does any keyword's core occur in it at all? */
-const KEYWORD_HINT = /pass|pwd|secret|token|auth|cred|key/i;
+/** Cores of the keywords, lower case: a name that holds none of them (in any case) names no secret. */
+const KEYWORD_CORES = ["pass", "pwd", "secret", "token", "auth", "cred", "key"];
+/** The cores by their first letter's code, so most characters of a name are passed over with one array read. */
+const CORES_BY_FIRST: (readonly string[] | undefined)[] = Array.from({ length: 128 }, (_, code) => {
+  const cores = KEYWORD_CORES.filter((core) => core.charCodeAt(0) === code);
+  return cores.length > 0 ? cores : undefined;
+});
+
+/** Whether `core` (lower-case ASCII letters) is written at `at` in `text`, in any case, ending by `end`. */
+function coreAt(text: string, at: number, end: number, core: string): boolean {
+  if (at + core.length > end) return false;
+  for (let j = 1; j < core.length; j++) if ((text.charCodeAt(at + j) | 0x20) !== core.charCodeAt(j)) return false;
+  return true;
+}
+
+/**
+ * A cheap first look at the name `text[start, end)`: does any keyword's core
+ * occur in it at all? Read in place, so the many names that hold none cost no
+ * substring.
+ */
+function hasKeywordCore(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const cores = CORES_BY_FIRST[text.charCodeAt(i) | 0x20];
+    if (cores !== undefined) for (const core of cores) if (coreAt(text, i, end, core)) return true;
+  }
+  return false;
+}
 /** Endings of a word that make it a secret's name (after a plural `s` is dropped). */
 const KEYWORD_ENDINGS = ["password", "passwd", "passphrase", "pwd", "secret", "token", "auth", "credential", "cred", "apikey", "accesskey", "secretkey", "privatekey", "authkey"];
 /** Words before `key` that make it a secret's name. */
@@ -98,18 +123,16 @@ let memo: { name: string; verdict: NameVerdict | undefined } = { name: "", verdi
 
 /** Whether the name `text[start, end)` names a secret, and whether a password's. */
 function secretName(text: string, start: number, end: number): NameVerdict | undefined {
-  if (end - start < 3) return undefined;
+  if (end - start < 3 || !hasKeywordCore(text, start, end)) return undefined;
   const name = text.slice(start, end);
   if (name === memo.name) return memo.verdict;
   let verdict: NameVerdict | undefined;
-  if (KEYWORD_HINT.test(name)) {
-    const list = words(name);
-    for (let i = list.length - 1; i >= 0; i--) {
-      if (!isKeyword(list, i)) continue;
-      const about = NOT_SECRET_QUALIFIERS.has(list[i - 1] ?? "") || list.slice(i + 1).some((w) => ABOUT_WORDS.has(w));
-      verdict = about ? undefined : { password: /pass|pwd/.test(list[i] as string) };
-      break;
-    }
+  const list = words(name);
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (!isKeyword(list, i)) continue;
+    const about = NOT_SECRET_QUALIFIERS.has(list[i - 1] ?? "") || list.slice(i + 1).some((w) => ABOUT_WORDS.has(w));
+    verdict = about ? undefined : { password: /pass|pwd/.test(list[i] as string) };
+    break;
   }
   memo = { name, verdict };
   return verdict;
