@@ -37,7 +37,7 @@
  *
  * @module
  */
-import { codeAt } from "../chars.js";
+import { codeAt, wordAt } from "../chars.js";
 import type { Detector } from "../detector.js";
 import { entropyThreshold, isPlaceholder, shannonEntropy } from "../entropy.js";
 import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
@@ -58,12 +58,6 @@ const CORES_BY_FIRST: (readonly string[] | undefined)[] = Array.from({ length: 1
   return cores.length > 0 ? cores : undefined;
 });
 
-/** Whether `core` (lower-case ASCII letters) is written at `at` in `text`, in any case, ending by `end`. */
-function coreAt(text: string, at: number, end: number, core: string): boolean {
-  if (at + core.length > end) return false;
-  for (let j = 1; j < core.length; j++) if ((text.charCodeAt(at + j) | 0x20) !== core.charCodeAt(j)) return false;
-  return true;
-}
 
 /**
  * A cheap first look at the name `text[start, end)`: does any keyword's core
@@ -73,7 +67,7 @@ function coreAt(text: string, at: number, end: number, core: string): boolean {
 function hasKeywordCore(text: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const cores = CORES_BY_FIRST[text.charCodeAt(i) | 0x20];
-    if (cores !== undefined) for (const core of cores) if (coreAt(text, i, end, core)) return true;
+    if (cores !== undefined) for (const core of cores) if (wordAt(text, i, end, core)) return true;
   }
   return false;
 }
