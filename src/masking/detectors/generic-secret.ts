@@ -112,14 +112,22 @@ interface NameVerdict {
   readonly password: boolean;
 }
 
-/** The last name judged and its verdict: configuration repeats names, and a one-entry memo spares re-splitting them. */
-let memo: { name: string; verdict: NameVerdict | undefined } = { name: "", verdict: undefined };
+/** Most names {@link verdicts} keeps before it starts afresh. */
+const MAX_VERDICTS = 1024;
+/**
+ * Names judged and their verdicts (`null`: no secret's name). Texts repeat a
+ * handful of names (`token`, `api_key`, `password`), often in turn, so they
+ * are split into words once, not at each assignment. Bounded by
+ * {@link MAX_VERDICTS}.
+ */
+const verdicts = new Map<string, NameVerdict | null>();
 
 /** Whether the name `text[start, end)` names a secret, and whether a password's. */
 function secretName(text: string, start: number, end: number): NameVerdict | undefined {
   if (end - start < 3 || !hasKeywordCore(text, start, end)) return undefined;
   const name = text.slice(start, end);
-  if (name === memo.name) return memo.verdict;
+  const known = verdicts.get(name);
+  if (known !== undefined) return known ?? undefined;
   let verdict: NameVerdict | undefined;
   const list = words(name);
   for (let i = list.length - 1; i >= 0; i--) {
@@ -128,7 +136,8 @@ function secretName(text: string, start: number, end: number): NameVerdict | und
     verdict = about ? undefined : { password: /pass|pwd/.test(list[i] as string) };
     break;
   }
-  memo = { name, verdict };
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(name, verdict ?? null);
   return verdict;
 }
 
