@@ -42,3 +42,17 @@ export const isWord = (code: number): boolean => has(code, DIGIT | UPPER | LOWER
  * checks at either end of the text need no special case.
  */
 export const codeAt = (text: string, index: number): number => (index >= 0 && index < text.length ? text.charCodeAt(index) : -1);
+
+/** Whether `word` (lower-case ASCII letters) is written at `at` in `text`, in any case, ending by `end`. */
+export function wordAt(text: string, at: number, end: number, word: string): boolean {
+  if (at < 0 || at + word.length > end) return false;
+  for (let j = 0; j < word.length; j++) if ((text.charCodeAt(at + j) | 0x20) !== word.charCodeAt(j)) return false;
+  return true;
+}
+
+/** Whether `text[start, end)` holds `word` (lower-case ASCII letters) in any case, read in place. */
+export function holdsWord(text: string, start: number, end: number, word: string): boolean {
+  const first = word.charCodeAt(0);
+  for (let i = start; i + word.length <= end; i++) if ((text.charCodeAt(i) | 0x20) === first && wordAt(text, i, end, word)) return true;
+  return false;
+}

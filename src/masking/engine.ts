@@ -9,7 +9,7 @@ import { foldingEngine } from "./fold.js";
 import { SEPARATOR_LOOKBACK, SeparatorIndex } from "./separators.js";
 import type { Span } from "./types.js";
 import { label } from "./pseudonym.js";
-import { TOKEN_MARKER, tokenLength, tokensOf } from "./token-vault.js";
+import { hasTokenMarker, tokenLength, tokensOf } from "./token-vault.js";
 
 /** Longest type name a token placeholder is recognised for, so its length is bounded. */
 const MAX_TOKEN_TYPE = 40;
@@ -33,7 +33,7 @@ function placeholderFinder(types: ReadonlySet<string>, issued: IssuedCheck | und
   return (text, from) => {
     const ranges: [number, number][] = [];
     const start = Math.max(0, from - MAX_PLACEHOLDER);
-    if (issued === undefined || names.length === 0 || text.indexOf(TOKEN_MARKER, start) === -1) return ranges;
+    if (issued === undefined || names.length === 0 || !hasTokenMarker(text, start)) return ranges;
     pattern.lastIndex = start;
     let m: RegExpExecArray | null;
     while ((m = pattern.exec(text)) !== null) {

@@ -14,7 +14,7 @@
  *   soft hyphen U+00AD, U+180E) are dropped. A value with one inside is found
  *   and replaced whole, the invisible characters with it.
  *
- * Text holding none of these (one regex test tells) is scanned as it is, at
+ * Text holding none of these (a regex search tells) is scanned as it is, at
  * no other cost. Folding never shifts characters: a folded character maps
  * to one original character, so spans map back exactly.
  *
@@ -25,6 +25,21 @@ import type { Span } from "./types.js";
 
 /** Any character folding changes. */
 const FOLDABLE = /[\u00A0\u00AD\u180E\u2000-\u200F\u202F\u205F-\u2064\u3000\uFEFF\uFF01-\uFF5E]/;
+
+/**
+ * Runs of the characters from U+00A0 on, where every foldable character
+ * lies. V8 finds them faster than it tests {@link FOLDABLE} character by
+ * character over the whole text, and text holds few.
+ */
+const HIGH_RUN = /[^\u0000-\u009F]+/g;
+
+/** Whether `text` holds a character folding changes. */
+function foldable(text: string): boolean {
+  HIGH_RUN.lastIndex = 0;
+  let run: RegExpExecArray | null;
+  while ((run = HIGH_RUN.exec(text)) !== null) if (FOLDABLE.test(run[0])) return true;
+  return false;
+}
 
 /** Whether folding drops `code`. */
 const isInvisible = (code: number): boolean =>
@@ -43,7 +58,7 @@ export interface FoldedText {
 
 /** Folds `text`, or returns undefined when folding would change nothing. */
 export function foldText(text: string): FoldedText | undefined {
-  if (!FOLDABLE.test(text)) return undefined;
+  if (!foldable(text)) return undefined;
   const origin = new Int32Array(text.length + 1);
   let folded = "";
   let copied = 0;

@@ -29,6 +29,22 @@ const DIGEST_LENGTH = 11;
 /** What stands between the type label and the id in a token: `<EMAIL_TOKEN:k3v9q2m7x4c8w1zb>`. */
 export const TOKEN_MARKER = "_TOKEN:";
 
+/** The character of {@link TOKEN_MARKER} that ordinary text holds least often, and its place in the marker. */
+const MARKER_KEY = "K";
+const MARKER_KEY_AT = TOKEN_MARKER.indexOf(MARKER_KEY);
+
+/**
+ * Whether `text` holds {@link TOKEN_MARKER} at or after `from`. A search for
+ * one rare character, each hit checked in place, is several times faster on
+ * long texts than V8's search for the whole marker.
+ */
+export function hasTokenMarker(text: string, from: number): boolean {
+  for (let at = text.indexOf(MARKER_KEY, from + MARKER_KEY_AT); at !== -1; at = text.indexOf(MARKER_KEY, at + 1)) {
+    if (text.startsWith(TOKEN_MARKER, at - MARKER_KEY_AT)) return true;
+  }
+  return false;
+}
+
 /** Matches a token the vault makes; group 1 is the type label, group 2 the id. Not global: no shared state. */
 export const TOKEN_PATTERN = new RegExp(`<([A-Z][A-Z0-9_]*)${TOKEN_MARKER}([a-z2-7]{${ID_LENGTH}})>`);
 

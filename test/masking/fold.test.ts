@@ -78,6 +78,12 @@ describe("folding", () => {
     expect([...folded.origin]).toEqual([0, 2, 3, 4, 5]);
   });
 
+  it("folds a character found after other non-ASCII text, in the same run of it or a later one", () => {
+    expect(foldText("€ 12, café")).toBeUndefined();
+    expect(foldText("€ 12, é\u00a0ü")?.text).toBe("€ 12, é ü");
+    expect(foldText("€ 12, café, ＠")?.text).toBe("€ 12, café, @");
+  });
+
   it("streams such values split across chunks, however many invisible characters pad them", () => {
     for (const value of [spread("4111111111111111", "\u200b"), spread("4111111111111111", "\u200b".repeat(200)), fullwidth("ana@example.com"), "4111\u00a01111\u00a01111\u00a01111"]) {
       const text = `before ${value} after, and more text to stream past it`;

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { codeAt, isAlnum, isDigit, isUpper } from "../chars.js";
+import { codeAt, holdsWord, isAlnum, isDigit, isUpper } from "../chars.js";
 import type { Detector } from "../detector.js";
 import { isPlaceholder } from "../entropy.js";
 import { eachAssignment, NAME_LOOKBEHIND } from "./assignment.js";
@@ -26,7 +26,8 @@ import { eachAssignment, NAME_LOOKBEHIND } from "./assignment.js";
 const KEY_PREFIXES: ReadonlySet<string> = new Set(["AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"]);
 /** The 16 base32 characters after a key id's prefix, not glued to a letter or digit. */
 const KEY_BODY = /[A-Z2-7]{16}(?![A-Za-z0-9])/y;
-const BASE64_RUN = /[A-Za-z0-9/+]+/g;
+/** Length of a secret access key. */
+const SECRET_LENGTH = 40;
 const NEAR_KEY = 100;
 const AFTER_NAME = 60;
 
@@ -40,6 +41,9 @@ const isBase64 = (c: number): boolean => isAlnum(c) || c === 43 || c === 47;
  */
 function keyIdAt(text: string, at: number): boolean {
   if (isAlnum(codeAt(text, at - 1))) return false;
+  // Every prefix goes on with a capital or a `3`: a word (`An`, `About`) is passed over before any substring is taken.
+  const second = codeAt(text, at + 1);
+  if (!isUpper(second) && second !== 51) return false;
   const fourth = codeAt(text, at + 3);
   if (!KEY_PREFIXES.has(text.slice(at, at + 4)) && !(text.startsWith("A3T", at) && (isUpper(fourth) || isDigit(fourth)))) return false;
   KEY_BODY.lastIndex = at + 4;
@@ -64,8 +68,7 @@ function looksGenerated(candidate: string): boolean {
 /** Whether the name `text[start, end)` names an AWS secret key. */
 function secretKeyName(text: string, start: number, end: number): boolean {
   if (end - start < 6) return false;
-  const name = text.slice(start, end).toLowerCase();
-  return name.includes("secret") && (name.includes("aws") || name.includes("access"));
+  return holdsWord(text, start, end, "secret") && (holdsWord(text, start, end, "aws") || holdsWord(text, start, end, "access"));
 }
 
 /**
@@ -76,19 +79,35 @@ function secretKeyName(text: string, start: number, end: number): boolean {
 function secretsIn(text: string, low: number, high: number, from: number, found: number[]): void {
   let start = Math.max(0, low, from);
   while (start > 0 && isBase64(text.charCodeAt(start - 1))) start--;
-  BASE64_RUN.lastIndex = start;
-  let m: RegExpExecArray | null;
-  while ((m = BASE64_RUN.exec(text)) !== null && m.index <= high) {
-    if (m[0].length !== 40 || m.index < low || m.index < from || text.charCodeAt(m.index + 40) === 61) continue;
-    if (looksGenerated(m[0]) && !isPlaceholder(m[0])) found.push(m.index);
+  // Runs of base64 characters, read in place: only one of exactly 40 is taken out of the text.
+  for (let run = start; run <= high && run < text.length; ) {
+    if (!isBase64(text.charCodeAt(run))) {
+      run++;
+      continue;
+    }
+    let end = run + 1;
+    while (end < text.length && isBase64(text.charCodeAt(end))) end++;
+    if (end - run === SECRET_LENGTH && run >= low && run >= from && text.charCodeAt(end) !== 61) {
+      const candidate = text.slice(run, end);
+      if (looksGenerated(candidate) && !isPlaceholder(candidate)) found.push(run);
+    }
+    run = end;
   }
 }
 
 /** Key ids are found in upper case, and written all in lower case. */
-const KEY_ID_CASES: readonly (readonly [string, (text: string, at: number) => boolean])[] = [
-  ["A", keyIdAt],
-  ["a", lowerKeyIdAt],
-];
+/**
+ * Where an access key id may start: a prefix in capitals or all in lower
+ * case. One regex search over the text costs less than visiting every `A`
+ * and every (frequent) `a`; {@link keyIdAt} and {@link lowerKeyIdAt} then
+ * check the whole id.
+ */
+const KEY_ID_START = new RegExp([...KEY_PREFIXES, "A3T"].flatMap((prefix) => [prefix, prefix.toLowerCase()]).join("|"), "g");
+
+/** Whether an access key id, in capitals or all in lower case, starts at `at`. */
+function keyIdStartsAt(text: string, at: number): boolean {
+  return text.charCodeAt(at) === 65 ? keyIdAt(text, at) : lowerKeyIdAt(text, at);
+}
 
 /** Detector of AWS access key ids and secret access keys. */
 export const awsDetector: Detector = {
@@ -97,12 +116,14 @@ export const awsDetector: Detector = {
   lookbehind: Math.max(2 * NEAR_KEY, AFTER_NAME + NAME_LOOKBEHIND),
   scan(text, from, out, separators) {
     const found: number[] = [];
-    for (const [letter, isKeyId] of KEY_ID_CASES) {
-      for (let at = text.indexOf(letter, Math.max(0, from - NEAR_KEY - 60)); at !== -1; at = text.indexOf(letter, at + 1)) {
-        if (!isKeyId(text, at) || isPlaceholder(text.slice(at + 4, at + 20).toUpperCase())) continue;
-        if (at >= from) out.push({ type: "aws_access_key", start: at, end: at + 20 });
-        secretsIn(text, at - NEAR_KEY - 40, at + 20 + NEAR_KEY, from, found);
-      }
+    KEY_ID_START.lastIndex = Math.max(0, from - NEAR_KEY - 60);
+    let start: RegExpExecArray | null;
+    while ((start = KEY_ID_START.exec(text)) !== null) {
+      const at = start.index;
+      KEY_ID_START.lastIndex = at + 1;
+      if (!keyIdStartsAt(text, at) || isPlaceholder(text.slice(at + 4, at + 20).toUpperCase())) continue;
+      if (at >= from) out.push({ type: "aws_access_key", start: at, end: at + 20 });
+      secretsIn(text, at - NEAR_KEY - 40, at + 20 + NEAR_KEY, from, found);
     }
     eachAssignment(text, Math.max(0, from - AFTER_NAME), separators, secretKeyName, (_start, _end, valueFrom) => {
       secretsIn(text, valueFrom, valueFrom + AFTER_NAME, from, found);

@@ -37,7 +37,7 @@
  *
  * @module
  */
-import { codeAt } from "../chars.js";
+import { codeAt, wordAt } from "../chars.js";
 import type { Detector } from "../detector.js";
 import { entropyThreshold, isPlaceholder, shannonEntropy } from "../entropy.js";
 import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
@@ -50,8 +50,27 @@ const MAX_GAP = 16;
 const CODE_PATH = /^(?:process\.env|os\.environ|import\.meta\.env|env|ENV|config|settings|secrets|this|self)[.[]/;
 /** A package and its version (`jjwt-jackson-0.11.2`, `lodash@4.17.21`): a reference, not a secret. */
 const PACKAGE_VERSION = /^[A-Za-z][\w.-]*[-_@]v?\d+(?:\.\d+){1,3}$/;
-/** A cheap first look at a name: does any keyword's core occur in it at all? */
-const KEYWORD_HINT = /pass|pwd|secret|token|auth|cred|key/i;
+/** Cores of the keywords, lower case: a name that holds none of them (in any case) names no secret. */
+const KEYWORD_CORES = ["pass", "pwd", "secret", "token", "auth", "cred", "key"];
+/** The cores by their first letter's code, so most characters of a name are passed over with one array read. */
+const CORES_BY_FIRST: (readonly string[] | undefined)[] = Array.from({ length: 128 }, (_, code) => {
+  const cores = KEYWORD_CORES.filter((core) => core.charCodeAt(0) === code);
+  return cores.length > 0 ? cores : undefined;
+});
+
+
+/**
+ * A cheap first look at the name `text[start, end)`: does any keyword's core
+ * occur in it at all? Read in place, so the many names that hold none cost no
+ * substring.
+ */
+function hasKeywordCore(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const cores = CORES_BY_FIRST[text.charCodeAt(i) | 0x20];
+    if (cores !== undefined) for (const core of cores) if (wordAt(text, i, end, core)) return true;
+  }
+  return false;
+}
 /** Endings of a word that make it a secret's name (after a plural `s` is dropped). */
 const KEYWORD_ENDINGS = ["password", "passwd", "passphrase", "pwd", "secret", "token", "auth", "credential", "cred", "apikey", "accesskey", "secretkey", "privatekey", "authkey"];
 /** Words before `key` that make it a secret's name. */
@@ -93,25 +112,32 @@ interface NameVerdict {
   readonly password: boolean;
 }
 
-/** The last name judged and its verdict: configuration repeats names, and a one-entry memo spares re-splitting them. */
-let memo: { name: string; verdict: NameVerdict | undefined } = { name: "", verdict: undefined };
+/** Most names {@link verdicts} keeps before it starts afresh. */
+const MAX_VERDICTS = 1024;
+/**
+ * Names judged and their verdicts (`null`: no secret's name). Texts repeat a
+ * handful of names (`token`, `api_key`, `password`), often in turn, so they
+ * are split into words once, not at each assignment. Bounded by
+ * {@link MAX_VERDICTS}.
+ */
+const verdicts = new Map<string, NameVerdict | null>();
 
 /** Whether the name `text[start, end)` names a secret, and whether a password's. */
 function secretName(text: string, start: number, end: number): NameVerdict | undefined {
-  if (end - start < 3) return undefined;
+  if (end - start < 3 || !hasKeywordCore(text, start, end)) return undefined;
   const name = text.slice(start, end);
-  if (name === memo.name) return memo.verdict;
+  const known = verdicts.get(name);
+  if (known !== undefined) return known ?? undefined;
   let verdict: NameVerdict | undefined;
-  if (KEYWORD_HINT.test(name)) {
-    const list = words(name);
-    for (let i = list.length - 1; i >= 0; i--) {
-      if (!isKeyword(list, i)) continue;
-      const about = NOT_SECRET_QUALIFIERS.has(list[i - 1] ?? "") || list.slice(i + 1).some((w) => ABOUT_WORDS.has(w));
-      verdict = about ? undefined : { password: /pass|pwd/.test(list[i] as string) };
-      break;
-    }
+  const list = words(name);
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (!isKeyword(list, i)) continue;
+    const about = NOT_SECRET_QUALIFIERS.has(list[i - 1] ?? "") || list.slice(i + 1).some((w) => ABOUT_WORDS.has(w));
+    verdict = about ? undefined : { password: /pass|pwd/.test(list[i] as string) };
+    break;
   }
-  memo = { name, verdict };
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(name, verdict ?? null);
   return verdict;
 }
 

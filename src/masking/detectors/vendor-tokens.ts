@@ -19,11 +19,12 @@
  * A token whose characters after the prefix are a placeholder (filler such
  * as `xxxx…`, a documented example; see `isPlaceholder`) is not reported.
  * A token must not be glued to a word character before it or a token
- * character after it. The scan is anchored on each prefix's separator: `_`,
- * `-` and the `:` of `https://` are found with `indexOf`, and only the
- * prefixes whose separator follows the character just before are checked
- * (one table lookup rejects almost every hyphen of prose); the prefixes
- * without a separator (`AIza`, `SG.`, `SK`, `hooks.slack.com/`, …) are found by one literal regex.
+ * character after it. The scan is anchored on each prefix's first separator
+ * after its first character: `_`, `-`, `.` and the `:` of `https://` are
+ * found with `indexOf`, and only the prefixes whose separator follows the
+ * character just before are checked (one table lookup rejects almost every
+ * hyphen and full stop of prose); the prefixes without one (`AIza`, `SK`,
+ * `GR1348941`) are found by one literal regex.
  *
  * @module
  */
@@ -106,7 +107,7 @@ interface Entry {
 }
 
 /** Separators that anchor prefixes: `_`, `-`, and `:` for URLs (`https://…`). */
-const SEPARATORS = ["_", "-", ":"] as const;
+const SEPARATORS = ["_", "-", ":", "."] as const;
 
 /**
  * Rules indexed by the anchor that finds them: a separator (then by the
@@ -117,7 +118,7 @@ function index(rules: readonly TokenRule[]) {
   const literals: Entry[] = [];
   for (const rule of rules) {
     for (const prefix of rule.prefixes) {
-      const candidates = SEPARATORS.map((s) => prefix.indexOf(s)).filter((i) => i > 0);
+      const candidates = SEPARATORS.map((s) => prefix.indexOf(s, 1)).filter((i) => i > 0);
       if (candidates.length === 0) {
         literals.push({ rule, prefix, offset: 0 });
         continue;
