@@ -133,6 +133,8 @@ export class AuditLog implements AuditDigester {
   private readonly originJson: string;
   private readonly chainJson: string;
   private readonly onCheckpoint: ((checkpoint: AuditEvent) => void) | undefined;
+  /** The latest checkpoint waiting for the sink to hold it durably before it is published: `close()` waits for it. */
+  private publishing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private head = GENESIS_HASH;
@@ -324,7 +326,7 @@ export class AuditLog implements AuditDigester {
       const publish = this.onCheckpoint.bind(undefined, event);
       const durable = this.sink.durable?.();
       if (durable === undefined) publishCheckpoint(publish);
-      else durable.then(() => publishCheckpoint(publish), () => undefined);
+      else this.publishing = durable.then(() => publishCheckpoint(publish), () => undefined);
     }
     return event;
   }
@@ -408,5 +410,7 @@ export class AuditLog implements AuditDigester {
     } catch (error) {
       throw new AuditWriteError("The audit sink failed; events may be missing from it", { cause: error });
     }
+    // Every head the sink holds durably has reached `onCheckpoint` when close() returns.
+    await this.publishing;
   }
 }

@@ -139,3 +139,21 @@ describe("verifyAuditLog with a published head per chain", () => {
     await expect(verifyAuditLog(events, { ...verifyKey, expectHead: { x: 1 } as never })).rejects.toThrow(/hex hash/);
   });
 });
+
+describe("closing a chain publishes its last head", () => {
+  it("close() returns only once onCheckpoint has the final checkpoint, even when the sink makes it durable later", async () => {
+    const { AuditLog, generateAuditKeys: keysOf } = await import("langchain-warden");
+    const stored: unknown[] = [];
+    // A sink whose fsync completes a while after the write and after close() (as a shared file's can).
+    const slowDurable: import("langchain-warden").AuditSink = {
+      write: (event) => void stored.push(event),
+      durable: () => new Promise<void>((resolve) => setTimeout(resolve, 30)),
+      close: async () => undefined,
+    };
+    const published: number[] = [];
+    const log = new AuditLog({ sink: slowDurable, clock: { now: () => Date.now() }, signingKey: keysOf().privateKey, signEvery: 100, signIntervalMs: 0, onCheckpoint: (e) => published.push(e.seq) });
+    await log.record({ type: "access.allowed", outcome: "success", actor: { sub: "ann" }, target: { kind: "tool", name: "t" } });
+    await log.close();
+    expect(published.at(-1)).toBe(stored.length);
+  });
+});
