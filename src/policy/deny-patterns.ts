@@ -27,12 +27,9 @@ export function denyTexts(args: Record<string, unknown>): string[] {
 /**
  * The index of the first of `patterns` that matches the arguments (their
  * canonical JSON, any key or any string value), or -1 when none does.
- * Patterns are made stateless first.
+ * The patterns are a parsed policy's: made stateless by the schema.
  */
 export function matchingDenyPattern(patterns: readonly RegExp[], args: Record<string, unknown>): number {
   const texts = denyTexts(args);
-  return patterns.findIndex((pattern) => {
-    const stateless = statelessPattern(pattern);
-    return texts.some((text) => stateless.test(text));
-  });
+  return patterns.findIndex((pattern) => texts.some((text) => pattern.test(text)));
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { statelessPattern } from "./deny-patterns.js";
 import type { Principal } from "../identity/principal.js";
 
 const scope = z
@@ -51,7 +52,8 @@ const toolRule = z.strictObject({
   scopes: z.array(scope).readonly(),
   risk: z.enum(["low", "medium", "high", "destructive"]).optional(),
   when: fn<Condition>().optional(),
-  deny: z.strictObject({ args: z.array(z.instanceof(RegExp)).min(1).readonly() }).optional(),
+  // Made stateless once, when the policy is parsed: `g`/`y` would make a match depend on an earlier call's `lastIndex`.
+  deny: z.strictObject({ args: z.array(z.instanceof(RegExp).transform(statelessPattern)).min(1).readonly() }).optional(),
   // `true` is the approval rule with every default.
   approval: z.union([z.literal(false), z.literal(true).transform(() => approvalRule.parse({})), approvalRule]).optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
