@@ -79,3 +79,22 @@ const TEMPLATE = /^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|<[^>]*>|%\(?\w*\)?s|\$[A-Za-z_]\
 export function isPlaceholder(value: string): boolean {
   return TEMPLATE.test(value) || shannonEntropy(value) < FILLER_ENTROPY || PLACEHOLDER_WORDS.test(value);
 }
+
+/** Placeholder words, and the words that name what a placeholder stands for, anywhere in a value. */
+const PLACEHOLDER_PARTS = new RegExp(`${PLACEHOLDER_WORDS.source}|api|access|secret|token|key|pass(?:word)?|client|auth|here|value|string|id`, "gi");
+
+/**
+ * Whether a password or assigned secret is a placeholder: template syntax,
+ * filler, or a value made only of placeholder words and punctuation
+ * (`changeme`, `your_api_key_here`, `<dummy-token>`). Unlike
+ * {@link isPlaceholder}, a placeholder word inside a value with anything else
+ * in it does not count: people choose passwords such as `Summer1234567!` or
+ * `dummy2024`, and those are secrets.
+ */
+export function isPlaceholderSecret(value: string): boolean {
+  if (TEMPLATE.test(value) || shannonEntropy(value) < FILLER_ENTROPY) return true;
+  if (!PLACEHOLDER_WORDS.test(value)) return false;
+  // An instruction in capitals (`ADD_YOUR_HUGGING_FACE_TOKEN_HERE`) or a published example (`…EXAMPLEKEY`).
+  if (/^[A-Z_]+$/.test(value) || /EXAMPLE(?:KEY)?$/.test(value)) return true;
+  return !/[A-Za-z0-9]/.test(value.replace(PLACEHOLDER_PARTS, ""));
+}

@@ -160,6 +160,18 @@ describe("secret formats", () => {
     }
   });
 
+  it("a password that contains a placeholder word is still a secret; a word after an id prefix is not a key id", () => {
+    for (const [text, secret] of [
+      ["password=Summer1234567!", "Summer1234567!"],
+      ["postgres://admin:Example99pw@db.internal/app", "Example99pw"],
+    ] as const) {
+      expect(defaultMasker.mask(text).text, text).not.toContain(secret);
+    }
+    for (const text of ["api_key=your_api_key_here", "password=changeme", 'msgstr "Näytä asiakirjamallikansio."']) {
+      expect(defaultMasker.mask(text).findings, text).toEqual([]);
+    }
+  });
+
   it("aws_secret_key: found next to an access key id or a secret-key name, not alone", () => {
     const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8vT3kLmN";
     expect(foundWhole("aws_secret_key", secret) ).toBe(false);

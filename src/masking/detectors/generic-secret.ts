@@ -26,7 +26,7 @@
  *
  * A value counts only when it is a plausible secret: 8–256 characters, not a
  * placeholder (`${VAR}`, `{{var}}`, `<your-token>`, `%s`, `$VAR`, `****`,
- * `xxxx`, documented examples and template words, see {@link isPlaceholder}),
+ * `xxxx`, documented examples and template words, see {@link isPlaceholderSecret}),
  * not a code reference (`process.env.TOKEN`, `config.token`, `getToken()`)
  * or a package version (`jjwt-jackson-0.11.2`),
  * not digits alone unless the name is a password's, and with Shannon entropy
@@ -39,7 +39,7 @@
  */
 import { codeAt, wordAt } from "../chars.js";
 import type { Detector } from "../detector.js";
-import { entropyThreshold, isPlaceholder, shannonEntropy } from "../entropy.js";
+import { entropyThreshold, isPlaceholderSecret, shannonEntropy } from "../entropy.js";
 import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
 import { type AssignmentForm, eachAssignment, MAX_NAME, NAME_LOOKBEHIND } from "./assignment.js";
 
@@ -237,7 +237,7 @@ function classes(value: string): number {
  */
 export function plausibleSecret(value: string, password = false): boolean {
   if (value.length < MIN_VALUE || value.length > MAX_VALUE) return false;
-  if (CODE_PATH.test(value) || PACKAGE_VERSION.test(value) || isPlaceholder(value)) return false;
+  if (CODE_PATH.test(value) || PACKAGE_VERSION.test(value) || isPlaceholderSecret(value)) return false;
   if (!password && /^\d+$/.test(value)) return false;
   const required = classes(value) >= 2 ? entropyThreshold(value.length) : 3;
   return shannonEntropy(value) >= required;

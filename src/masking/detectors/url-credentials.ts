@@ -6,13 +6,13 @@
  * bracket (not one of a token placeholder: `<EMAIL_TOKEN:…>` inside a password
  * is read over), and its last `@` ends the user-info. A password that is a
  * placeholder (`${DB_PASSWORD}`, `<password>`, `password`, `xxxx`; see
- * `isPlaceholder`) is not reported.
+ * `isPlaceholderSecret`) is not reported.
  *
  * @module
  */
 import { codeAt, isAlnum, isAlpha, isWord } from "../chars.js";
 import type { Detector } from "../detector.js";
-import { isPlaceholder } from "../entropy.js";
+import { isPlaceholderSecret } from "../entropy.js";
 import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
 
 const MAX_AUTHORITY = 256;
@@ -57,7 +57,7 @@ export const urlCredentialsDetector: Detector = {
         const colon = text.indexOf(":", start);
         const host = codeAt(text, at + 1);
         const password = colon === -1 ? "" : withoutTokenShapes(text.slice(colon + 1, at));
-        if (colon !== -1 && colon < at - 1 && (isAlnum(host) || host === 91) && !isPlaceholder(password)) {
+        if (colon !== -1 && colon < at - 1 && (isAlnum(host) || host === 91) && !isPlaceholderSecret(password)) {
           out.push({ type: "url_credentials", start, end: at });
         }
       }
