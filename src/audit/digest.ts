@@ -14,16 +14,6 @@ export function sha256Hex(data: string): string {
 }
 
 /**
- * `sha256:<hex>` of the canonical JSON of `value`: an unkeyed digest, which
- * anyone can recompute from a guessed value. It binds values that never leave
- * the process unkeyed (e.g. approval requests); the audit log records keyed
- * digests only ({@link AuditDigester}).
- */
-export function digest(value: unknown): string {
-  return `sha256:${sha256Hex(canonicalJson(value))}`;
-}
-
-/**
  * HKDF `info` that derives the digest key from the audit signing key when no
  * `audit.digestKey` is given: HKDF-SHA256 over the private key's 32 bytes
  * (the JWK's `d`), no salt, 32 bytes out.

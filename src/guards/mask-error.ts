@@ -37,9 +37,11 @@ function pinText(copy: object, text: string): void {
  * tool's error into a ToolMessage from its `message` and `String(error)`,
  * and traces record it whole.
  *
- * - LangGraph control-flow signals and Warden's own errors (safe by
- *   construction) are returned as they are, and so is an error in which
- *   nothing is masked.
+ * - LangGraph control-flow signals are returned as they are, and so is an
+ *   error in which nothing is masked (Warden's own errors, whose messages
+ *   hold no values, come back as the same object). A `WardenError` a tool
+ *   throws itself, or one whose `cause` came from elsewhere, is masked like
+ *   any other.
  * - Otherwise a copy of the same class (same prototype, so `instanceof` and
  *   `name` still hold) is returned, with its message, stack, cause and every
  *   own property masked (keys and numbers too), and its text pinned to the
@@ -50,7 +52,7 @@ function pinText(copy: object, text: string): void {
  *   `MaskingBlockedError`, a cause chain nested too deep `NestingLimitError`.
  */
 export function maskError(masker: Masker, error: unknown, options: MaskCallOptions): MaskedError {
-  if (isControlFlow(error) || error instanceof WardenError) return { error, findings: [] };
+  if (isControlFlow(error)) return { error, findings: [] };
   try {
     const copy = masker.maskDeep(error, options);
     const shown = shownText(error);

@@ -22,7 +22,7 @@ function maskAny(masker: Masker, value: unknown, options: MaskCallOptions): Mask
 
 /**
  * Masks the state a LangGraph `Command` a tool returned carries: its update
- * and the arguments of the `Send`s in its `goto`; messages as a conversation
+ * its `resume` value and the arguments of the `Send`s in its `goto`; messages as a conversation
  * (content, tool calls, artifacts, metadata), any other value as JSON. The
  * update may be an object of channels, a list of `[channel, value]` pairs, or
  * a single value.
@@ -51,7 +51,7 @@ function maskCommand(masker: Masker, command: Command, options: MaskCallOptions)
   // A `Send` carries state to another node: its arguments are masked like the update.
   const maskSend = (goto: unknown): unknown => (goto instanceof Send ? new Send(goto.node, maskValue(goto.args), { timeout: goto.timeout }) : goto);
   const goto = Array.isArray(command.goto) ? command.goto.map(maskSend) : maskSend(command.goto);
-  const output = new Command({ graph: command.graph, goto: goto as Command["goto"], resume: command.resume, update: maskedUpdate as Record<string, unknown> });
+  const output = new Command({ graph: command.graph, goto: goto as Command["goto"], resume: command.resume === undefined ? undefined : maskValue(command.resume), update: maskedUpdate as Record<string, unknown> });
   return { output, findings };
 }
 

@@ -204,3 +204,19 @@ describe("an error thrown by a guarded model's provider leaves the guard masked"
     expect(sink.ofType("mask.applied")).toMatchObject([{ target: { kind: "model" }, data: { error: true } }]);
   });
 });
+
+describe("a WardenError a tool throws itself", () => {
+  it("is masked like any other error: its class is kept, its message and cause are not raw", async () => {
+    const { WardenError } = await import("langchain-warden");
+    const { warden, config } = await setup();
+    const thrown = new WardenError("WARDEN_ERROR", failingMessage, { cause: new Error(`upstream said ${EMAIL}`) });
+    const error = await warden
+      .tool(chargeTool(() => thrown))
+      .invoke({ orderId: "o-1" }, config)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WardenError);
+    expectNoRaw(String(error));
+    expectNoRaw((error as Error).message);
+    expectNoRaw(String((error as Error).cause));
+  });
+});

@@ -30,7 +30,8 @@ export type AssignmentForm = "operator" | "arrow" | "element" | "argument";
 /** Whether `c` may be part of a name. */
 export const isNameChar = (c: number): boolean => isAlnum(c) || c === 95 || c === 46 || c === 45;
 const isSpace = (c: number): boolean => c === 32 || c === 9;
-const isQuote = (c: number): boolean => c === 34 || c === 39 || c === 96;
+/** A quote character: `"`, `'` or a backtick. */
+export const isQuote = (c: number): boolean => c === 34 || c === 39 || c === 96;
 
 /** Type words a typed declaration may put between its name and `=` (`var token string = …`). */
 const TYPE_WORDS: ReadonlySet<string> = new Set(["string", "str", "String", "char", "text"]);

@@ -41,7 +41,7 @@ import { codeAt, wordAt } from "../chars.js";
 import type { Detector } from "../detector.js";
 import { entropyThreshold, isPlaceholderSecret, shannonEntropy } from "../entropy.js";
 import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
-import { type AssignmentForm, eachAssignment, MAX_NAME, NAME_LOOKBEHIND } from "./assignment.js";
+import { type AssignmentForm, eachAssignment, isQuote, MAX_NAME, NAME_LOOKBEHIND } from "./assignment.js";
 
 const MAX_VALUE = 256;
 const MIN_VALUE = 8;
@@ -141,7 +141,6 @@ function secretName(text: string, start: number, end: number): NameVerdict | und
   return verdict;
 }
 
-const isQuote = (c: number): boolean => c === 34 || c === 39 || c === 96;
 const endsUnquoted = (c: number): boolean =>
   c <= 32 || c === 34 || c === 39 || c === 96 || c === 44 || c === 59 || c === 38 || c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125 || c === 60 || c === 62;
 /** Whether a backslash followed by `next` is an escape that ends a value (`\n`, `\r`, `\t`, `\"`, `\'`). */
