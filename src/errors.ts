@@ -17,6 +17,7 @@ export type WardenErrorCode =
   | "WARDEN_RATE_LIMITED"
   | "WARDEN_BUDGET_EXCEEDED"
   | "WARDEN_CIRCUIT_OPEN"
+  | "WARDEN_LIMITS_UNAVAILABLE"
   | "WARDEN_AUDIT_WRITE"
   | "WARDEN_POLICY"
   | "WARDEN_MASK_BLOCKED"
@@ -122,33 +123,78 @@ export class ApprovalInvalidError extends WardenError {
   }
 }
 
+/** Which limit refused a call: the scope it counts (`user`, `tenant`, `global`) and its window or kind. */
+export interface LimitInfo {
+  /** Whose calls the limit counts. */
+  readonly scope: "user" | "tenant" | "global";
+  /** What it counts: `rate` (calls per window), `concurrency` (calls at once), `tokens` (a token budget), `input` (tokens of one prompt). */
+  readonly kind: "rate" | "concurrency" | "tokens" | "input";
+  /** The limit as written in the policy, e.g. `"30/min"`, `"day"`, or a number. */
+  readonly limit: string;
+}
+
 /** A rate limit was hit. */
 export class RateLimitedError extends WardenError {
   /** How long to wait before trying again, in milliseconds. */
   readonly retryAfterMs: number;
+  /** Which limit refused the call, when known. */
+  readonly limit: LimitInfo | undefined;
   /**
    * @param retryAfterMs - suggested wait in milliseconds
    * @param message - a safe description
+   * @param limit - which limit refused the call
    */
-  constructor(retryAfterMs: number, message = "Rate limit exceeded") {
+  constructor(retryAfterMs: number, message = "Rate limit exceeded", limit?: LimitInfo) {
     super("WARDEN_RATE_LIMITED", message);
     this.retryAfterMs = retryAfterMs;
+    this.limit = limit;
   }
 }
 
-/** A token or cost budget is spent. */
+/** A token budget is spent (or one prompt is larger than a model rule allows). */
 export class BudgetExceededError extends WardenError {
-  /** @param message - a safe description */
-  constructor(message = "Budget exceeded") {
+  /** How long until the budget has room again, in milliseconds (`Infinity` when waiting cannot help, e.g. a prompt over `maxInputTokens`). */
+  readonly retryAfterMs: number;
+  /** Which budget refused the call, when known. */
+  readonly limit: LimitInfo | undefined;
+  /**
+   * @param message - a safe description
+   * @param retryAfterMs - how long until the budget has room again
+   * @param limit - which budget refused the call
+   */
+  constructor(message = "Budget exceeded", retryAfterMs = Number.POSITIVE_INFINITY, limit?: LimitInfo) {
     super("WARDEN_BUDGET_EXCEEDED", message);
+    this.retryAfterMs = retryAfterMs;
+    this.limit = limit;
+  }
+}
+
+/**
+ * The shared store of limits (Redis) could not be reached in time, so the call
+ * was refused (`limits.failMode: "closed"`, the default). Nothing runs
+ * unthrottled; calls are admitted again as soon as the store answers.
+ */
+export class LimitsUnavailableError extends WardenError {
+  /**
+   * @param message - a safe description
+   * @param options - `cause` keeps the store's own error
+   */
+  constructor(message = "The limits store is unavailable; the call was refused", options?: { cause?: unknown }) {
+    super("WARDEN_LIMITS_UNAVAILABLE", message, options);
   }
 }
 
 /** A circuit breaker is open. */
 export class CircuitOpenError extends WardenError {
-  /** @param message - a safe description */
-  constructor(message = "Circuit open: the downstream service is failing") {
+  /** How long until the breaker lets one trial call through, in milliseconds. */
+  readonly retryAfterMs: number;
+  /**
+   * @param message - a safe description
+   * @param retryAfterMs - how long until a trial call is let through
+   */
+  constructor(message = "Circuit open: the downstream service is failing", retryAfterMs = 0) {
     super("WARDEN_CIRCUIT_OPEN", message);
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

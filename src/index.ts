@@ -69,6 +69,7 @@ export {
   RateLimitedError,
   BudgetExceededError,
   CircuitOpenError,
+  LimitsUnavailableError,
   AuditWriteError,
   PolicyError,
   NestingLimitError,
