@@ -3,22 +3,17 @@ import { randomUUID } from "node:crypto";
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { StructuredTool, ToolInputParsingException, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
-import { actorOf, auditRun, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
+import { auditRun, type AuditRun } from "../audit/event.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
-import { accessEvent, toolEndEvent, toolErrorEvent, type AccessVerdict, type ToolRunContext } from "../audit/tool-lifecycle.js";
-import { isGraphBubbleUp } from "@langchain/langgraph";
+import { toolEndEvent, toolErrorEvent, type AccessVerdict } from "../audit/tool-lifecycle.js";
 import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { MaskingStream } from "../masking/stream.js";
-import type { MaskCallOptions } from "../masking/types.js";
 import { maskToolOutput } from "./mask-output.js";
-import { countByType, tokenScope } from "./masking-runtime.js";
 import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, NestingLimitError } from "../errors.js";
-import { leavingError } from "./mask-error.js";
-import type { Principal } from "../identity/principal.js";
 import { validateToolArgs } from "./tool-schema.js";
 import { decideTool, ruleOf, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
-import { requirePrincipal } from "./principal.js";
+import { GuardPipeline, type CallContext } from "./pipeline.js";
 import type { GuardRuntime, OnDenied } from "./runtime.js";
 
 /** Any LangChain tool Warden can guard. */
@@ -56,9 +51,6 @@ function runOf(runManager: CallbackManagerForToolRun | undefined, config: Runnab
 /** Configs whose audit handler the guard held back from its own run. */
 const handlerHeldBack = new WeakSet<object>();
 
-/** Runs whose failure is already recorded: one `tool.error` per run, however the error travels. */
-const failureRecorded = new WeakSet<ToolRunContext>();
-
 /** The refusal of arguments nested too deep to digest, as the audit log records it. */
 const TOO_DEEP: AccessVerdict = { effect: "deny", code: "too-deep", reason: "the arguments are nested too deeply", rule: "nesting" };
 
@@ -88,7 +80,8 @@ export class GuardedTool extends StructuredTool {
   readonly inner: GuardableTool;
   private readonly runtime: GuardRuntime;
   private readonly onDenied: OnDenied | undefined;
-  private readonly target: AuditTarget;
+  /** The guarded-call path this tool's calls take. */
+  private readonly pipeline: GuardPipeline;
 
   /**
    * @param inner - the tool to guard
@@ -114,7 +107,11 @@ export class GuardedTool extends StructuredTool {
     this.inner = inner;
     this.runtime = runtime;
     this.onDenied = options.onDenied;
-    this.target = { kind: "tool", name: inner.name };
+    const audit = runtime.audit;
+    this.pipeline = new GuardPipeline(runtime, { kind: "tool", name: inner.name }, {
+      end: (context, output) => toolEndEvent(context, output, audit),
+      error: toolErrorEvent,
+    });
   }
 
   /** True when this guard enforces `runtime` (a warden's own policy, audit log and trust). @internal */
@@ -141,60 +138,37 @@ export class GuardedTool extends StructuredTool {
 
   /** Checks the caller, then runs the call; whatever error leaves is masked like an output. */
   protected async _call(arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> {
-    const run = runOf(runManager, config);
-    const principal = await requirePrincipal(this.runtime, config, this.target, run);
-    const actor = actorOf(principal);
+    const context = await this.pipeline.begin(config, runOf(runManager, config));
     try {
-      return await this.guardedCall(arg, principal, actor, run, runManager, config);
+      return await this.guardedCall(arg, context, runManager, config);
     } catch (error) {
-      throw await this.leaving(error, { target: this.target, actor, run }, principal, config);
+      throw await this.pipeline.leaving(context, error);
     }
   }
 
-  private async guardedCall(
-    arg: unknown,
-    principal: Principal,
-    actor: AuditActor,
-    run: AuditRun,
-    runManager: CallbackManagerForToolRun | undefined,
-    config: ToolRunnableConfig | undefined,
-  ): Promise<unknown> {
+  private async guardedCall(arg: unknown, context: CallContext, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): Promise<unknown> {
     let args: Record<string, unknown>;
     let argsDigest: string;
     try {
       // The model saw tokens instead of values: restore those of this tenant and thread, and
       // validate the restored arguments again (the schema only saw the tokens).
-      if (this.runtime.masking?.maskModelInput) arg = await this.restoreModelTokens(arg, principal, config);
+      if (this.runtime.masking?.maskModelInput) arg = await this.restoreModelTokens(arg, context);
       args = argsOf(arg);
       // Digested before anything else reads them: arguments too deep to digest are refused, and recorded.
       argsDigest = this.runtime.audit.digest(args);
     } catch (error) {
       if (!(error instanceof NestingLimitError)) throw error;
-      await this.recordAccess(false, actor, run, null, TOO_DEEP);
+      await this.pipeline.recordAccess(context, false, TOO_DEEP, null);
       return this.errorReply(`Access denied: the arguments of the tool "${this.name}" are nested too deeply.`, config, () => error);
     }
-    const decision = this.maskConditionReason(await decideTool(this.runtime.policy, this.name, principal, args));
+    const decision = this.maskConditionReason(await decideTool(this.runtime.policy, this.name, context.principal, args));
     if (decision.effect === "needs-approval" && this.runtime.approvals && decision.approval) {
-      return this.approveThenRun(arg, args, argsDigest, principal, actor, decision, run, runManager, config);
+      return this.approveThenRun(arg, args, argsDigest, context, decision, runManager, config);
     }
     const allowed = decision.effect === "allow";
-    await this.recordAccess(allowed, actor, run, argsDigest, decision);
+    await this.pipeline.recordAccess(context, allowed, decision, argsDigest);
     if (!allowed) return this.refuse(decision, config);
-    return this.execute(arg, principal, actor, run, runManager, config);
-  }
-
-  /**
-   * The error that leaves this guard for `error`: masked like an output (an
-   * agent shows it to the model), recorded in `mask.applied` when something
-   * was masked, withheld when it holds a blocked type.
-   */
-  private async leaving(error: unknown, context: ToolRunContext, principal: Principal, config: ToolRunnableConfig | undefined): Promise<unknown> {
-    const masking = this.runtime.masking;
-    if (!masking) return error;
-    return leavingError(masking, error, this.maskOptions(principal, config), {
-      masked: (findings) => this.recordMasked(context, findings, true),
-      withheld: (blocked) => this.recordWithheld(context, blocked),
-    });
+    return this.execute(arg, context, runManager, config);
   }
 
   /**
@@ -203,136 +177,38 @@ export class GuardedTool extends StructuredTool {
    */
   private maskConditionReason(decision: PolicyDecision): PolicyDecision {
     if (decision.code !== "condition") return decision;
-    return { ...decision, reason: this.maskedText(decision.reason, "the policy condition was not met") };
+    return { ...decision, reason: this.pipeline.maskedText(decision.reason, "the policy condition was not met") };
   }
-
-  /**
-   * Free text that reaches the model and the audit log (a condition's reason,
-   * an approver's message), masked like any output; `fallback` when it holds a
-   * blocked type.
-   */
-  private maskedText(text: string, fallback: string): string {
-    const masking = this.runtime.masking;
-    if (!masking) return text;
-    try {
-      return masking.masker.mask(text).text;
-    } catch {
-      return fallback;
-    }
-  }
-
 
   /** Restores the tokens of this principal's tenant and thread in arguments the model wrote, then re-validates them. */
-  private async restoreModelTokens(arg: unknown, principal: Principal, config: ToolRunnableConfig | undefined): Promise<unknown> {
-    const restored = await this.restoreTokens(arg, principal, config?.configurable?.thread_id);
+  private async restoreModelTokens(arg: unknown, context: CallContext): Promise<unknown> {
+    const restored = await this.pipeline.restoreTokens(arg, context);
     if (typeof restored !== "object" || restored === null || Array.isArray(restored)) return restored;
     const valid = await validateToolArgs(this.schema, restored as Record<string, unknown>);
     if (valid === undefined) throw new ToolInputParsingException("Received tool input did not match expected schema once masked values were restored");
     return valid;
   }
 
-  private async recordAccess(allowed: boolean, actor: AuditActor, run: AuditRun, argsDigest: string | null, verdict: AccessVerdict, approval?: string): Promise<void> {
-    const recorded = this.runtime.audit.recordOrdered(accessEvent(allowed, { target: this.target, actor, run }, verdict, argsDigest, approval));
-    if (recorded instanceof Promise) await recorded;
-    // An allowed action waits until its record is stored, not only queued by the sink.
-    if (allowed) {
-      const committed = this.runtime.audit.commit();
-      if (committed instanceof Promise) await committed;
-    }
-  }
-
   /** Runs the wrapped tool, masks what it returned, and records how it ended. */
-  private async execute(
-    arg: unknown,
-    principal: Principal,
-    actor: AuditActor,
-    run: AuditRun,
-    runManager: CallbackManagerForToolRun | undefined,
-    config: ToolRunnableConfig | undefined,
-  ): Promise<unknown> {
-    const context = { target: this.target, actor, run };
+  private async execute(arg: unknown, context: CallContext, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): Promise<unknown> {
     let output: unknown;
     try {
-      output = await this.callInner(arg, runManager, config, run.id);
+      output = await this.callInner(arg, runManager, config, context.run.id);
     } catch (error) {
       // Recorded, then re-thrown (masked on its way out; a GraphInterrupt is recorded as pending and passes untouched).
-      await this.recordFailure(context, error);
+      await this.pipeline.recordFailure(context, error);
       throw error;
     }
-    if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context, principal, config);
-    output = await this.maskOutput(output, context, principal, config);
-    await this.recordEnd(context, output);
+    if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context);
+    output = await this.maskOutput(output, context);
+    await this.pipeline.recordEnd(context, output);
     return output;
   }
 
-  /** Records how a run ended; an output too deep to digest is withheld, and recorded as a failure. */
-  private async recordEnd(context: ToolRunContext, output: unknown): Promise<void> {
-    let event: ReturnType<typeof toolEndEvent>;
-    try {
-      event = toolEndEvent(context, output, this.runtime.audit);
-    } catch (error) {
-      await this.recordFailure(context, error);
-      throw error;
-    }
-    const ended = this.runtime.audit.recordOrdered(event);
-    if (ended instanceof Promise) await ended;
-  }
-
-  /**
-   * Records that the run failed (once per run). A LangGraph control-flow signal
-   * (`GraphInterrupt`) is recorded as pending if the log can take it; it must
-   * reach LangGraph either way, so a failed write never replaces it.
-   */
-  private async recordFailure(context: ToolRunContext, error: unknown): Promise<void> {
-    if (failureRecorded.has(context)) return;
-    failureRecorded.add(context);
-    const recorded = this.runtime.audit.recordOrdered(toolErrorEvent(context, error));
-    if (!(recorded instanceof Promise)) return;
-    if (isGraphBubbleUp(error)) await recorded.catch(() => undefined);
-    else await recorded;
-  }
-
-  /** Masks a tool's output before it leaves the guard, recording what was masked or withheld. */
-  private async maskOutput(output: unknown, context: ToolRunContext, principal: Principal, config: ToolRunnableConfig | undefined): Promise<unknown> {
-    const masking = this.runtime.masking;
-    if (!masking) return output;
-    try {
-      const masked = maskToolOutput(masking.masker, output, this.responseFormat === "content_and_artifact", this.maskOptions(principal, config));
-      if (masked.findings.length > 0) {
-        // Tokens must be in the vault before the output leaves: a tool or model call in
-        // another instance may restore them, and a failed vault write refuses this output.
-        await masking.masker.flush();
-        await this.recordMasked(context, masked.findings);
-      }
-      return masked.output;
-    } catch (error) {
-      if (error instanceof MaskingBlockedError) await this.recordWithheld(context, error);
-      // Withheld (a blocked type) or too deep to mask: the run failed.
-      if (error instanceof MaskingBlockedError || error instanceof NestingLimitError) await this.recordFailure(context, error);
-      throw error;
-    }
-  }
-
-  /** What this principal may see, and whose tokens the call's tokenized values become. */
-  private maskOptions(principal: Principal, config: ToolRunnableConfig | undefined): MaskCallOptions {
-    const masking = this.runtime.masking!;
-    return { reveal: masking.revealFor(principal), tenant: tokenScope(principal, config?.configurable?.thread_id) };
-  }
-
-  /** Records what was masked in an output (or, with `error`, in an error that left the guard). */
-  private async recordMasked(context: ToolRunContext, findings: readonly { type: string }[], error = false): Promise<void> {
-    await this.runtime.audit.record({ type: "mask.applied", outcome: "success", ...context, data: { counts: countByType(findings), ...(error ? { error: true } : {}) } });
-  }
-
-  /** An output (or error) withheld for a blocked type. */
-  private async recordWithheld(context: ToolRunContext, error: MaskingBlockedError): Promise<void> {
-    await this.runtime.audit.record({
-      type: "mask.applied",
-      outcome: "denied",
-      ...context,
-      reason: "the output holds a blocked type: withheld",
-      data: { blocked: true, total: error.count, types: [...error.types] },
-    });
+  /** Masks a tool's output before it leaves the guard, in every field the model or the checkpointer will see. */
+  private maskOutput(output: unknown, context: CallContext): Promise<unknown> {
+    const contentAndArtifact = this.responseFormat === "content_and_artifact";
+    return this.pipeline.mask(context, output, (masker, value, options) => maskToolOutput(masker, value, contentAndArtifact, options));
   }
 
   /**
@@ -342,9 +218,9 @@ export class GuardedTool extends StructuredTool {
    * value split across chunks is found as in the whole text; what is found is
    * recorded once, when the stream ends.
    */
-  private async *guardStream(source: AsyncGenerator, context: ToolRunContext, principal: Principal, config: ToolRunnableConfig | undefined): AsyncGenerator {
+  private async *guardStream(source: AsyncGenerator, context: CallContext): AsyncGenerator {
     const masking = this.runtime.masking;
-    const options = masking ? this.maskOptions(principal, config) : undefined;
+    const options = masking ? this.pipeline.maskOptions(context) : undefined;
     const found: { type: string }[] = [];
     let text: MaskingStream | undefined;
     // Masks a step of the text stream; tokens are in the vault before the text leaves.
@@ -355,7 +231,7 @@ export class GuardedTool extends StructuredTool {
       try {
         masked = step(text);
       } catch (error) {
-        if (error instanceof MaskingBlockedError) await this.recordWithheld(context, error);
+        if (error instanceof MaskingBlockedError) await this.pipeline.recordWithheld(context, error);
         throw error;
       }
       if (text.findings.length > before) {
@@ -379,17 +255,17 @@ export class GuardedTool extends StructuredTool {
       while (!step.done) {
         const value: unknown = step.value;
         const isText = masking !== undefined && typeof value === "string";
-        const masked = isText ? await release((stream) => stream.push(value as string)) : await this.maskOutput(value, context, principal, config);
+        const masked = isText ? await release((stream) => stream.push(value as string)) : await this.maskOutput(value, context);
         step = await source.next();
         yield isText && (step.done || typeof step.value !== "string") ? `${masked as string}${await endText()}` : masked;
       }
-      if (found.length > 0) await this.recordMasked(context, found);
-      result = await this.maskOutput(step.value, context, principal, config);
-      await this.recordEnd(context, result);
+      await this.pipeline.masked(context, found);
+      result = await this.maskOutput(step.value, context);
+      await this.pipeline.recordEnd(context, result);
     } catch (error) {
-      await this.recordFailure(context, error);
+      await this.pipeline.recordFailure(context, error);
       // Past `_call`: the stream masks what leaves it itself.
-      throw await this.leaving(error, context, principal, config);
+      throw await this.pipeline.leaving(context, error);
     }
     return result;
   }
@@ -404,16 +280,14 @@ export class GuardedTool extends StructuredTool {
     arg: unknown,
     args: Record<string, unknown>,
     argsDigest: string,
-    principal: Principal,
-    actor: AuditActor,
+    context: CallContext,
     decision: PolicyDecision,
-    run: AuditRun,
     runManager: CallbackManagerForToolRun | undefined,
     config: ToolRunnableConfig | undefined,
   ): Promise<unknown> {
     const approvals = this.runtime.approvals!;
     const toolRule = ruleOf(this.runtime.policy, "tools", this.name);
-    const threadId = config?.configurable?.thread_id;
+    const { principal, threadId } = context;
     const outcome = await runApproval({
       approver: approvals.approver,
       binder: approvals.binder,
@@ -429,13 +303,13 @@ export class GuardedTool extends StructuredTool {
       threadId: threadId === undefined ? "" : String(threadId),
       toolCallId: config?.toolCall?.id ?? "",
       reason: decision.reason,
-      run,
+      run: context.run,
       verifyToken: approvals.verifyToken,
-      ...(this.runtime.masking ? { display: (shown: Record<string, unknown>) => this.maskForApprovers(shown, principal, threadId) } : {}),
-      validateArgs: async (edited) => validateToolArgs(this.schema, await this.restoreTokens(edited, principal, threadId)),
+      ...(this.runtime.masking ? { display: (shown: Record<string, unknown>) => this.maskForApprovers(shown, context) } : {}),
+      validateArgs: async (edited) => validateToolArgs(this.schema, await this.pipeline.restoreTokens(edited, context)),
     });
     if (outcome.outcome === "rejected") {
-      const message = outcome.message === undefined ? undefined : this.maskedText(outcome.message, "the approver's message was withheld");
+      const message = outcome.message === undefined ? undefined : this.pipeline.maskedText(outcome.message, "the approver's message was withheld");
       return this.refuseRejected(message, config);
     }
     // Only LangGraph replays an approved request (it re-runs the node on each resume); a
@@ -455,42 +329,37 @@ export class GuardedTool extends StructuredTool {
           type: "approval.invalid",
           outcome: "denied",
           // The verified user whose run tried to use the decision again.
-          actor,
+          actor: context.actor,
           target: { kind: "approval", name: this.name },
           reason: "the decision was already used",
-          run,
+          run: context.run,
           data: { code: "replayed", requestId: outcome.requestId },
         });
         throw new ApprovalInvalidError("replayed", "The approval decision was refused: it was already used");
       }
-      await this.recordAccess(true, actor, run, await this.editedDigest(finalArgs, argsDigest, outcome.edited, actor, run), { ...decision, effect: "allow", code: "allowed" }, outcome.requestId);
-      return this.execute(outcome.edited ? outcome.args : arg, principal, actor, run, runManager, config);
+      const digest = await this.editedDigest(finalArgs, argsDigest, outcome.edited, context);
+      await this.pipeline.recordAccess(context, true, { ...decision, effect: "allow", code: "allowed" }, digest, outcome.requestId);
+      return this.execute(outcome.edited ? outcome.args : arg, context, runManager, config);
     })();
     if (replayable) approvals.ledger.remember(outcome.key, result, now);
     return result;
   }
 
   /** The digest of the arguments that run after an approval: an approver's edit too deep to digest is refused, and recorded. */
-  private async editedDigest(args: Record<string, unknown>, original: string, edited: boolean, actor: AuditActor, run: AuditRun): Promise<string> {
+  private async editedDigest(args: Record<string, unknown>, original: string, edited: boolean, context: CallContext): Promise<string> {
     if (!edited) return original;
     try {
       return this.runtime.audit.digest(args);
     } catch (error) {
-      if (error instanceof NestingLimitError) await this.recordAccess(false, actor, run, null, TOO_DEEP);
+      if (error instanceof NestingLimitError) await this.pipeline.recordAccess(context, false, TOO_DEEP, null);
       throw error;
     }
   }
 
-  /** Arguments as approvers see them: masked like any output of the guard. */
-  private maskForApprovers(args: Record<string, unknown>, principal: Principal, threadId: unknown): Record<string, unknown> {
+  /** Arguments as approvers see them: masked like any output of the guard (nothing revealed). */
+  private maskForApprovers(args: Record<string, unknown>, context: CallContext): Record<string, unknown> {
     const masking = this.runtime.masking!;
-    return masking.masker.maskDeep(args, { tenant: tokenScope(principal, threadId) }).value;
-  }
-
-  /** Restores tokens (of the principal's tenant and thread) in arguments the model or an approver wrote. */
-  private async restoreTokens<T>(args: T, principal: Principal, threadId: unknown): Promise<T> {
-    const masking = this.runtime.masking;
-    return masking ? masking.masker.unmaskDeep(args, { tenant: tokenScope(principal, threadId) }) : args;
+    return masking.masker.maskDeep(args, { tenant: this.pipeline.maskOptions(context).tenant }).value;
   }
 
   private refuseRejected(message: string | undefined, config: ToolRunnableConfig | undefined): unknown {

@@ -1,0 +1,209 @@
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { isGraphBubbleUp } from "@langchain/langgraph";
+import { actorOf, type AuditActor, type AuditEventInput, type AuditRun, type AuditTarget } from "../audit/event.js";
+import type { OrderedAuditEventInput } from "../audit/audit-log.js";
+import { accessEvent, type AccessVerdict, type ToolRunContext } from "../audit/tool-lifecycle.js";
+import { NestingLimitError } from "../errors.js";
+import type { Principal } from "../identity/principal.js";
+import { MaskingBlockedError } from "../masking/errors.js";
+import type { Masker } from "../masking/masker.js";
+import type { MaskCallOptions } from "../masking/types.js";
+import { leavingError } from "./mask-error.js";
+import { countByType, tokenScope } from "./masking-runtime.js";
+import { requirePrincipal } from "./principal.js";
+import type { GuardRuntime } from "./runtime.js";
+
+/** Who makes a guarded call, in which run: what every stage after the first reads. */
+export interface CallContext {
+  /** What is called. */
+  readonly target: AuditTarget;
+  /** The verified caller. */
+  readonly principal: Principal;
+  /** The caller as events name it. */
+  readonly actor: AuditActor;
+  /** The LangChain run and thread the call belongs to. */
+  readonly run: AuditRun;
+  /** The thread id of the run, as LangGraph passes it (`configurable.thread_id`). */
+  readonly threadId: unknown;
+}
+
+/** The part of an event that names a call: its target, actor and run. */
+export type EventContext = ToolRunContext & { run: AuditRun };
+
+/** The events a kind of guard writes when its call ends or fails. */
+export interface LifecycleEvents {
+  /** The call returned `output` (already masked). Throws `NestingLimitError` for an output too deep to digest. */
+  end(context: EventContext, output: unknown): OrderedAuditEventInput;
+  /** The call failed with `error` (a LangGraph interrupt is recorded as pending). */
+  error(context: EventContext, error: unknown): OrderedAuditEventInput;
+}
+
+/** A masking function of one kind of output: returns the masked copy and what was found. */
+export type OutputMasker<T> = (masker: Masker, output: T, options: MaskCallOptions) => { output: T; findings: readonly { type: string }[] };
+
+/** Calls whose failure is already recorded: one failure event per call, however the error travels. */
+const failureRecorded = new WeakSet<CallContext>();
+
+/**
+ * The one guarded-call path every guard (tool, model, retriever) composes:
+ * principal ▶ policy decision ▶ limits ▶ approval ▶ call ▶ mask ▶ record.
+ * Each method is one stage; a guard supplies only what is its own (how to
+ * read its input, decide, call the inner runnable, and mask and describe its
+ * output) and calls the stages in this order.
+ */
+export class GuardPipeline {
+  /**
+   * @param runtime - policy, audit log, clock, trust, masking and limits shared by the guards
+   * @param target - what this guard guards, as events name it
+   * @param events - the end and failure events of this kind of call
+   */
+  constructor(
+    readonly runtime: GuardRuntime,
+    readonly target: AuditTarget,
+    private readonly events: LifecycleEvents,
+  ) {}
+
+  /**
+   * Stage 1: the verified principal of the call. A missing, forged, foreign or
+   * expired principal is recorded, then refused with its error.
+   */
+  async begin(config: RunnableConfig | undefined, run: AuditRun): Promise<CallContext> {
+    const principal = await requirePrincipal(this.runtime, config, this.target, run);
+    return { target: this.target, principal, actor: actorOf(principal), run, threadId: config?.configurable?.thread_id };
+  }
+
+  /**
+   * Stage 2 (record): the policy's verdict on the call, with a keyed digest of
+   * its arguments. An allowed call waits until its record is stored, not only
+   * queued by the sink: no action without a record.
+   */
+  async recordAccess(context: CallContext, allowed: boolean, verdict: AccessVerdict, argsDigest: string | null, approval?: string): Promise<void> {
+    const audit = this.runtime.audit;
+    const recorded = audit.recordOrdered(accessEvent(allowed, this.eventContext(context), verdict, argsDigest, approval));
+    if (recorded instanceof Promise) await recorded;
+    if (allowed) {
+      const committed = audit.commit();
+      if (committed instanceof Promise) await committed;
+    }
+  }
+
+  /** Records an event about this call (its target, actor and run filled in). */
+  async record(context: CallContext, event: Omit<AuditEventInput, "target" | "actor" | "run">): Promise<void> {
+    await this.runtime.audit.record({ ...event, ...this.eventContext(context) } as AuditEventInput);
+  }
+
+  /** What this principal may see raw, and whose tokens the call's tokenized values become. */
+  maskOptions(context: CallContext): MaskCallOptions {
+    const masking = this.runtime.masking;
+    return { reveal: masking ? masking.revealFor(context.principal) : [], tenant: tokenScope(context.principal, context.threadId) };
+  }
+
+  /**
+   * Stage 6: masks an output before it leaves the guard with `mask`; records
+   * what was masked (`mask.applied`) once the tokens are in the vault, or the
+   * output withheld for a blocked type. An output withheld (blocked) or too
+   * deep to mask fails the call, recorded.
+   */
+  async mask<T>(context: CallContext, output: T, mask: OutputMasker<T>): Promise<T> {
+    const masking = this.runtime.masking;
+    if (!masking) return output;
+    try {
+      const masked = mask(masking.masker, output, this.maskOptions(context));
+      if (masked.findings.length > 0) await this.masked(context, masked.findings);
+      return masked.output;
+    } catch (error) {
+      if (error instanceof MaskingBlockedError) await this.recordWithheld(context, error);
+      if (error instanceof MaskingBlockedError || error instanceof NestingLimitError) await this.recordFailure(context, error);
+      throw error;
+    }
+  }
+
+  /**
+   * Records findings made outside {@link mask} (a stream's, an error's), once
+   * their tokens are in the vault: a tool or model call in another instance may
+   * restore them, and a failed vault write refuses the output.
+   */
+  async masked(context: CallContext, findings: readonly { type: string }[], data: Record<string, unknown> = {}): Promise<void> {
+    if (findings.length === 0) return;
+    await this.runtime.masking?.masker.flush();
+    await this.record(context, { type: "mask.applied", outcome: "success", data: { counts: countByType(findings), ...data } });
+  }
+
+  /** An output (or error) withheld for a blocked type. */
+  async recordWithheld(context: CallContext, error: MaskingBlockedError): Promise<void> {
+    await this.record(context, {
+      type: "mask.applied",
+      outcome: "denied",
+      reason: "the output holds a blocked type: withheld",
+      data: { blocked: true, total: error.count, types: [...error.types] },
+    });
+  }
+
+  /**
+   * Free text that reaches the model and the audit log (a condition's reason,
+   * an approver's message), masked like any output; `fallback` when it holds a
+   * blocked type.
+   */
+  maskedText(text: string, fallback: string): string {
+    const masking = this.runtime.masking;
+    if (!masking) return text;
+    try {
+      return masking.masker.mask(text).text;
+    } catch {
+      return fallback;
+    }
+  }
+
+  /** Restores tokens (of the caller's tenant and thread) in a value the model or an approver wrote. */
+  async restoreTokens<T>(value: T, context: Pick<CallContext, "principal" | "threadId">): Promise<T> {
+    const masking = this.runtime.masking;
+    return masking ? masking.masker.unmaskDeep(value, { tenant: tokenScope(context.principal, context.threadId) }) : value;
+  }
+
+  /** Stage 7: records how the call ended; an output too deep to digest fails the call, recorded. */
+  async recordEnd(context: CallContext, output: unknown): Promise<void> {
+    let event: OrderedAuditEventInput;
+    try {
+      event = this.events.end(this.eventContext(context), output);
+    } catch (error) {
+      await this.recordFailure(context, error);
+      throw error;
+    }
+    const ended = this.runtime.audit.recordOrdered(event);
+    if (ended instanceof Promise) await ended;
+  }
+
+  /**
+   * Records that the call failed (once per call). A LangGraph control-flow
+   * signal (`GraphInterrupt`) is recorded as pending if the log can take it;
+   * it must reach LangGraph either way, so a failed write never replaces it.
+   */
+  async recordFailure(context: CallContext, error: unknown): Promise<void> {
+    if (failureRecorded.has(context)) return;
+    failureRecorded.add(context);
+    const recorded = this.runtime.audit.recordOrdered(this.events.error(this.eventContext(context), error));
+    if (!(recorded instanceof Promise)) return;
+    if (isGraphBubbleUp(error)) await recorded.catch(() => undefined);
+    else await recorded;
+  }
+
+  /**
+   * The error that leaves the guard for `error`: masked like an output (an
+   * agent shows it to the model), recorded in `mask.applied` when something
+   * was masked, withheld when it holds a blocked type. LangGraph control flow
+   * passes untouched.
+   */
+  async leaving(context: CallContext, error: unknown): Promise<unknown> {
+    const masking = this.runtime.masking;
+    if (!masking) return error;
+    return leavingError(masking, error, this.maskOptions(context), {
+      masked: (findings) => this.masked(context, findings, { error: true }),
+      withheld: (blocked) => this.recordWithheld(context, blocked),
+    });
+  }
+
+  /** The part of an event that names the call: target, actor, run. */
+  eventContext(context: CallContext): EventContext {
+    return { target: context.target, actor: context.actor, run: context.run };
+  }
+}
