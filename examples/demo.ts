@@ -4,7 +4,7 @@
  *
  *   npm run demo
  */
-import type { AIMessage, BaseMessage, ToolMessage } from "@langchain/core/messages";
+import { HumanMessage, type AIMessage, type BaseMessage, type ToolMessage } from "@langchain/core/messages";
 import { tool, type StructuredToolInterface } from "@langchain/core/tools";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import type { RunnableConfig } from "@langchain/core/runnables";
@@ -16,6 +16,7 @@ import {
   pendingApprovals,
   verifyAuditLog,
   InvalidTokenError,
+  RateLimitedError,
   MissingPrincipalError,
   type AuditEvent,
   type Principal,
@@ -109,6 +110,8 @@ const warden = createWarden({
       delete_customer: { scopes: ["customers:delete"], risk: "destructive", approval: { approverScopes: ["approvals:customers"] } },
       // export_customers has no rule: deny by default.
     },
+    // Every guarded chat model: five calls a minute per user, 20,000 tokens a day per tenant.
+    models: { default: { scopes: [], perUser: "5/min", tokens: { perTenant: { day: 20_000 } } } },
   },
 });
 const guardedTools = warden.tools(allTools);
@@ -363,6 +366,24 @@ async function main(): Promise<void> {
   );
   row("olga", `approves (holds approvals:customers) → ${textOf(lastToolMessage(approved.messages as BaseMessage[]))}`);
   row("agent", `"${textOf((approved.messages as BaseMessage[]).at(-1))}"`);
+
+  scene("A burst of model calls is throttled");
+  out("  the assistant's chat model is guarded too: policy.models.default allows 5 calls a minute per user");
+  const assistant = warden.model(scriptedChatModel(() => "Jane Doe can be reached at jane.doe@example.com."));
+  const burst = warden.config(maria, { configurable: { thread_id: "maria-burst" } });
+  const answers: string[] = [];
+  for (let i = 1; i <= 7; i++) {
+    try {
+      answers.push(textOf(await assistant.invoke([new HumanMessage(`question ${i}`)], burst)));
+    } catch (error) {
+      if (!(error instanceof RateLimitedError)) throw error;
+      row("warden", `call ${i}: ${error.code}, HTTP 429 with Retry-After: ${Math.ceil(error.retryAfterMs / 1000)} (${error.limit?.scope} limit ${error.limit?.limit})`);
+    }
+  }
+  row("model", `${answers.length} answers, masked on the way out: "${answers[0]}"`);
+  const ended = sink.ofType("model.end").filter((event) => event.run?.threadId === "maria-burst");
+  const usage = ended.reduce((sum, event) => sum + ((event.data?.usage as { total: number } | undefined)?.total ?? 0), 0);
+  row("warden", `${ended.length} model.end events (${usage} tokens counted against maria's tenant's daily budget), ${sink.ofType("ratelimit.exceeded").length} ratelimit.exceeded`);
 
   scene("Audit summary");
   const events = sink.events;

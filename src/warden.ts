@@ -29,6 +29,7 @@ import { memoryApprovalStore, type ApprovalStore } from "./approval/store.js";
 import { configWithPrincipal, PRINCIPAL_KEY } from "./run-config.js";
 import { requirePrincipal } from "./guards/principal.js";
 import { parseOptions } from "./validate.js";
+import { createLimitsRuntime, limitsOptionsSchema, policyHasLimits, type LimitsOptions } from "./throttle/limits-runtime.js";
 
 /**
  * Audit options of {@link createWarden}: those of {@link AuditLogOptions}
@@ -90,6 +91,11 @@ export interface WardenOptions {
    * every detector and the `redact` strategy; `false` turns it off.
    */
   masking?: WardenMaskingOptions | false;
+  /**
+   * Where the rules' rates, concurrency limits and token budgets are counted:
+   * in this process by default; with `redis`, shared by every instance.
+   */
+  limits?: LimitsOptions;
   /** Time source (inject `fakeClock()` in tests). */
   clock?: Clock;
   /**
@@ -183,6 +189,7 @@ const wardenOptionsSchema = z.strictObject({
     })
     .optional(),
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
+  limits: limitsOptionsSchema.optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
   masking: z.union([z.literal(false), z.looseObject({ reveal: z.record(z.string().min(1), z.array(z.string().min(1))).optional(), unmaskScope: z.string().min(1).optional(), maskModelInput: z.boolean().optional() })]).optional(),
   approvals: z
@@ -247,7 +254,11 @@ export function createWarden(options: WardenOptions): Warden {
   const maskingOptions = top.masking === false ? undefined : ((top.masking ?? {}) as WardenMaskingOptions);
   const { unmaskScope = "pii:unmask", ...guardMasking } = maskingOptions ?? {};
   const masking = maskingOptions ? createMaskingRuntime(guardMasking, policy) : undefined;
-  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals, ...(masking ? { masking } : {}) };
+  if (top.limits?.redis !== undefined && !policyHasLimits(policy)) {
+    throw new PolicyError("options.limits.redis", "has no effect: no model or tool rule sets a rate, a concurrency limit or a token budget");
+  }
+  const limits = createLimitsRuntime(top.limits ?? {}, clock);
+  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals, limits, ...(masking ? { masking } : {}) };
 
   // A tool guarded by another warden (or a standalone guard) is guarded again under this
   // warden's policy: its own guard would apply other rules and trust other principals.
@@ -317,6 +328,7 @@ export function createWarden(options: WardenOptions): Warden {
       return configWithPrincipal(principal, base, auditHandler);
     },
     async close() {
+      limits.breakers.shutdown();
       await audit.close();
     },
   };

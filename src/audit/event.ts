@@ -16,6 +16,8 @@ export const AUDIT_EVENT_TYPES = [
   "ratelimit.exceeded",
   "budget.exceeded",
   "circuit.open",
+  "circuit.close",
+  "limits.unavailable",
   "token.rejected",
   "mask.applied",
   "audit.checkpoint",

@@ -28,7 +28,10 @@ export function maskMessages(masker: Masker, messages: readonly BaseMessage[], o
     if (message.name !== undefined) fields.name = deep(message.name);
     const artifact = (message as { artifact?: unknown }).artifact;
     if (artifact !== undefined) fields.artifact = deep(artifact);
+    if (message.id !== undefined) fields.id = message.id;
     if (AIMessage.isInstance(message) || AIMessageChunk.isInstance(message)) {
+      // Token usage is numbers the provider counted: kept as it is, even when set after construction.
+      if (message.usage_metadata !== undefined) fields.usage_metadata = message.usage_metadata;
       // Every place a model turn keeps its arguments: parsed calls, and the raw text of
       // streamed chunks and unparsable calls (a chunk rebuilds its calls from its chunks).
       if (message.tool_calls) fields.tool_calls = message.tool_calls.map((call) => ({ ...call, args: deep(call.args) }));

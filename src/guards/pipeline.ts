@@ -3,7 +3,7 @@ import { isGraphBubbleUp } from "@langchain/langgraph";
 import { actorOf, type AuditActor, type AuditEventInput, type AuditRun, type AuditTarget } from "../audit/event.js";
 import type { OrderedAuditEventInput } from "../audit/audit-log.js";
 import { accessEvent, type AccessVerdict, type ToolRunContext } from "../audit/tool-lifecycle.js";
-import { NestingLimitError } from "../errors.js";
+import { BudgetExceededError, LimitsUnavailableError, NestingLimitError, RateLimitedError, type LimitInfo } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { Masker } from "../masking/masker.js";
@@ -11,7 +11,8 @@ import type { MaskCallOptions } from "../masking/types.js";
 import { leavingError } from "./mask-error.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
 import { requirePrincipal } from "./principal.js";
-import type { GuardRuntime } from "./runtime.js";
+import { hasLimits, limitChecks, type RuleLimits } from "../throttle/rule-limits.js";
+import type { GuardRuntime, LimitPass } from "./runtime.js";
 
 /** Who makes a guarded call, in which run: what every stage after the first reads. */
 export interface CallContext {
@@ -40,6 +41,34 @@ export interface LifecycleEvents {
 
 /** A masking function of one kind of output: returns the masked copy and what was found. */
 export type OutputMasker<T> = (masker: Masker, output: T, options: MaskCallOptions) => { output: T; findings: readonly { type: string }[] };
+
+/** The rule a call's limits come from, and how it waits for room. */
+export interface LimitedRule {
+  /** The policy section and rule name whose counters the call shares, e.g. `["models", "default"]`. */
+  readonly section: "models" | "tools";
+  readonly name: string;
+  /** The rule's limits. */
+  readonly limits: RuleLimits;
+  /** `"reject"`, or wait up to `wait` ms for room. */
+  readonly onLimit: "reject" | { readonly wait: number };
+}
+
+/** A call the limits admitted, handed back to {@link GuardPipeline.settle} when it ends. */
+export interface AdmittedCall {
+  readonly pass: LimitPass;
+  /** Tokens reserved for the call. */
+  readonly reserved: number;
+}
+
+/** A refusal's `retryAfterMs` as JSON can hold it: whole milliseconds, `null` when waiting cannot help. */
+function retryAfter(ms: number): number | null {
+  return Number.isFinite(ms) ? Math.ceil(ms) : null;
+}
+
+/** What an event says of the limit that refused a call. */
+function limitData(limit: LimitInfo | undefined): Record<string, unknown> {
+  return limit ? { kind: limit.kind, limit: limit.limit, scope: limit.scope } : {};
+}
 
 /** Calls whose failure is already recorded: one failure event per call, however the error travels. */
 const failureRecorded = new WeakSet<CallContext>();
@@ -84,6 +113,83 @@ export class GuardPipeline {
     if (allowed) {
       const committed = audit.commit();
       if (committed instanceof Promise) await committed;
+    }
+  }
+
+  /**
+   * Stage 3: the rule's limits. Admits the call when it fits every rate,
+   * concurrency limit and token budget (reserving `tokens`), waiting for room
+   * when the rule says so; a refusal is recorded (`ratelimit.exceeded`,
+   * `budget.exceeded`, `limits.unavailable`) and thrown. A call admitted
+   * unthrottled (the store is down and `limits.failMode` is `"open"`) is
+   * recorded as such. `undefined` when the rule limits nothing.
+   */
+  async admit(context: CallContext, rule: LimitedRule, tokens: number, signal?: AbortSignal): Promise<AdmittedCall | undefined> {
+    if (!hasLimits(rule.limits)) return undefined;
+    const checks = limitChecks(rule.section, rule.name, rule.limits, context.principal, tokens);
+    let pass: LimitPass;
+    try {
+      pass = await this.runtime.limits.acquire(checks, { ...(rule.onLimit !== "reject" ? { waitMs: rule.onLimit.wait } : {}), ...(signal ? { signal } : {}) });
+    } catch (error) {
+      await this.recordRefusal(context, rule, error);
+      throw error;
+    }
+    if (pass.unthrottled) {
+      await this.record(context, {
+        type: "limits.unavailable",
+        outcome: "success",
+        reason: "the limits store is unavailable: admitted without counting (limits.failMode open)",
+        data: { failMode: "open", rule: `${rule.section}.${rule.name}` },
+      });
+    }
+    return { pass, reserved: tokens };
+  }
+
+  /** A refusal by the limits, as the audit log records it. */
+  async recordRefusal(context: CallContext, rule: Pick<LimitedRule, "section" | "name">, error: unknown): Promise<void> {
+    const path = `${rule.section}.${rule.name}`;
+    if (error instanceof RateLimitedError) {
+      await this.record(context, {
+        type: "ratelimit.exceeded",
+        outcome: "denied",
+        reason: error.limit?.kind === "concurrency" ? "too many calls at once" : "rate limit reached",
+        data: { ...limitData(error.limit), retryAfterMs: retryAfter(error.retryAfterMs), rule: path },
+      });
+    } else if (error instanceof BudgetExceededError) {
+      await this.record(context, {
+        type: "budget.exceeded",
+        outcome: "denied",
+        reason: error.limit?.kind === "input" ? "the prompt is larger than the rule allows" : "token budget spent",
+        data: { ...limitData(error.limit), retryAfterMs: retryAfter(error.retryAfterMs), rule: path },
+      });
+    } else if (error instanceof LimitsUnavailableError) {
+      await this.record(context, {
+        type: "limits.unavailable",
+        outcome: "denied",
+        reason: "the limits store is unavailable: refused (limits.failMode closed)",
+        data: { failMode: "closed", rule: path },
+      });
+    }
+  }
+
+  /**
+   * Ends an admitted call: frees its concurrency slots and settles its token
+   * reservation to `usedTokens` (the provider's count; undefined keeps the
+   * reservation). The call has already run, so a store that fails here does
+   * not fail it: the failure is recorded, the slot expires with its lease.
+   */
+  async settle(context: CallContext, admitted: AdmittedCall | undefined, usedTokens?: number): Promise<void> {
+    if (admitted === undefined || admitted.pass.unthrottled) return;
+    try {
+      await this.runtime.limits.finish(admitted.pass, usedTokens);
+    } catch (error) {
+      if (!(error instanceof LimitsUnavailableError)) throw error;
+      await this.record(context, {
+        type: "limits.unavailable",
+        outcome: "failure",
+        reason: "the limits store is unavailable: the call's usage could not be settled",
+        data: { reserved: admitted.reserved, used: usedTokens ?? null },
+      });
     }
   }
 

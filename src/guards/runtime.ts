@@ -8,6 +8,8 @@ import type { MaskingRuntime } from "./masking-runtime.js";
 import type { Clock } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
 import type { Policy } from "../policy/schema.js";
+import type { BreakerSet } from "../throttle/breakers.js";
+import type { LimitCheck } from "../throttle/limit-store.js";
 
 /** What to do when the policy refuses a tool call. */
 export type OnDenied = "message" | "throw";
@@ -32,6 +34,28 @@ export interface GuardRuntime {
   readonly approvals?: ApprovalRuntime;
   /** Masking of what leaves the guards; without it outputs pass unmasked. */
   readonly masking?: MaskingRuntime;
+  /** Rates, concurrency, token budgets and breakers of the rules that set them. */
+  readonly limits: LimitsRuntime;
+}
+
+/** A call admitted by the limits: handed back when the call ends. */
+export interface LimitPass {
+  /** True when the limits store was unavailable and `limits.failMode` is `"open"`: the call was not counted. */
+  readonly unthrottled: boolean;
+}
+
+/** Where the guards' limits are counted, and the breakers of model rules. */
+export interface LimitsRuntime {
+  /**
+   * Admits a call that fits every check (counting it), waiting up to `waitMs`
+   * for room; else throws `RateLimitedError` (rates, concurrency),
+   * `BudgetExceededError` (token budgets) or `LimitsUnavailableError`.
+   */
+  acquire(checks: readonly LimitCheck[], options: { waitMs?: number; signal?: AbortSignal }): Promise<LimitPass>;
+  /** Ends an admitted call: frees its concurrency slots and settles its token reservation to `usedTokens` (undefined keeps it). */
+  finish(pass: LimitPass, usedTokens?: number): Promise<void>;
+  /** The breakers of model rules, one per rule, per instance. */
+  readonly breakers: BreakerSet;
 }
 
 /** What the guards need to run approvals. */

@@ -9,6 +9,7 @@ import { createMaskingRuntime, type MaskingPolicy } from "./masking-runtime.js";
 import { policySchema, type PolicyInput } from "../policy/schema.js";
 import { parseOptions } from "../validate.js";
 import type { GuardRuntime } from "./runtime.js";
+import { createLimitsRuntime, limitsOptionsSchema, type LimitsOptions } from "../throttle/limits-runtime.js";
 
 /** Options of the guards used without the `createWarden` facade (`guardTool`, `guardModel`). */
 export interface StandaloneGuardOptions {
@@ -24,6 +25,8 @@ export interface StandaloneGuardOptions {
   clock?: Clock;
   /** Masking of what leaves the guard: on by default (every detector, `redact`); `false` turns it off. */
   masking?: (MaskerOptions & MaskingPolicy) | false;
+  /** Where the rules' limits are counted: in process by default; with `redis`, shared by every instance. */
+  limits?: LimitsOptions;
 }
 
 /** The runtime of a guard used on its own: any principal minted by a Warden verifier is accepted. */
@@ -40,5 +43,6 @@ export function standaloneRuntime(options: StandaloneGuardOptions): GuardRuntime
           ...(options.audit?.digestKey !== undefined ? { digestKey: options.audit.digestKey } : {}),
         });
   const masking = options.masking === false ? undefined : createMaskingRuntime(options.masking ?? {}, policy);
-  return { policy, audit, clock, trusts: isPrincipal, ...(masking ? { masking } : {}) };
+  const limits = createLimitsRuntime(parseOptions(limitsOptionsSchema, options.limits ?? {}, "limits"), clock);
+  return { policy, audit, clock, trusts: isPrincipal, limits, ...(masking ? { masking } : {}) };
 }

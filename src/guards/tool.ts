@@ -10,10 +10,10 @@ import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { MaskingStream } from "../masking/stream.js";
 import { maskToolOutput } from "./mask-output.js";
-import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, NestingLimitError } from "../errors.js";
+import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, LimitsUnavailableError, NestingLimitError, RateLimitedError } from "../errors.js";
 import { validateToolArgs } from "./tool-schema.js";
 import { decideTool, ruleOf, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
-import { GuardPipeline, type CallContext } from "./pipeline.js";
+import { GuardPipeline, type AdmittedCall, type CallContext } from "./pipeline.js";
 import type { GuardRuntime, OnDenied } from "./runtime.js";
 
 /** Any LangChain tool Warden can guard. */
@@ -152,7 +152,8 @@ export class GuardedTool extends StructuredTool {
     try {
       // The model saw tokens instead of values: restore those of this tenant and thread, and
       // validate the restored arguments again (the schema only saw the tokens).
-      if (this.runtime.masking?.maskModelInput) arg = await this.restoreModelTokens(arg, context);
+      // The guarded model's answers (and, with maskModelInput, the prompts) carry tokens under `tokenize`.
+      if (this.runtime.masking) arg = await this.restoreModelTokens(arg, context);
       args = argsOf(arg);
       // Digested before anything else reads them: arguments too deep to digest are refused, and recorded.
       argsDigest = this.runtime.audit.digest(args);
@@ -183,7 +184,7 @@ export class GuardedTool extends StructuredTool {
   /** Restores the tokens of this principal's tenant and thread in arguments the model wrote, then re-validates them. */
   private async restoreModelTokens(arg: unknown, context: CallContext): Promise<unknown> {
     const restored = await this.pipeline.restoreTokens(arg, context);
-    if (typeof restored !== "object" || restored === null || Array.isArray(restored)) return restored;
+    if (restored === arg || typeof restored !== "object" || restored === null || Array.isArray(restored)) return restored;
     const valid = await validateToolArgs(this.schema, restored as Record<string, unknown>);
     if (valid === undefined) throw new ToolInputParsingException("Received tool input did not match expected schema once masked values were restored");
     return valid;
@@ -191,15 +192,29 @@ export class GuardedTool extends StructuredTool {
 
   /** Runs the wrapped tool, masks what it returned, and records how it ended. */
   private async execute(arg: unknown, context: CallContext, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): Promise<unknown> {
+    // The rule's rates count calls that run: after any approval, so a call paused for approval and resumed counts once.
+    const rule = ruleOf(this.runtime.policy, "tools", this.name);
+    let admitted: AdmittedCall | undefined;
+    if (rule) {
+      try {
+        admitted = await this.pipeline.admit(context, { section: "tools", name: this.name, limits: rule, onLimit: rule.onLimit }, 0, config?.signal);
+      } catch (error) {
+        if (!(error instanceof RateLimitedError || error instanceof LimitsUnavailableError)) throw error;
+        const wait = error instanceof RateLimitedError ? ` Try again in ${Math.ceil(error.retryAfterMs / 1000)} s.` : "";
+        return this.errorReply(`The tool "${this.name}" is not available right now: ${error instanceof RateLimitedError ? "rate limit reached" : "limits unavailable"}.${wait}`, config, () => error);
+      }
+    }
     let output: unknown;
     try {
       output = await this.callInner(arg, runManager, config, context.run.id);
     } catch (error) {
+      await this.pipeline.settle(context, admitted);
       // Recorded, then re-thrown (masked on its way out; a GraphInterrupt is recorded as pending and passes untouched).
       await this.pipeline.recordFailure(context, error);
       throw error;
     }
-    if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context);
+    if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context, admitted);
+    await this.pipeline.settle(context, admitted);
     output = await this.maskOutput(output, context);
     await this.pipeline.recordEnd(context, output);
     return output;
@@ -218,7 +233,7 @@ export class GuardedTool extends StructuredTool {
    * value split across chunks is found as in the whole text; what is found is
    * recorded once, when the stream ends.
    */
-  private async *guardStream(source: AsyncGenerator, context: CallContext): AsyncGenerator {
+  private async *guardStream(source: AsyncGenerator, context: CallContext, admitted: AdmittedCall | undefined): AsyncGenerator {
     const masking = this.runtime.masking;
     const options = masking ? this.pipeline.maskOptions(context) : undefined;
     const found: { type: string }[] = [];
@@ -266,6 +281,8 @@ export class GuardedTool extends StructuredTool {
       await this.pipeline.recordFailure(context, error);
       // Past `_call`: the stream masks what leaves it itself.
       throw await this.pipeline.leaving(context, error);
+    } finally {
+      await this.pipeline.settle(context, admitted);
     }
     return result;
   }

@@ -78,7 +78,7 @@ export interface Masker {
   stream(options?: MaskCallOptions): MaskingStream;
   /** Restores the tokens of `options.tenant` in `text`; other tokens stay as they are. */
   unmask(text: string, options?: UnmaskOptions): Promise<string>;
-  /** Restores the tokens of `options.tenant` in every string of a value (a copy; same shape). */
+  /** Restores the tokens of `options.tenant` in every string of a value (a copy of the same shape; the value itself when no string holds a token). */
   unmaskDeep<T>(value: T, options?: UnmaskOptions): Promise<T>;
   /** Waits until every token made so far is stored in the vault (needed before another instance restores it). */
   flush(): Promise<void>;
@@ -341,6 +341,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
       forEachString(value, (text) => {
         if (TOKEN_PATTERN.test(text)) withTokens.push(text);
       });
+      // Nothing that looks like a token: the value itself, not a copy.
+      if (withTokens.length === 0) return value;
       const restored = await tokens.restore(withTokens, call?.tenant ?? "");
       const byText = new Map(withTokens.map((text, i) => [text, restored[i] as string]));
       return mapStrings(value, (text) => byText.get(text) ?? text) as T;

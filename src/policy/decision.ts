@@ -2,7 +2,7 @@ import { isGraphBubbleUp } from "@langchain/langgraph";
 import { hasScope, missingScopes } from "../identity/scopes.js";
 import type { Principal } from "../identity/principal.js";
 import { matchingDenyPattern } from "./deny-patterns.js";
-import type { ApprovalRule, Policy, ToolRule } from "./schema.js";
+import type { ApprovalRule, ModelRule, Policy, ToolRule } from "./schema.js";
 
 /** The outcome of a policy check. */
 export type PolicyEffect = "allow" | "deny" | "needs-approval";
@@ -128,11 +128,24 @@ export async function decideTool(
   return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: path };
 }
 
-/** Decides a chat model call: deny by default, and the rule's scopes must be held. */
+/**
+ * The rule of chat model `name`: `policy.models[name]`, else
+ * `policy.models.default`, with the name of the rule that applies (whose
+ * counters the call shares); `undefined` when neither exists.
+ */
+export function modelRuleOf(policy: Policy, name: string): { name: string; rule: ModelRule } | undefined {
+  const own = ruleOf(policy, "models", name);
+  if (own) return { name, rule: own };
+  const fallback = ruleOf(policy, "models", "default");
+  return fallback ? { name: "default", rule: fallback } : undefined;
+}
+
+/** Decides a chat model call: deny by default (no rule for the model nor a default one), and the rule's scopes must be held. */
 export function decideModel(policy: Policy, name: string, principal: Principal): PolicyDecision {
-  const rule = ruleOf(policy, "models", name);
-  if (!rule) return deny("no-rule", `no policy rule for model "${name}"`, "models");
-  const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes ?? []);
-  if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `models.${name}.scopes`);
-  return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: `models.${name}` };
+  const found = modelRuleOf(policy, name);
+  if (!found) return deny("no-rule", `no policy rule for model "${name}"${name === "default" ? "" : " and no default model rule"}`, "models");
+  const path = `models.${found.name}`;
+  const missing = missingScopes(effectiveScopes(policy, principal), found.rule.scopes ?? []);
+  if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `${path}.scopes`);
+  return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: path };
 }

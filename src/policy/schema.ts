@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { statelessPattern } from "./deny-patterns.js";
+import { rateSchema } from "../throttle/rate.js";
 import type { Principal } from "../identity/principal.js";
 
 const scope = z
@@ -48,6 +49,19 @@ const approvalRule = z.strictObject({
   selfApproval: z.boolean().default(false),
 });
 
+/** A rate: calls per window, `"30/min"`, `"5/sec"`, `"1000/day"`; parsed once, here. */
+const rate = rateSchema;
+
+/** Rates that count calls of a rule: per user, per tenant, and over all callers. */
+const rates = {
+  perUser: rate.optional(),
+  perTenant: rate.optional(),
+  global: rate.optional(),
+};
+
+/** What a call over a limit does: refused at once (default), or queued up to `wait` ms, then refused. */
+const onLimit = z.union([z.literal("reject"), z.strictObject({ wait: durationMs })]).default("reject");
+
 const toolRule = z.strictObject({
   scopes: z.array(scope).readonly(),
   risk: z.enum(["low", "medium", "high", "destructive"]).optional(),
@@ -57,14 +71,10 @@ const toolRule = z.strictObject({
   // `true` is the approval rule with every default.
   approval: z.union([z.literal(false), z.literal(true).transform(() => approvalRule.parse({})), approvalRule]).optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
+  // Rates for tools that cost money, counted when the tool runs (after any approval).
+  ...rates,
+  onLimit,
 });
-
-/**
- * A setting whose shape is validated but that no guard enforces yet: refused
- * when given, so it never looks like protection it does not give.
- */
-const notEnforcedYet = <S extends z.ZodType>(schema: S, why: string) =>
-  schema.optional().refine((value) => value === undefined, { message: `not enforced yet (${why}): remove this setting` });
 
 const RETRIEVERS_NOT_ENFORCED = "there is no retriever guard yet, so neither its scopes nor its document filters would apply";
 const retrieverRule = z
@@ -74,19 +84,45 @@ const retrieverRule = z
   })
   .superRefine((_, context) => context.addIssue({ code: "custom", message: `not enforced yet (${RETRIEVERS_NOT_ENFORCED}): remove this rule` }));
 
-const LIMITS_NOT_ENFORCED = "model rates and token budgets arrive with throttling";
-const rate = z.string().regex(/^\d+\s*\/\s*(sec|s|min|m|hour|h|day|d)$/, 'expected a rate such as "30/min"');
+const tokenWindows = z
+  .strictObject({ hour: z.number().int().positive().optional(), day: z.number().int().positive().optional() })
+  .refine((windows) => windows.hour !== undefined || windows.day !== undefined, { message: "give an hour or a day budget" });
+
+const breaker = z.strictObject({
+  timeoutMs: z.number().int().positive().default(60_000),
+  errorThresholdPercentage: z.number().min(1).max(100).default(50),
+  volumeThreshold: z.number().int().nonnegative().default(5),
+  resetTimeoutMs: z.number().int().positive().default(30_000),
+});
+
 const modelRule = z.strictObject({
   scopes: z.array(scope).readonly().optional(),
-  perUser: notEnforcedYet(rate, LIMITS_NOT_ENFORCED),
-  global: notEnforcedYet(rate, LIMITS_NOT_ENFORCED),
-  tokensPerDay: notEnforcedYet(z.number().int().positive(), LIMITS_NOT_ENFORCED),
+  ...rates,
+  // One number limits each user; an object limits each user and all callers.
+  maxConcurrent: z
+    .union([
+      z.number().int().positive().transform((perUser) => ({ perUser, global: undefined as number | undefined })),
+      z
+        .strictObject({ perUser: z.number().int().positive().optional(), global: z.number().int().positive().optional() })
+        .refine((limits) => limits.perUser !== undefined || limits.global !== undefined, { message: "give perUser or global" }),
+    ])
+    .optional(),
+  tokens: z
+    .strictObject({ perUser: tokenWindows.optional(), perTenant: tokenWindows.optional() })
+    .refine((tokens) => tokens.perUser !== undefined || tokens.perTenant !== undefined, { message: "give perUser or perTenant budgets" })
+    .optional(),
+  maxInputTokens: z.number().int().positive().optional(),
+  onLimit,
+  breaker: breaker.optional(),
+  tokensPerDay: z
+    .unknown()
+    .optional()
+    .refine((value) => value === undefined, { message: "replaced by tokens: { perUser: { day } } (or perTenant)" }),
 });
 
 /**
  * Zod schema of a Warden policy. Unknown keys are refused, so a typo never
- * weakens a rule; so are settings no guard enforces yet (model rates and
- * budgets, retriever rules).
+ * weakens a rule; so are settings no guard enforces yet (retriever rules).
  */
 export const policySchema = z.strictObject({
   roles: z.record(z.string().min(1), z.array(grantedScope).readonly()).default({}),
@@ -104,5 +140,11 @@ export type Policy = z.output<typeof policySchema>;
 export type ToolRuleInput = z.input<typeof toolRule>;
 /** A validated tool rule. */
 export type ToolRule = z.output<typeof toolRule>;
+/** A model rule as written by the user. */
+export type ModelRuleInput = z.input<typeof modelRule>;
+/** A validated model rule. */
+export type ModelRule = z.output<typeof modelRule>;
+/** Settings of a circuit breaker, validated. */
+export type BreakerRule = z.output<typeof breaker>;
 /** A validated approval rule, as written (`approverScopes` may be left out). */
 export type ApprovalRule = z.output<typeof approvalRule>;

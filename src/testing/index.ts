@@ -11,6 +11,6 @@ export type { FakeClock } from "./fake-clock.js";
 export { memorySink } from "../audit/memory-sink.js";
 export type { MemorySink } from "../audit/memory-sink.js";
 export { scriptedChatModel, ScriptedChatModel, turnIndex } from "./scripted-model.js";
-export type { ScriptedAnswer, ScriptedResponder, ScriptedToolCall, ScriptedTurn } from "./scripted-model.js";
+export type { ScriptedAnswer, ScriptedModelOptions, ScriptedResponder, ScriptedToolCall, ScriptedTurn } from "./scripted-model.js";
 export { autoApprove, autoReject, scriptedApprover, resumePending } from "./approvers.js";
 export type { ScriptedDecision } from "./approvers.js";

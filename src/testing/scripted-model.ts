@@ -1,6 +1,6 @@
 import { BaseChatModel, type BindToolsInput } from "@langchain/core/language_models/chat_models";
-import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import type { ChatResult } from "@langchain/core/outputs";
+import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 
 /** One tool call a scripted model asks for. `id` defaults to a unique id within the thread. */
 export interface ScriptedToolCall {
@@ -41,6 +41,24 @@ export function turnIndex(messages: readonly BaseMessage[]): number {
   return index;
 }
 
+/** Options of a scripted model. */
+export interface ScriptedModelOptions {
+  /**
+   * Characters per streamed chunk (default 8): `stream()` sends the answer's
+   * text, and each tool call's JSON arguments, in pieces of this size, as
+   * providers do, with the usage on the last chunk.
+   */
+  chunkSize?: number;
+}
+
+/** Pieces of `text` of `size` characters (one empty piece for empty text). */
+function pieces(text: string, size: number): string[] {
+  if (text.length === 0) return [""];
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
 /**
  * A chat model that answers from a script, for tests and demos without a
  * provider: tool calls, then text. Each answer depends only on the messages it
@@ -58,11 +76,18 @@ export class ScriptedChatModel extends BaseChatModel {
   /** The tool names of every `bindTools` call, in call order. */
   readonly boundTools: string[][] = [];
   private readonly responder: ScriptedResponder;
+  private readonly chunkSize: number;
 
-  /** @param responder - picks each answer from the conversation so far */
-  constructor(responder: ScriptedResponder) {
+  /**
+   * @param responder - picks each answer from the conversation so far
+   * @param options - how `stream()` cuts the answer
+   */
+  constructor(responder: ScriptedResponder, options: ScriptedModelOptions = {}) {
     super({});
     this.responder = responder;
+    const size = options.chunkSize ?? 8;
+    if (!Number.isInteger(size) || size < 1) throw new RangeError("chunkSize must be a positive integer");
+    this.chunkSize = size;
   }
 
   _llmType(): string {
@@ -77,6 +102,31 @@ export class ScriptedChatModel extends BaseChatModel {
   /** The tool names of the latest `bindTools` call. */
   get lastBoundTools(): string[] | undefined {
     return this.boundTools.at(-1);
+  }
+
+  /** The answer, streamed: text in pieces, then each tool call's arguments in pieces, usage on the last chunk. */
+  override async *_streamResponseChunks(messages: BaseMessage[]): AsyncGenerator<ChatGenerationChunk> {
+    const { generations } = await this._generate(messages);
+    const message = generations[0]!.message as AIMessage;
+    const chunks: AIMessageChunk[] = [];
+    const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+    for (const piece of pieces(text, this.chunkSize)) chunks.push(new AIMessageChunk({ content: piece, id: message.id }));
+    (message.tool_calls ?? []).forEach((call, index) => {
+      pieces(JSON.stringify(call.args), this.chunkSize).forEach((args, at) =>
+        chunks.push(
+          new AIMessageChunk({
+            content: "",
+            id: message.id,
+            tool_call_chunks: [{ type: "tool_call_chunk", index, args, ...(at === 0 ? { id: call.id, name: call.name } : {}) }],
+          }),
+        ),
+      );
+    });
+    const last = chunks.length - 1;
+    for (const [i, chunk] of chunks.entries()) {
+      if (i === last && message.usage_metadata) chunk.usage_metadata = message.usage_metadata;
+      yield new ChatGenerationChunk({ text: typeof chunk.content === "string" ? chunk.content : "", message: chunk });
+    }
   }
 
   async _generate(messages: BaseMessage[]): Promise<ChatResult> {
@@ -114,11 +164,11 @@ export class ScriptedChatModel extends BaseChatModel {
  * conversation, e.g. to answer from the last tool result. Given a function, it
  * asks it for every answer.
  */
-export function scriptedChatModel(script: readonly ScriptedTurn[] | ScriptedResponder): ScriptedChatModel {
-  if (typeof script === "function") return new ScriptedChatModel(script);
+export function scriptedChatModel(script: readonly ScriptedTurn[] | ScriptedResponder, options: ScriptedModelOptions = {}): ScriptedChatModel {
+  if (typeof script === "function") return new ScriptedChatModel(script, options);
   const turns = [...script];
   return new ScriptedChatModel((messages) => {
     const turn = turns[turnIndex(messages)] ?? "done";
     return typeof turn === "function" ? turn(messages) : turn;
-  });
+  }, options);
 }

@@ -87,14 +87,17 @@ describe("chat model decisions", () => {
     });
   });
 
-  it("a model with no rule is refused as no-rule on models, with no fallback to models.default", async () => {
-    const { outcome, event } = await callModel({ models: { default: {} } }, "reasoning");
+  it("a model with no rule of its own falls back to models.default; with neither it is refused as no-rule, naming both", async () => {
+    const fallback = await callModel({ models: { default: {} } }, "reasoning");
+    expect(fallback.outcome).not.toBeInstanceOf(Error);
+    expect(fallback.event).toMatchObject({ type: "access.allowed", target: { kind: "model", name: "reasoning" }, data: { rule: "models.default" } });
+    const { outcome, event } = await callModel({ models: { small: {} } }, "reasoning");
     expect(outcome).toBeInstanceOf(AccessDeniedError);
-    expect((outcome as AccessDeniedError).reason).toBe("this model is not available to you");
+    expect((outcome as AccessDeniedError).reason).toBe("no policy rule for this model (policy.models.reasoning or policy.models.default)");
     expect(event).toMatchObject({
       type: "access.denied",
       target: { kind: "model", name: "reasoning" },
-      reason: 'no policy rule for model "reasoning"',
+      reason: 'no policy rule for model "reasoning" and no default model rule',
       data: { code: "no-rule", effect: "deny", rule: "models" },
     });
   });

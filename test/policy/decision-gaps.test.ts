@@ -69,8 +69,14 @@ describe("reasons and rule paths", () => {
     });
   });
 
-  it("a model with no rule of its own is refused, naming the model", async () => {
-    expect(decideModel(policy, "gpt", await login({}))).toEqual({ effect: "deny", code: "no-rule", reason: 'no policy rule for model "gpt"', rule: "models" });
+  it("a model with no rule of its own takes models.default, and names it", async () => {
+    expect(decideModel(policy, "gpt", await login({}))).toMatchObject({ effect: "allow", rule: "models.default" });
+    expect(decideModel(parse({ models: {} }), "gpt", await login({}))).toEqual({
+      effect: "deny",
+      code: "no-rule",
+      reason: 'no policy rule for model "gpt" and no default model rule',
+      rule: "models",
+    });
   });
 });
 

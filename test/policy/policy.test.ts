@@ -93,15 +93,18 @@ describe("policy validation", () => {
 
 describe("settings that look like protection but are not enforced are refused", () => {
   it.each([
-    ["policy.models.default.perUser", { models: { default: { perUser: "30/min" } } }],
-    ["policy.models.default.global", { models: { default: { scopes: [], global: "600/min" } } }],
-    ["policy.models.gpt.tokensPerDay", { models: { gpt: { tokensPerDay: 200_000 } } }],
     ["policy.retrievers.kb", { retrievers: { kb: { scopes: ["kb:read"] } } }],
     ["policy.retrievers.kb", { retrievers: { kb: { scopes: ["kb:read"], documents: { tenantKey: "tenant", aclKey: "groups" } } } }],
   ])("%s", (path, policy) => {
     const error = policyError(policy);
     expect(error.path).toBe(path);
     expect(error.message).toContain("not enforced yet");
+  });
+
+  it("refuses the old tokensPerDay, naming what replaced it", () => {
+    const error = policyError({ models: { gpt: { tokensPerDay: 200_000 } } });
+    expect(error.path).toBe("policy.models.gpt.tokensPerDay");
+    expect(error.message).toContain("tokens: { perUser: { day } }");
   });
 
   it("keeps model scopes, which the model guard enforces, and an empty retrievers section", () => {

@@ -1,0 +1,82 @@
+import type { LimitPass, LimitsRuntime } from "../guards/runtime.js";
+import { z } from "zod";
+import type { Clock } from "../clock.js";
+import type { Policy } from "../policy/schema.js";
+import { hasLimits } from "./rule-limits.js";
+import { BreakerSet } from "./breakers.js";
+import { createLimiter, type Acquired } from "./limiter.js";
+import { memoryLimitStore } from "./memory-store.js";
+import { redisLimitStore, type RedisLimitsClient } from "./redis-store.js";
+
+/** Where limits live: `createWarden({ limits })`, and the standalone guards' `limits`. */
+export interface LimitsOptions {
+  /**
+   * A Redis client you create (ioredis): every rate, concurrency limit and
+   * token budget is then shared by every instance using the same Redis and
+   * prefix. Without it, limits are counted in this process.
+   */
+  readonly redis?: RedisLimitsClient;
+  /**
+   * What a call does when Redis does not answer in time: `"closed"` (default)
+   * refuses it with `LimitsUnavailableError`; `"open"` lets it through
+   * uncounted, recorded as `limits.unavailable`. Only with `redis`.
+   */
+  readonly failMode?: "closed" | "open";
+  /** Prefix of every Redis key (default `warden:limits:`). Only with `redis`. */
+  readonly prefix?: string;
+  /** Longest wait for Redis per check, in milliseconds (default 500). Only with `redis`. */
+  readonly timeoutMs?: number;
+}
+
+/** Zod schema of {@link LimitsOptions}: settings that only act with `redis` are refused without it. */
+export const limitsOptionsSchema = z
+  .strictObject({
+    redis: z
+      .custom<RedisLimitsClient>((v) => typeof (v as RedisLimitsClient)?.evalsha === "function" && typeof (v as RedisLimitsClient).eval === "function", {
+        message: "expected a Redis client with evalsha and eval (an ioredis client)",
+      })
+      .optional(),
+    failMode: z.enum(["closed", "open"]).optional(),
+    prefix: z.string().min(1).regex(/^[^{}]*$/, "no braces: the hash tag follows the prefix").optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  })
+  .superRefine((limits, context) => {
+    if (limits.redis !== undefined) return;
+    for (const key of ["failMode", "prefix", "timeoutMs"] as const) {
+      if (limits[key] !== undefined) context.addIssue({ code: "custom", path: [key], message: "has no effect without limits.redis: limits are counted in process" });
+    }
+  });
+
+/** True when some model or tool rule limits its calls (a rate, concurrency, or a token budget). */
+export function policyHasLimits(policy: Policy): boolean {
+  return [...Object.values(policy.models), ...Object.values(policy.tools)].some((rule) => hasLimits(rule));
+}
+
+/** The guards' limits: in process, or shared through Redis; breakers per instance. */
+export function createLimitsRuntime(options: LimitsOptions, clock: Clock): LimitsRuntime {
+  const store = options.redis
+    ? redisLimitStore({
+        client: options.redis,
+        ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      })
+    : memoryLimitStore({ clock });
+  const limiter = createLimiter({ store, failMode: options.failMode ?? "closed" });
+  // What the limiter admitted travels with the pass, so finish() hands back the same admission.
+  const admissions = new WeakMap<LimitPass, Acquired>();
+  return {
+    async acquire(checks, acquireOptions) {
+      const acquired = await limiter.acquire(checks, acquireOptions);
+      const pass: LimitPass = { unthrottled: acquired.status === "unthrottled" };
+      admissions.set(pass, acquired);
+      return pass;
+    },
+    async finish(pass, usedTokens) {
+      const acquired = admissions.get(pass);
+      if (acquired === undefined) return;
+      admissions.delete(pass);
+      await limiter.finish(acquired, usedTokens);
+    },
+    breakers: new BreakerSet(),
+  };
+}
