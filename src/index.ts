@@ -14,6 +14,9 @@ export type { StandaloneGuardOptions } from "./guards/standalone.js";
 export { guardModel } from "./guards/model.js";
 export type { GuardModelOptions } from "./guards/model.js";
 export type { OnDenied } from "./guards/runtime.js";
+export type { LimitsOptions } from "./throttle/limits-runtime.js";
+export type { RedisLimitsClient } from "./throttle/redis-store.js";
+export type { Rate } from "./throttle/rate.js";
 export { getPrincipal } from "./run-config.js";
 export { interruptApprover, callbackApprover } from "./approval/approver.js";
 export type { Approver, CallbackApproverOptions } from "./approval/approver.js";
@@ -29,7 +32,7 @@ export { isPrincipal } from "./identity/principal.js";
 export type { Principal } from "./identity/principal.js";
 export type { IdentityOptions } from "./identity/options.js";
 export { scopeGrants } from "./identity/scopes.js";
-export type { PolicyInput, Policy, ToolRuleInput, ToolRule, ApprovalRule, Condition, ConditionInput } from "./policy/schema.js";
+export type { PolicyInput, Policy, ToolRuleInput, ToolRule, ModelRuleInput, ModelRule, BreakerRule, ApprovalRule, Condition, ConditionInput } from "./policy/schema.js";
 export type { PolicyDecision, PolicyEffect, DecisionCode, EffectiveApprovalRule } from "./policy/decision.js";
 export { memorySink } from "./audit/memory-sink.js";
 export type { MemorySink } from "./audit/memory-sink.js";
@@ -74,4 +77,4 @@ export {
   PolicyError,
   NestingLimitError,
 } from "./errors.js";
-export type { WardenErrorCode, InvalidTokenReason } from "./errors.js";
+export type { WardenErrorCode, InvalidTokenReason, LimitInfo } from "./errors.js";

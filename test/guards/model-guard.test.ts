@@ -161,6 +161,27 @@ describe("tokens in tool-call arguments", () => {
   });
 });
 
+describe("masking around the model", () => {
+  it("applies reveal scopes to the answer", async () => {
+    const { warden, as } = await setup({ models: { default: { scopes: [] } } }, { masking: { reveal: { "pii:read": ["email"] } } });
+    const llm = warden.model(scriptedChatModel(() => `mail ${EMAIL}, card ${CARD}`));
+    expect((await llm.invoke("hi", await as("reader", { scope: "pii:read" }))).content).toBe(`mail ${EMAIL}, card [CREDIT_CARD]`);
+    expect((await llm.invoke("hi", await as("other"))).content).toBe("mail [EMAIL], card [CREDIT_CARD]");
+  });
+
+  it("with maskModelInput, masks the history once: a later step of the run does not mask the same messages again", async () => {
+    const { warden, as, sink } = await setup({ tools: { lookup: { scopes: [] } }, models: { default: { scopes: [] } } }, { masking: { maskModelInput: true } });
+    const lookup = tool(async () => "order A-1 shipped", { name: "lookup", description: "x", schema: z.object({}) });
+    const model = scriptedChatModel([[{ name: "lookup", args: {} }], [{ name: "lookup", args: {} }], "done"]);
+    const agent = createAgent({ model: warden.model(model), tools: [warden.tool(lookup)], checkpointer: new MemorySaver() });
+    await agent.invoke({ messages: [new HumanMessage(`I am ${EMAIL}`)] }, await as("alice", {}, "h-1"));
+    // Three model calls; the user's email was masked (and recorded) once, not on every turn.
+    expect(sink.ofType("model.start")).toHaveLength(3);
+    expect(sink.ofType("mask.applied").filter((e) => e.data?.input === true).map((e) => e.data?.counts)).toEqual([{ email: 1 }]);
+    for (const received of model.received) expect(JSON.stringify(received)).not.toContain(EMAIL);
+  });
+});
+
 describe("model limits in process", () => {
   it("refuses the call past perUser with RateLimitedError and retryAfterMs, recorded; other users are unaffected", async () => {
     const clock = fakeClock();
