@@ -18,7 +18,7 @@ const expectedNames = {
     "ApprovalInvalidError", "RateLimitedError", "BudgetExceededError", "CircuitOpenError", "AuditWriteError", "PolicyError",
   ],
   "./testing": ["createTestIdentity", "memorySink", "fakeClock"],
-  "./postgres": ["postgresSink", "migrateAuditTable", "readAuditEvents"],
+  "./postgres": ["postgresSink", "migrateAuditTable", "readAuditEvents", "postgresRetriever"],
 };
 
 function fail(message) {

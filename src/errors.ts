@@ -18,6 +18,7 @@ export type WardenErrorCode =
   | "WARDEN_BUDGET_EXCEEDED"
   | "WARDEN_CIRCUIT_OPEN"
   | "WARDEN_LIMITS_UNAVAILABLE"
+  | "WARDEN_TAINT_UNAVAILABLE"
   | "WARDEN_AUDIT_WRITE"
   | "WARDEN_POLICY"
   | "WARDEN_MASK_BLOCKED"
@@ -181,6 +182,22 @@ export class LimitsUnavailableError extends WardenError {
    */
   constructor(message = "The limits store is unavailable; the call was refused", options?: { cause?: unknown }) {
     super("WARDEN_LIMITS_UNAVAILABLE", message, options);
+  }
+}
+
+/**
+ * The shared taint store (Redis) could not record or tell a thread's taint.
+ * The store only reports it; failing closed is the caller's part: a guard
+ * that cannot tell whether a thread is tainted treats it as tainted, and one
+ * that cannot record a taint withholds what would have tainted it.
+ */
+export class TaintUnavailableError extends WardenError {
+  /**
+   * @param message - a safe description (never a thread id or a value)
+   * @param options - `cause` keeps the store's own error
+   */
+  constructor(message = "The taint store is unavailable", options?: { cause?: unknown }) {
+    super("WARDEN_TAINT_UNAVAILABLE", message, options);
   }
 }
 

@@ -1,11 +1,16 @@
 /**
- * A PostgreSQL audit sink: an append-only table keyed by chain and seq, with a
- * trigger that refuses UPDATE, DELETE and TRUNCATE.
+ * PostgreSQL parts: an audit sink (an append-only table keyed by chain and
+ * seq, with a trigger that refuses UPDATE, DELETE and TRUNCATE), and a
+ * full-text retriever that applies a principal's document constraint in SQL.
  *
  * @module langchain-warden/postgres
  */
 import pg from "pg";
 import type { AuditEvent, AuditSink } from "../audit/event.js";
+import { qualifiedNameParts, quoteIdentifier } from "./identifiers.js";
+
+export { postgresRetriever, type PostgresRetriever, type PostgresRetrieverOptions, type PgQueryable } from "./retriever.js";
+export { POSTGRES_IDENTIFIER } from "./identifiers.js";
 
 /**
  * The part of a `pg.Pool` the sink uses (declared here so that the package's
@@ -47,16 +52,15 @@ export interface PostgresSink extends AuditSink {
   readonly table: string;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const MAX_BATCH = 500;
 
 /** Validates and quotes a possibly schema-qualified table name. */
 function quoteTable(table: string): { quoted: string; base: string } {
-  const parts = table.split(".");
-  if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
+  const parts = qualifiedNameParts(table);
+  if (!parts) {
     throw new TypeError(`invalid audit table name "${table}": use letters, digits and underscores, optionally schema-qualified`);
   }
-  return { quoted: parts.map((part) => `"${part}"`).join("."), base: parts[parts.length - 1] as string };
+  return { quoted: quoteIdentifier(parts), base: parts[parts.length - 1] as string };
 }
 
 /**
