@@ -12,6 +12,13 @@ export { guardTool, GuardedTool } from "./guards/tool.js";
 export type { GuardableTool, GuardToolOptions, ToolGuardOptions } from "./guards/tool.js";
 export type { StandaloneGuardOptions } from "./guards/standalone.js";
 export { guardModel } from "./guards/model.js";
+export { guardRetriever, GuardedRetriever } from "./guards/retriever.js";
+export type { GuardRetrieverOptions, RetrieverGuardOptions } from "./guards/retriever.js";
+export { aclEntry, aclEntriesFor } from "./retrieval/document-rules.js";
+export type { DocumentConstraint } from "./retrieval/document-constraint.js";
+export type { PushdownOptions, MetadataFilterTranslator } from "./retrieval/pushdown.js";
+export type { TaintSource, ThreadTaint } from "./retrieval/taint.js";
+export type { RetrieverRule, RetrieverRuleInput, DocumentRules, DocumentRulesInput, DocumentFilter } from "./policy/retriever-rule.js";
 export type { GuardModelOptions } from "./guards/model.js";
 export type { OnDenied } from "./guards/runtime.js";
 export type { LimitsOptions } from "./throttle/limits-runtime.js";
@@ -73,6 +80,7 @@ export {
   BudgetExceededError,
   CircuitOpenError,
   LimitsUnavailableError,
+  TaintUnavailableError,
   AuditWriteError,
   PolicyError,
   NestingLimitError,

@@ -11,6 +11,8 @@ import { systemClock, type Clock } from "./clock.js";
 import { AccessDeniedError, InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { GuardedChatModel } from "./guards/model.js";
+import { GuardedRetriever, type RetrieverGuardOptions } from "./guards/retriever.js";
+import type { BaseRetrieverInterface } from "@langchain/core/retrievers";
 import { createMaskingRuntime, tokenScope, type MaskingPolicy } from "./guards/masking-runtime.js";
 import { hasScope } from "./identity/scopes.js";
 import type { Masker, MaskerOptions } from "./masking/masker.js";
@@ -29,7 +31,7 @@ import { memoryApprovalStore, type ApprovalStore } from "./approval/store.js";
 import { configWithPrincipal, PRINCIPAL_KEY } from "./run-config.js";
 import { requirePrincipal } from "./guards/principal.js";
 import { parseOptions } from "./validate.js";
-import { createLimitsRuntime, limitsOptionsSchema, policyHasLimits, type LimitsOptions } from "./throttle/limits-runtime.js";
+import { createLimitsRuntime, createTaintStore, limitsOptionsSchema, policyUsesSharedState, type LimitsOptions } from "./throttle/limits-runtime.js";
 
 /**
  * Audit options of {@link createWarden}: those of {@link AuditLogOptions}
@@ -129,6 +131,13 @@ export interface Warden {
    * `"default"`) and its scopes; with `masking.maskModelInput` prompts are masked.
    */
   model(model: BaseChatModel, name?: string): GuardedChatModel;
+  /**
+   * Guards a retriever: calls need a `policy.retrievers[name]` rule (default
+   * name `"default"`; no fallback) and its scopes; documents are filtered by
+   * the rule's document rules (pushed down to the store where it can take
+   * them) and masked.
+   */
+  retriever(retriever: BaseRetrieverInterface, name?: string, options?: RetrieverGuardOptions): GuardedRetriever;
   /**
    * Restores the tokens of `principal`'s tenant (and `threadId`, when given)
    * in `text`. Only for principals holding the unmask scope; others get
@@ -254,11 +263,12 @@ export function createWarden(options: WardenOptions): Warden {
   const maskingOptions = top.masking === false ? undefined : ((top.masking ?? {}) as WardenMaskingOptions);
   const { unmaskScope = "pii:unmask", ...guardMasking } = maskingOptions ?? {};
   const masking = maskingOptions ? createMaskingRuntime(guardMasking, policy) : undefined;
-  if (top.limits?.redis !== undefined && !policyHasLimits(policy)) {
-    throw new PolicyError("options.limits.redis", "has no effect: no model or tool rule sets a rate, a concurrency limit or a token budget");
+  if (top.limits?.redis !== undefined && !policyUsesSharedState(policy)) {
+    throw new PolicyError("options.limits.redis", "has no effect: no rule sets a rate, a concurrency limit or a token budget, and no retriever or tool is untrusted");
   }
   const limits = createLimitsRuntime(top.limits ?? {}, clock);
-  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals, limits, ...(masking ? { masking } : {}) };
+  const taint = createTaintStore(top.limits ?? {});
+  const runtime: GuardRuntime = { policy, audit, clock, trusts, auditHandler, approvals, limits, taint, ...(masking ? { masking } : {}) };
 
   // A tool guarded by another warden (or a standalone guard) is guarded again under this
   // warden's policy: its own guard would apply other rules and trust other principals.
@@ -294,6 +304,11 @@ export function createWarden(options: WardenOptions): Warden {
       if (!(model instanceof GuardedChatModel)) return new GuardedChatModel(model, runtime, name);
       if (model.guardedBy(runtime)) return model;
       throw new PolicyError("model", "this model is guarded by another warden: pass the model itself");
+    },
+    retriever(retriever, name = "default", guardOptions) {
+      if (!(retriever instanceof GuardedRetriever)) return new GuardedRetriever(retriever, runtime, name, guardOptions);
+      if (retriever.guardedBy(runtime)) return retriever;
+      throw new PolicyError("retriever", "this retriever is guarded by another warden: pass the retriever itself");
     },
     async unmask(text, principal, options = {}) {
       const target = { kind: "tool" as const, name: "unmask" };

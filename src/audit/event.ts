@@ -18,6 +18,7 @@ export const AUDIT_EVENT_TYPES = [
   "circuit.open",
   "circuit.close",
   "limits.unavailable",
+  "taint.marked",
   "token.rejected",
   "mask.applied",
   "audit.checkpoint",

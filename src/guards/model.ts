@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { CallbackManager, type CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
+import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
 import { BaseChatModel, type BaseChatModelCallOptions, type BindToolsInput } from "@langchain/core/language_models/chat_models";
 import { AIMessageChunk, convertToChunk, type BaseMessage } from "@langchain/core/messages";
@@ -18,7 +17,7 @@ import { estimateTokens } from "../throttle/token-estimate.js";
 import { isControlFlow } from "./mask-error.js";
 import { maskMessages } from "./mask-messages.js";
 import { maskModelMessage, maskModelStream } from "./mask-model-output.js";
-import { GuardPipeline, type AdmittedCall, type CallContext, type EventContext } from "./pipeline.js";
+import { GuardPipeline, withoutHandler, type AdmittedCall, type CallContext, type EventContext } from "./pipeline.js";
 import type { GuardRuntime } from "./runtime.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
 
@@ -49,18 +48,6 @@ function modelEndEvent(context: EventContext, output: unknown) {
 /** `model.error`: the call failed (the provider's error code only, never its message). */
 function modelErrorEvent(context: EventContext, error: unknown) {
   return { type: "model.error" as const, outcome: "failure" as const, ...context, reason: "the model call failed", data: { error: errorCode(error) } };
-}
-
-/** The callbacks of the inner call without the warden's audit handler: the guard records this call itself. */
-function withoutHandler(callbacks: RunnableConfig["callbacks"], handler: BaseCallbackHandler | undefined): RunnableConfig["callbacks"] {
-  if (handler === undefined || callbacks === undefined) return callbacks;
-  if (Array.isArray(callbacks)) return callbacks.includes(handler) ? callbacks.filter((item) => item !== handler) : callbacks;
-  if (callbacks instanceof CallbackManager && (callbacks.handlers.includes(handler) || callbacks.inheritableHandlers.includes(handler))) {
-    const copy = callbacks.copy();
-    copy.removeHandler(handler);
-    return copy;
-  }
-  return callbacks;
 }
 
 /** `message` as an AIMessageChunk (a provider may return an AIMessage). */

@@ -1,9 +1,12 @@
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import { CallbackManager } from "@langchain/core/callbacks/manager";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { actorOf, type AuditActor, type AuditEventInput, type AuditRun, type AuditTarget } from "../audit/event.js";
 import type { OrderedAuditEventInput } from "../audit/audit-log.js";
 import { accessEvent, type AccessVerdict, type ToolRunContext } from "../audit/tool-lifecycle.js";
-import { BudgetExceededError, LimitsUnavailableError, NestingLimitError, RateLimitedError, type LimitInfo } from "../errors.js";
+import { BudgetExceededError, LimitsUnavailableError, NestingLimitError, RateLimitedError, TaintUnavailableError, type LimitInfo } from "../errors.js";
+import type { TaintSource, ThreadTaint } from "../retrieval/taint.js";
 import type { Principal } from "../identity/principal.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { Masker } from "../masking/masker.js";
@@ -68,6 +71,22 @@ function retryAfter(ms: number): number | null {
 /** What an event says of the limit that refused a call. */
 function limitData(limit: LimitInfo | undefined): Record<string, unknown> {
   return limit ? { kind: limit.kind, limit: limit.limit, scope: limit.scope } : {};
+}
+
+/**
+ * The callbacks a guard calls the wrapped runnable with: the caller's,
+ * without the warden's audit handler (the guard records the call itself, so
+ * the handler would record it twice). Other handlers (tracing) still see it.
+ */
+export function withoutHandler(callbacks: RunnableConfig["callbacks"], handler: BaseCallbackHandler | undefined): RunnableConfig["callbacks"] {
+  if (handler === undefined || callbacks === undefined) return callbacks;
+  if (Array.isArray(callbacks)) return callbacks.includes(handler) ? callbacks.filter((item) => item !== handler) : callbacks;
+  if (callbacks instanceof CallbackManager && (callbacks.handlers.includes(handler) || callbacks.inheritableHandlers.includes(handler))) {
+    const copy = callbacks.copy();
+    copy.removeHandler(handler);
+    return copy;
+  }
+  return callbacks;
 }
 
 /** Calls whose failure is already recorded: one failure event per call, however the error travels. */
@@ -191,6 +210,46 @@ export class GuardPipeline {
         data: { reserved: admitted.reserved, used: usedTokens ?? null },
       });
     }
+  }
+
+  /** The key of the call's thread in the taint store: its thread id, or (with none) the caller's own no-thread scope. */
+  private taintKey(context: CallContext): string {
+    if (context.threadId !== undefined && context.threadId !== null && String(context.threadId) !== "") return String(context.threadId);
+    return JSON.stringify(["no-thread", context.principal.tenant ?? null, context.principal.sub]);
+  }
+
+  /**
+   * The untrusted sources the call's thread read, as words for a reason
+   * (`retriever "web", tool "fetch_page"`), or `undefined` for a clean thread.
+   * A store that cannot tell counts as tainted (fail closed).
+   */
+  async taintOf(context: CallContext): Promise<string | undefined> {
+    let taint: ThreadTaint | undefined;
+    try {
+      taint = await this.runtime.taint.get(this.taintKey(context));
+    } catch (error) {
+      if (!(error instanceof TaintUnavailableError)) throw error;
+      return "unknown: the taint store is unavailable";
+    }
+    if (taint === undefined) return undefined;
+    const named = taint.sources.map((source) => `${source.kind} "${source.name}"`);
+    if (taint.incomplete || named.length === 0) named.push("sources not all known");
+    return named.join(", ");
+  }
+
+  /**
+   * Marks the call's thread as having read untrusted content from `source`,
+   * and records it (`taint.marked`). A store that cannot record it fails the
+   * call: untrusted content never reaches a thread unmarked.
+   */
+  async markTainted(context: CallContext, source: TaintSource): Promise<void> {
+    await this.runtime.taint.mark(this.taintKey(context), source);
+    await this.record(context, {
+      type: "taint.marked",
+      outcome: "success",
+      reason: `untrusted content from ${source.kind} "${source.name}" entered the thread`,
+      data: { source: { kind: source.kind, name: source.name } },
+    });
   }
 
   /** Records an event about this call (its target, actor and run filled in). */

@@ -10,6 +10,7 @@ import type { Principal } from "../identity/principal.js";
 import type { Policy } from "../policy/schema.js";
 import type { BreakerSet } from "../throttle/breakers.js";
 import type { LimitCheck } from "../throttle/limit-store.js";
+import type { TaintStore } from "../retrieval/taint.js";
 
 /** What to do when the policy refuses a tool call. */
 export type OnDenied = "message" | "throw";
@@ -36,6 +37,8 @@ export interface GuardRuntime {
   readonly masking?: MaskingRuntime;
   /** Rates, concurrency, token budgets and breakers of the rules that set them. */
   readonly limits: LimitsRuntime;
+  /** Which threads read untrusted content (in process, or shared through Redis with `limits.redis`). */
+  readonly taint: TaintStore;
 }
 
 /** A call admitted by the limits: handed back when the call ends. */

@@ -9,7 +9,7 @@ import { createMaskingRuntime, type MaskingPolicy } from "./masking-runtime.js";
 import { policySchema, type PolicyInput } from "../policy/schema.js";
 import { parseOptions } from "../validate.js";
 import type { GuardRuntime } from "./runtime.js";
-import { createLimitsRuntime, limitsOptionsSchema, type LimitsOptions } from "../throttle/limits-runtime.js";
+import { createLimitsRuntime, createTaintStore, limitsOptionsSchema, type LimitsOptions } from "../throttle/limits-runtime.js";
 
 /** Options of the guards used without the `createWarden` facade (`guardTool`, `guardModel`). */
 export interface StandaloneGuardOptions {
@@ -43,6 +43,7 @@ export function standaloneRuntime(options: StandaloneGuardOptions): GuardRuntime
           ...(options.audit?.digestKey !== undefined ? { digestKey: options.audit.digestKey } : {}),
         });
   const masking = options.masking === false ? undefined : createMaskingRuntime(options.masking ?? {}, policy);
-  const limits = createLimitsRuntime(parseOptions(limitsOptionsSchema, options.limits ?? {}, "limits"), clock);
-  return { policy, audit, clock, trusts: isPrincipal, limits, ...(masking ? { masking } : {}) };
+  const limitsOptions = parseOptions(limitsOptionsSchema, options.limits ?? {}, "limits");
+  const limits = createLimitsRuntime(limitsOptions, clock);
+  return { policy, audit, clock, trusts: isPrincipal, limits, taint: createTaintStore(limitsOptions), ...(masking ? { masking } : {}) };
 }

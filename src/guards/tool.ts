@@ -12,7 +12,7 @@ import type { MaskingStream } from "../masking/stream.js";
 import { maskToolOutput } from "./mask-output.js";
 import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, LimitsUnavailableError, NestingLimitError, RateLimitedError } from "../errors.js";
 import { validateToolArgs } from "./tool-schema.js";
-import { decideTool, ruleOf, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
+import { applyTaint, decideTool, ruleOf, taintSensitive, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
 import { GuardPipeline, type AdmittedCall, type CallContext } from "./pipeline.js";
 import type { GuardRuntime, OnDenied } from "./runtime.js";
 
@@ -35,8 +35,18 @@ function agentMessage(tool: string, decision: PolicyDecision): string {
     condition: decision.reason,
     "condition-error": `the call to "${tool}" could not be authorized`,
     "approval-required": `the tool "${tool}" requires human approval, which is not available for this call`,
+    tainted: `the tool "${tool}" cannot be used in a conversation that read untrusted content`,
   };
   return byCode[decision.code];
+}
+
+/** An output that carries nothing (an empty string, list or object, or none): it cannot taint a thread. */
+function isEmptyOutput(output: unknown): boolean {
+  if (output === undefined || output === null || output === false) return true;
+  const content = ToolMessage.isInstance(output) ? output.content : output;
+  if (typeof content === "string") return content.trim().length === 0;
+  if (Array.isArray(content)) return content.length === 0;
+  return false;
 }
 
 function isAsyncGenerator(value: unknown): boolean {
@@ -162,7 +172,7 @@ export class GuardedTool extends StructuredTool {
       await this.pipeline.recordAccess(context, false, TOO_DEEP, null);
       return this.errorReply(`Access denied: the arguments of the tool "${this.name}" are nested too deeply.`, config, () => error);
     }
-    const decision = this.maskConditionReason(await decideTool(this.runtime.policy, this.name, context.principal, args));
+    const decision = await this.taintChecked(this.maskConditionReason(await decideTool(this.runtime.policy, this.name, context.principal, args)), context);
     if (decision.effect === "needs-approval" && this.runtime.approvals && decision.approval) {
       return this.approveThenRun(arg, args, argsDigest, context, decision, runManager, config);
     }
@@ -170,6 +180,17 @@ export class GuardedTool extends StructuredTool {
     await this.pipeline.recordAccess(context, allowed, decision, argsDigest);
     if (!allowed) return this.refuse(decision, config);
     return this.execute(arg, context, runManager, config);
+  }
+
+  /**
+   * A destructive or exfiltrating call on a thread that read untrusted content
+   * needs a human approval naming the sources (or is denied, `onTainted:
+   * "deny"`); a thread whose taint cannot be read counts as tainted.
+   */
+  private async taintChecked(decision: PolicyDecision, context: CallContext): Promise<PolicyDecision> {
+    if (decision.effect === "deny" || !taintSensitive(this.runtime.policy, this.name)) return decision;
+    const sources = await this.pipeline.taintOf(context);
+    return sources === undefined ? decision : applyTaint(this.runtime.policy, this.name, decision, sources);
   }
 
   /**
@@ -216,8 +237,24 @@ export class GuardedTool extends StructuredTool {
     if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context, admitted);
     await this.pipeline.settle(context, admitted);
     output = await this.maskOutput(output, context);
+    await this.markIfUntrusted(context, output);
     await this.pipeline.recordEnd(context, output);
     return output;
+  }
+
+  /**
+   * An untrusted tool (rule `untrusted: true`) that returned anything taints
+   * the thread, recorded; a taint that cannot be recorded fails the call, so
+   * its output never reaches the thread unmarked.
+   */
+  private async markIfUntrusted(context: CallContext, output: unknown): Promise<void> {
+    if (!ruleOf(this.runtime.policy, "tools", this.name)?.untrusted || isEmptyOutput(output)) return;
+    try {
+      await this.pipeline.markTainted(context, { kind: "tool", name: this.name });
+    } catch (error) {
+      await this.pipeline.recordFailure(context, error);
+      throw error;
+    }
   }
 
   /** Masks a tool's output before it leaves the guard, in every field the model or the checkpointer will see. */
@@ -263,12 +300,14 @@ export class GuardedTool extends StructuredTool {
       return rest;
     };
     let result: unknown;
+    let streamed = false;
     try {
       // One chunk out per chunk in: a text chunk yields what is safe so far (maybe nothing yet),
       // and the chunk before a chunk of another kind, or the last one, carries the held rest.
       let step = await source.next();
       while (!step.done) {
         const value: unknown = step.value;
+        streamed = true;
         const isText = masking !== undefined && typeof value === "string";
         const masked = isText ? await release((stream) => stream.push(value as string)) : await this.maskOutput(value, context);
         step = await source.next();
@@ -276,6 +315,7 @@ export class GuardedTool extends StructuredTool {
       }
       await this.pipeline.masked(context, found);
       result = await this.maskOutput(step.value, context);
+      await this.markIfUntrusted(context, streamed || result);
       await this.pipeline.recordEnd(context, result);
     } catch (error) {
       await this.pipeline.recordFailure(context, error);

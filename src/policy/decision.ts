@@ -2,7 +2,7 @@ import { isGraphBubbleUp } from "@langchain/langgraph";
 import { hasScope, missingScopes } from "../identity/scopes.js";
 import type { Principal } from "../identity/principal.js";
 import { matchingDenyPattern } from "./deny-patterns.js";
-import type { ApprovalRule, ModelRule, Policy, ToolRule } from "./schema.js";
+import { approvalDefaults, type ApprovalRule, type ModelRule, type Policy, type ToolRule } from "./schema.js";
 
 /** The outcome of a policy check. */
 export type PolicyEffect = "allow" | "deny" | "needs-approval";
@@ -15,7 +15,8 @@ export type DecisionCode =
   | "denied-args"
   | "condition"
   | "condition-error"
-  | "approval-required";
+  | "approval-required"
+  | "tainted";
 
 /** A policy decision: what, why, and which rule decided. */
 export interface PolicyDecision {
@@ -148,4 +149,34 @@ export function decideModel(policy: Policy, name: string, principal: Principal):
   const missing = missingScopes(effectiveScopes(policy, principal), found.rule.scopes ?? []);
   if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `${path}.scopes`);
   return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: path };
+}
+
+/** Decides a retriever call: deny by default (no rule), and the rule's scopes must be held. */
+export function decideRetriever(policy: Policy, name: string, principal: Principal): PolicyDecision {
+  const rule = ruleOf(policy, "retrievers", name);
+  if (!rule) return deny("no-rule", `no policy rule for retriever "${name}"`, "retrievers");
+  const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
+  if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `retrievers.${name}.scopes`);
+  return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: `retrievers.${name}` };
+}
+
+/** True when tool `name`'s rule makes it sensitive to taint: destructive, or able to send data out. */
+export function taintSensitive(policy: Policy, name: string): boolean {
+  const rule = ruleOf(policy, "tools", name);
+  return rule !== undefined && (rule.risk === "destructive" || rule.exfiltration);
+}
+
+/**
+ * A tool decision on a thread that read untrusted content: a destructive or
+ * exfiltrating call that the policy allows (or already sends for approval)
+ * needs a human approval naming the sources, or is denied with
+ * `onTainted: "deny"`. A denial stays a denial; other tools are unaffected.
+ */
+export function applyTaint(policy: Policy, name: string, decision: PolicyDecision, sources: string): PolicyDecision {
+  if (decision.effect === "deny" || !taintSensitive(policy, name)) return decision;
+  const why = `the thread read untrusted content (${sources})`;
+  if (policy.onTainted === "deny") return deny("tainted", `${why}: destructive and exfiltrating calls are denied`, "onTainted");
+  const rule = ruleOf(policy, "tools", name)!;
+  const approval = decision.approval ?? approvalOf(name, rule.approval || approvalDefaults());
+  return { effect: "needs-approval", code: "approval-required", reason: `${why}: the call requires human approval`, rule: "onTainted", approval };
 }

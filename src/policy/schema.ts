@@ -1,12 +1,11 @@
 import { z } from "zod";
 import { statelessPattern } from "./deny-patterns.js";
 import { rateSchema } from "../throttle/rate.js";
+import { retrieverRuleSchema } from "./retriever-rule.js";
+import { requiredScopeSchema } from "./rule-fields.js";
 import type { Principal } from "../identity/principal.js";
 
-const scope = z
-  .string()
-  .min(1)
-  .regex(/^[^\s*]+$/, "a required scope is literal: no white space and no wildcard");
+const scope = requiredScopeSchema;
 const grantedScope = z.string().min(1).regex(/^\S+$/, "a scope has no white space");
 const fn = <T extends (...args: never[]) => unknown>() =>
   z.custom<T>((v) => typeof v === "function", { message: "expected a function" });
@@ -62,6 +61,11 @@ const rates = {
 /** What a call over a limit does: refused at once (default), or queued up to `wait` ms, then refused. */
 const onLimit = z.union([z.literal("reject"), z.strictObject({ wait: durationMs })]).default("reject");
 
+/** An approval rule with every default: what `approval: true` means, and what a tainted thread asks for. */
+export function approvalDefaults(): ApprovalRule {
+  return approvalRule.parse({});
+}
+
 const toolRule = z.strictObject({
   scopes: z.array(scope).readonly(),
   risk: z.enum(["low", "medium", "high", "destructive"]).optional(),
@@ -69,20 +73,16 @@ const toolRule = z.strictObject({
   // Made stateless once, when the policy is parsed: `g`/`y` would make a match depend on an earlier call's `lastIndex`.
   deny: z.strictObject({ args: z.array(z.instanceof(RegExp).transform(statelessPattern)).min(1).readonly() }).optional(),
   // `true` is the approval rule with every default.
-  approval: z.union([z.literal(false), z.literal(true).transform(() => approvalRule.parse({})), approvalRule]).optional(),
+  approval: z.union([z.literal(false), z.literal(true).transform(() => approvalDefaults()), approvalRule]).optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
   // Rates for tools that cost money, counted when the tool runs (after any approval).
   ...rates,
   onLimit,
+  // What the tool returns taints the thread (web pages, emails, tickets: text anyone could write).
+  untrusted: z.boolean().default(false),
+  // The tool can send data out (email, HTTP, export): on a tainted thread it needs approval, like a destructive one.
+  exfiltration: z.boolean().default(false),
 });
-
-const RETRIEVERS_NOT_ENFORCED = "there is no retriever guard yet, so neither its scopes nor its document filters would apply";
-const retrieverRule = z
-  .strictObject({
-    scopes: z.array(scope).readonly(),
-    documents: z.strictObject({ tenantKey: z.string().min(1).optional(), aclKey: z.string().min(1).optional() }).optional(),
-  })
-  .superRefine((_, context) => context.addIssue({ code: "custom", message: `not enforced yet (${RETRIEVERS_NOT_ENFORCED}): remove this rule` }));
 
 const tokenWindows = z
   .strictObject({ hour: z.number().int().positive().optional(), day: z.number().int().positive().optional() })
@@ -122,14 +122,16 @@ const modelRule = z.strictObject({
 
 /**
  * Zod schema of a Warden policy. Unknown keys are refused, so a typo never
- * weakens a rule; so are settings no guard enforces yet (retriever rules).
+ * weakens a rule.
  */
 export const policySchema = z.strictObject({
   roles: z.record(z.string().min(1), z.array(grantedScope).readonly()).default({}),
   tools: z.record(z.string().min(1), toolRule).default({}),
-  retrievers: z.record(z.string().min(1), retrieverRule).default({}),
+  retrievers: z.record(z.string().min(1), retrieverRuleSchema).default({}),
   models: z.record(z.string().min(1), modelRule).default({}),
   onDenied: z.enum(["message", "throw"]).default("message"),
+  // What a destructive or exfiltrating tool call on a thread that read untrusted content needs.
+  onTainted: z.enum(["approve", "deny"]).default("approve"),
 });
 
 /** A policy as written by the user. */

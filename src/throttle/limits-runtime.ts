@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Clock } from "../clock.js";
 import type { Policy } from "../policy/schema.js";
 import { hasLimits } from "./rule-limits.js";
+import { memoryTaintStore, redisTaintStore, type RedisTaintClient, type TaintStore } from "../retrieval/taint.js";
 import { BreakerSet } from "./breakers.js";
 import { createLimiter, type Acquired } from "./limiter.js";
 import { memoryLimitStore } from "./memory-store.js";
@@ -11,11 +12,11 @@ import { redisLimitStore, type RedisLimitsClient } from "./redis-store.js";
 /** Where limits live: `createWarden({ limits })`, and the standalone guards' `limits`. */
 export interface LimitsOptions {
   /**
-   * A Redis client you create (ioredis): every rate, concurrency limit and
-   * token budget is then shared by every instance using the same Redis and
-   * prefix. Without it, limits are counted in this process.
+   * A Redis client you create (ioredis): every rate, concurrency limit, token
+   * budget and thread taint is then shared by every instance using the same
+   * Redis and prefix. Without it, they live in this process.
    */
-  readonly redis?: RedisLimitsClient;
+  readonly redis?: RedisLimitsClient & RedisTaintClient;
   /**
    * What a call does when Redis does not answer in time: `"closed"` (default)
    * refuses it with `LimitsUnavailableError`; `"open"` lets it through
@@ -32,9 +33,11 @@ export interface LimitsOptions {
 export const limitsOptionsSchema = z
   .strictObject({
     redis: z
-      .custom<RedisLimitsClient>((v) => typeof (v as RedisLimitsClient)?.evalsha === "function" && typeof (v as RedisLimitsClient).eval === "function", {
-        message: "expected a Redis client with evalsha and eval (an ioredis client)",
-      })
+      .custom<RedisLimitsClient & RedisTaintClient>(
+        (v) =>
+          typeof (v as RedisLimitsClient)?.evalsha === "function" && typeof (v as RedisLimitsClient).eval === "function" && typeof (v as RedisTaintClient).smembers === "function",
+        { message: "expected a Redis client with evalsha, eval and smembers (an ioredis client)" },
+      )
       .optional(),
     failMode: z.enum(["closed", "open"]).optional(),
     prefix: z.string().min(1).regex(/^[^{}]*$/, "no braces: the hash tag follows the prefix").optional(),
@@ -47,9 +50,23 @@ export const limitsOptionsSchema = z
     }
   });
 
-/** True when some model or tool rule limits its calls (a rate, concurrency, or a token budget). */
-export function policyHasLimits(policy: Policy): boolean {
-  return [...Object.values(policy.models), ...Object.values(policy.tools)].some((rule) => hasLimits(rule));
+/**
+ * True when the policy keeps state that `limits.redis` would share: a model or
+ * tool rule that limits its calls (a rate, concurrency, a token budget), or an
+ * untrusted retriever or tool (whose taint is shared).
+ */
+export function policyUsesSharedState(policy: Policy): boolean {
+  return (
+    [...Object.values(policy.models), ...Object.values(policy.tools)].some((rule) => hasLimits(rule)) ||
+    [...Object.values(policy.retrievers), ...Object.values(policy.tools)].some((rule) => rule.untrusted)
+  );
+}
+
+/** Where the taint of threads lives: in process, or in Redis with `limits.redis` (so another instance resuming a thread sees it). */
+export function createTaintStore(options: LimitsOptions): TaintStore {
+  return options.redis
+    ? redisTaintStore({ client: options.redis, ...(options.prefix !== undefined ? { prefix: `${options.prefix}taint:` } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) })
+    : memoryTaintStore();
 }
 
 /** The guards' limits: in process, or shared through Redis; breakers per instance. */

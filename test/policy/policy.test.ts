@@ -92,13 +92,9 @@ describe("policy validation", () => {
 });
 
 describe("settings that look like protection but are not enforced are refused", () => {
-  it.each([
-    ["policy.retrievers.kb", { retrievers: { kb: { scopes: ["kb:read"] } } }],
-    ["policy.retrievers.kb", { retrievers: { kb: { scopes: ["kb:read"], documents: { tenantKey: "tenant", aclKey: "groups" } } } }],
-  ])("%s", (path, policy) => {
-    const error = policyError(policy);
-    expect(error.path).toBe(path);
-    expect(error.message).toContain("not enforced yet");
+  it("refuses a retriever rule whose document rules cannot be enforced as written", () => {
+    expect(policyError({ retrievers: { kb: { scopes: [], documents: { classificationKey: "level" } } } }).path).toBe("policy.retrievers.kb.documents.clearance");
+    expect(policyError({ retrievers: { kb: { scopes: [], documents: {} } } }).path).toBe("policy.retrievers.kb.documents");
   });
 
   it("refuses the old tokensPerDay, naming what replaced it", () => {
