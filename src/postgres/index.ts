@@ -1,21 +1,16 @@
 /**
- * A PostgreSQL audit sink: an append-only table keyed by chain and seq, with a
- * trigger that refuses UPDATE, DELETE and TRUNCATE.
+ * PostgreSQL for Warden: an audit sink (an append-only table keyed by chain
+ * and seq, with a trigger that refuses UPDATE, DELETE and TRUNCATE) and an
+ * API key store (one row per key, revoked with an UPDATE).
  *
  * @module langchain-warden/postgres
  */
-import pg from "pg";
 import type { AuditEvent, AuditSink } from "../audit/event.js";
+import { ownPool, quoteTable, type PgPool } from "./pool.js";
 
-/**
- * The part of a `pg.Pool` the sink uses (declared here so that the package's
- * types do not need `@types/pg`).
- */
-export interface PgPool {
-  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
-  connect(): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): void }>;
-  end(): Promise<void>;
-}
+export type { PgPool } from "./pool.js";
+export { postgresApiKeyStore, migrateApiKeyTable } from "./api-keys.js";
+export type { PostgresApiKeyStore, PostgresApiKeyStoreOptions } from "./api-keys.js";
 
 /** When events reach the database. */
 export type PostgresDurability = "checkpoint" | "event";
@@ -47,17 +42,7 @@ export interface PostgresSink extends AuditSink {
   readonly table: string;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const MAX_BATCH = 500;
-
-/** Validates and quotes a possibly schema-qualified table name. */
-function quoteTable(table: string): { quoted: string; base: string } {
-  const parts = table.split(".");
-  if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
-    throw new TypeError(`invalid audit table name "${table}": use letters, digits and underscores, optionally schema-qualified`);
-  }
-  return { quoted: parts.map((part) => `"${part}"`).join("."), base: parts[parts.length - 1] as string };
-}
 
 /**
  * Creates the audit table (if missing) with its append-only trigger. Safe to
@@ -108,18 +93,6 @@ export async function readAuditEvents(pool: PgPool, table = "warden_audit", opti
       ? await pool.query<{ event: AuditEvent }>(`SELECT event FROM ${quoted} ORDER BY chain, seq`)
       : await pool.query<{ event: AuditEvent }>(`SELECT event FROM ${quoted} WHERE chain = $1 ORDER BY seq`, [options.chain]);
   return result.rows.map((row) => row.event);
-}
-
-/**
- * A pool of the sink's own. An idle connection that the server closes (a
- * restart, a terminated backend) makes the pool emit `error`, which would end
- * the process unheard: the pool has already dropped that connection and opens
- * another for the next insert, whose own failure is what refuses actions.
- */
-function ownPool(connectionString: string): PgPool {
-  const pool = new pg.Pool({ connectionString, max: 4 });
-  pool.on("error", () => undefined);
-  return pool;
 }
 
 /**
