@@ -291,7 +291,7 @@ async function main(): Promise<void> {
   }
 
   scene("A hand-built look-alike principal");
-  const lookalike = { sub: "alice", scopes: ["orders:*"], roles: [], expiresAt: Number.MAX_SAFE_INTEGER, claims: {} } as Principal;
+  const lookalike = { sub: "alice", kind: "user", scopes: ["orders:*"], roles: [], expiresAt: Number.MAX_SAFE_INTEGER, claims: {} } as Principal;
   out(`  an object with the same fields: ${JSON.stringify({ sub: lookalike.sub, scopes: lookalike.scopes })}`);
   try {
     warden.config(lookalike);

@@ -16,9 +16,10 @@ const expectedNames = {
     "createWarden", "guardTool", "getPrincipal", "memorySink",
     "WardenError", "InvalidTokenError", "MissingPrincipalError", "AccessDeniedError", "ApprovalRejectedError",
     "ApprovalInvalidError", "RateLimitedError", "BudgetExceededError", "CircuitOpenError", "AuditWriteError", "PolicyError",
+    "createApiKey", "memoryApiKeyStore", "redisApiKeyStore", "isWardenApiKey",
   ],
   "./testing": ["createTestIdentity", "memorySink", "fakeClock"],
-  "./postgres": ["postgresSink", "migrateAuditTable", "readAuditEvents", "postgresRetriever"],
+  "./postgres": ["postgresSink", "migrateAuditTable", "readAuditEvents", "postgresRetriever", "postgresApiKeyStore", "migrateApiKeyTable"],
 };
 
 function fail(message) {

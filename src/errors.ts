@@ -41,7 +41,15 @@ export class WardenError extends Error {
   }
 }
 
-/** Why a bearer token was refused. */
+/**
+ * Why a credential (a JWT, an API key or an opaque token) was refused. Stable
+ * strings: `missing`, `expired`, `not-yet-valid`, `signature`, `claim`,
+ * `algorithm`, `key`, `malformed` and `jwks-unavailable` for JWTs (`expired`,
+ * `not-yet-valid`, `claim` and `malformed` for the other sources too);
+ * `unsupported` for a kind of credential the warden does not accept;
+ * `unknown-key`, `revoked` and `key-store-unavailable` for API keys;
+ * `inactive` and `introspection-unavailable` for opaque tokens.
+ */
 export type InvalidTokenReason =
   | "missing"
   | "expired"
@@ -51,7 +59,13 @@ export type InvalidTokenReason =
   | "algorithm"
   | "key"
   | "malformed"
-  | "jwks-unavailable";
+  | "jwks-unavailable"
+  | "unsupported"
+  | "unknown-key"
+  | "revoked"
+  | "key-store-unavailable"
+  | "inactive"
+  | "introspection-unavailable";
 
 /** A bearer token (or the principal minted from it) failed verification. */
 export class InvalidTokenError extends WardenError {
@@ -59,16 +73,23 @@ export class InvalidTokenError extends WardenError {
   readonly reason: InvalidTokenReason;
   /** The claim at fault, when the failure concerns one claim. */
   readonly claim: string | undefined;
+  /**
+   * The lookup id of an API key that is genuine (its secret matched) but
+   * `revoked` or `expired`, so an operator can tell which key is still in
+   * use. The id is not secret; it is never set for an unknown or wrong key.
+   */
+  readonly keyId: string | undefined;
 
   /**
    * @param reason - the category of the failure
    * @param message - a safe description; never the token itself
-   * @param options - `claim` names the claim at fault; `cause` keeps the original error
+   * @param options - `claim` names the claim at fault; `keyId` the genuine API key at fault; `cause` keeps the original error
    */
-  constructor(reason: InvalidTokenReason, message: string, options?: { claim?: string; cause?: unknown }) {
+  constructor(reason: InvalidTokenReason, message: string, options?: { claim?: string; keyId?: string; cause?: unknown }) {
     super("WARDEN_INVALID_TOKEN", message, { cause: options?.cause });
     this.reason = reason;
     this.claim = options?.claim;
+    this.keyId = options?.keyId;
   }
 }
 

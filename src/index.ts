@@ -36,8 +36,13 @@ export type { ApprovalStore, RedisApprovalClient, RedisApprovalStoreOptions } fr
 export type { PendingApproval } from "./approval/pending.js";
 export type { InvalidDecisionCode } from "./approval/flow.js";
 export { isPrincipal } from "./identity/principal.js";
-export type { Principal } from "./identity/principal.js";
-export type { IdentityOptions } from "./identity/options.js";
+export type { Principal, PrincipalKind } from "./identity/principal.js";
+export type { IdentityOptions, ApiKeyOptions, IntrospectionOptions } from "./identity/options.js";
+export { createApiKey, apiKeyDigest } from "./identity/api-key-record.js";
+export type { ApiKeyRecord, ApiKeyRecordInput, CreateApiKeyOptions, CreatedApiKey } from "./identity/api-key-record.js";
+export { isWardenApiKey } from "./identity/api-key-format.js";
+export { memoryApiKeyStore, redisApiKeyStore } from "./identity/api-key-stores.js";
+export type { ApiKeyStore, WritableApiKeyStore, RedisApiKeyClient, RedisApiKeyStoreOptions } from "./identity/api-key-stores.js";
 export { scopeGrants } from "./identity/scopes.js";
 export type { PolicyInput, Policy, ToolRuleInput, ToolRule, ModelRuleInput, ModelRule, BreakerRule, ApprovalRule, Condition, ConditionInput } from "./policy/schema.js";
 export type { PolicyDecision, PolicyEffect, DecisionCode, EffectiveApprovalRule } from "./policy/decision.js";

@@ -18,7 +18,7 @@ import { hasScope } from "./identity/scopes.js";
 import type { Masker, MaskerOptions } from "./masking/masker.js";
 import { identityOptionsSchema, type IdentityOptions } from "./identity/options.js";
 import { principalIssuerKey, type Principal } from "./identity/principal.js";
-import { createTokenVerifier } from "./identity/verifier.js";
+import { createAuthenticator, type Authenticator } from "./identity/authenticator.js";
 import { canEverUse, effectiveScopes } from "./policy/decision.js";
 import { policySchema, type Policy, type PolicyInput } from "./policy/schema.js";
 import { GuardedTool, type GuardableTool, type ToolGuardOptions } from "./guards/tool.js";
@@ -79,7 +79,7 @@ export interface WardenMaskingOptions extends MaskerOptions, MaskingPolicy {
 
 /** Options of {@link createWarden}, validated once when the warden is created. */
 export interface WardenOptions {
-  /** How bearer tokens are verified. */
+  /** Where callers' identities come from: JWT verification, `apiKeys`, `introspection` (at least one). */
   identity: IdentityOptions;
   /** Who may use which tool, under which conditions. */
   policy: PolicyInput;
@@ -117,11 +117,12 @@ export interface Warden {
   /** The audit log (chain id, lost-event count). */
   readonly audit: AuditLog;
   /**
-   * Verifies a bearer token (with or without the `Bearer ` prefix) and mints
-   * its principal. Takes an `Authorization` header as it comes
-   * (`req.headers.authorization`): an absent or empty one is refused with
-   * reason `missing`. A refusal throws {@link InvalidTokenError} and is
-   * recorded as `token.rejected`.
+   * Verifies a credential (with or without the `Bearer ` prefix) and mints
+   * its principal: a JWT, an API key (`wdn_…`, with `identity.apiKeys`) or an
+   * opaque token (with `identity.introspection`), told apart by their form.
+   * Takes an `Authorization` or `X-Api-Key` header as it comes: an absent or
+   * empty one is refused with reason `missing`. A refusal throws
+   * {@link InvalidTokenError} and is recorded as `token.rejected`.
    */
   authenticate(token: string | null | undefined): Promise<Principal>;
   /** Guards one tool. */
@@ -238,9 +239,9 @@ export function createWarden(options: WardenOptions): Warden {
     "policy",
   );
   const clock = top.clock ?? systemClock;
-  let verifier: ReturnType<typeof createTokenVerifier>;
+  let verifier: Authenticator;
   try {
-    verifier = createTokenVerifier(identity, clock);
+    verifier = createAuthenticator(identity, clock);
   } catch (error) {
     throw new PolicyError("identity", error instanceof Error ? error.message : "invalid key material");
   }
@@ -291,7 +292,9 @@ export function createWarden(options: WardenOptions): Warden {
           target: { kind: "identity", name: "authenticate" },
           reason: refusal.reason,
           data: {
+            source: verifier.sourceOf(token) ?? null,
             ...(refusal.claim ? { claim: refusal.claim } : {}),
+            ...(refusal.keyId ? { keyId: refusal.keyId } : {}),
             tokenDigest: typeof token === "string" && token.length <= MAX_DIGESTED_TOKEN ? audit.digest(token) : null,
           },
         });

@@ -29,6 +29,7 @@ export type InvalidDecisionCode =
   | "foreign-binding"
   | "expired"
   | "approver-token"
+  | "approver-kind"
   | "approver-scope"
   | "self-approval"
   | "other-tenant"
@@ -44,6 +45,7 @@ const MESSAGES: Record<InvalidDecisionCode, string> = {
     "the request was raised under another approvals key (another instance, or a restart): give every instance the same approvals.secret, or the same audit.signingKey",
   expired: "the request expired before the decision",
   "approver-token": "the approver's token is not valid",
+  "approver-kind": "approvals are given by users: a service credential (an API key, a client-credentials token) cannot approve",
   "approver-scope": "the approver does not hold the required scope",
   "self-approval": "the requester cannot approve their own request",
   "other-tenant": "the approver belongs to another tenant",
@@ -126,6 +128,8 @@ async function verify(
       return { ok: false, code: "approver-token", requestId };
     }
     approver = actorOf(principal);
+    // A person answers for an approval: never a program holding a key.
+    if (principal.kind !== "user") return { ok: false, code: "approver-kind", approver, requestId };
     scopes = effectiveScopes(context.policy, principal);
     ({ decision: kind, args, message } = decision);
   }
@@ -153,7 +157,7 @@ async function verify(
 
 /**
  * Runs an approval to its end: raises the request, verifies each answer
- * (approver token, scope, approver ≠ requester, same tenant, expiry, binding to
+ * (approver token, approver is a user, scope, approver ≠ requester, same tenant, expiry, binding to
  * tool + arguments + tool call + thread + requester, single use, distinct
  * approvers up to the quorum, edits re-validated against the schema and the
  * requester's policy), records every step, and raises the request again after

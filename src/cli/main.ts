@@ -1,7 +1,8 @@
 /**
- * The `warden` command: generate audit keys, verify audit logs offline, and compute the keyed digest a log records for a value.
+ * The `warden` command: generate audit keys and service API keys, verify audit logs offline, and compute the keyed digest a log records for a value.
  *
  *   warden keys generate [--out DIR] [--name NAME] [--force]
+ *   warden keys api create --sub SUB [--tenant T] [--scope "a b"]… [--role R]… [--expires 30d] [--env live] [--json]
  *   warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HEAD]… [--heads FILE]
  *                       [--table NAME] [--chain ID] [--strict] [--json]
  *   warden audit digest <json | --text TEXT> (--signing-key private.jwk | --digest-key FILE)
@@ -16,11 +17,19 @@ import { parseArgs } from "node:util";
 import type { JWK } from "jose";
 import { digestFor, type AuditDigestKey } from "../audit/digest.js";
 import { generateAuditKeys } from "../audit/keys.js";
+import { PolicyError } from "../errors.js";
+import { createApiKey } from "../identity/api-key-record.js";
 import { verifyAuditLog, type AuditVerification, type ExpectedHead, type VerifyAuditOptions } from "../audit/verify.js";
 
 const USAGE = `Usage:
   warden keys generate [--out DIR] [--name NAME] [--force]
       Writes NAME.private.jwk (mode 0600) and NAME.public.jwk (default name "audit") to DIR (default ".").
+  warden keys api create --sub SUB [--tenant T] [--scope "a b"]… [--role R]… [--expires 30d | DATE] [--env LABEL] [--json]
+      Creates a service API key. Prints the key once (it is not kept anywhere) and the JSON record
+      to store (identity.apiKeys.records, or a store), which holds the key's digest, not the key.
+      --scope takes space-separated scopes and may be repeated; --role may be repeated.
+      --expires takes a duration (90m, 12h, 30d) or an ISO date; --env a label (default live).
+      --json prints one JSON object { key, record }.
   warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HEAD]… [--heads FILE]
                       [--table NAME] [--chain ID] [--strict] [--json]
       Verifies hashes, chain links, order, signatures and (with heads) truncation.
@@ -181,6 +190,71 @@ async function keysGenerate(args: string[]): Promise<number> {
   return 0;
 }
 
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--expires`: a duration from now (`90m`, `12h`, `30d`) or an ISO date, as epoch ms. */
+function expiryOf(text: string): number {
+  const relative = /^(\d+)([mhd])$/.exec(text);
+  if (relative) return Date.now() + Number(relative[1]) * (DURATION_UNITS[relative[2]!] as number);
+  const at = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(at)) throw new UsageError("--expires takes a duration (90m, 12h, 30d) or an ISO date (2026-12-31)");
+  return at;
+}
+
+async function keysApiCreate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      sub: { type: "string" },
+      tenant: { type: "string" },
+      scope: { type: "string", multiple: true },
+      role: { type: "string", multiple: true },
+      expires: { type: "string" },
+      env: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  if (!values.sub) throw new UsageError("--sub SUB is required: the service the key stands for");
+  if ((values.scope ?? []).some((scope) => scope.trim() === "")) throw new UsageError("--scope takes one or more space-separated scopes");
+  const scopes = (values.scope ?? []).flatMap((scope) => scope.split(/\s+/)).filter(Boolean);
+  let created: ReturnType<typeof createApiKey>;
+  try {
+    created = createApiKey({
+      sub: values.sub,
+      ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+      scopes,
+      roles: values.role ?? [],
+      ...(values.expires !== undefined ? { expiresAt: expiryOf(values.expires) } : {}),
+      ...(values.env !== undefined ? { environment: values.env } : {}),
+    });
+  } catch (error) {
+    if (error instanceof PolicyError) throw new UsageError(error.message.replace(/^createApiKey\./, "--"));
+    throw error;
+  }
+  const { key, record } = created;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ key, record }, null, 2)}\n`);
+    return 0;
+  }
+  const expiry = record.expiresAt !== undefined ? `, expires ${new Date(record.expiresAt).toISOString()}` : "";
+  process.stdout.write(
+    [
+      `API key for ${record.sub}${record.tenant !== undefined ? ` (tenant ${record.tenant})` : ""}${expiry}.`,
+      "Give it to the service now: it is shown once and cannot be recovered.",
+      "",
+      key,
+      "",
+      "Record to store (identity.apiKeys.records, or your key store); it holds the key's digest, not the key:",
+      "",
+      JSON.stringify(record, null, 2),
+      "",
+    ].join("\n"),
+  );
+  return 0;
+}
+
 async function auditVerify(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -274,9 +348,10 @@ export async function main(argv: string[]): Promise<number> {
       return group === undefined ? 2 : 0;
     }
     if (group === "keys" && command === "generate") return await keysGenerate(rest);
+    if (group === "keys" && command === "api" && rest[0] === "create") return await keysApiCreate(rest.slice(1));
     if (group === "audit" && command === "verify") return await auditVerify(rest);
     if (group === "audit" && command === "digest") return await auditDigest(rest);
-    throw new UsageError(`unknown command: ${[group, command].filter(Boolean).join(" ")}`);
+    throw new UsageError(`unknown command: ${[group, command, ...(command === "api" ? rest.slice(0, 1) : [])].filter(Boolean).join(" ")}`);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`warden: ${(error as Error).message}\n\n${USAGE}\n`);

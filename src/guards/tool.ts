@@ -30,6 +30,7 @@ function agentMessage(tool: string, decision: PolicyDecision): string {
   const byCode: Record<DecisionCode, string> = {
     allowed: "",
     "no-rule": `the tool "${tool}" is not available to you`,
+    "caller-kind": `the tool "${tool}" is not available to this kind of caller`,
     "missing-scope": `you are not permitted to use the tool "${tool}"`,
     "denied-args": `these arguments are not permitted for the tool "${tool}"`,
     condition: decision.reason,

@@ -1,5 +1,6 @@
 import type { JWTPayload } from "jose";
 import { InvalidTokenError } from "../errors.js";
+import type { ParsedIdentityOptions } from "./options.js";
 
 /** Which claims carry scopes, tenant and roles. */
 export interface ClaimMapping {
@@ -36,4 +37,14 @@ export function readClaims(payload: JWTPayload, mapping: ClaimMapping): { scopes
     throw new InvalidTokenError("claim", `The "${mapping.tenant}" claim must be a non-empty string`, { claim: mapping.tenant });
   }
   return { scopes: [...scopes], roles, ...(tenantValue !== undefined ? { tenant: tenantValue } : {}) };
+}
+
+/** The claim mapping of validated identity options (`claims`), with the defaults for what they leave out. */
+export function claimMappingOf(options: Pick<ParsedIdentityOptions, "claims">): ClaimMapping {
+  const scopeClaims = options.claims?.scopes;
+  return {
+    scopes: scopeClaims === undefined ? DEFAULT_CLAIM_MAPPING.scopes : typeof scopeClaims === "string" ? [scopeClaims] : scopeClaims,
+    tenant: options.claims?.tenant ?? DEFAULT_CLAIM_MAPPING.tenant,
+    roles: options.claims?.roles ?? DEFAULT_CLAIM_MAPPING.roles,
+  };
 }

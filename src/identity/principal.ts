@@ -1,12 +1,22 @@
 import type { JWTPayload } from "jose";
 
 /**
+ * What kind of caller a principal is: a `user` (a person, through their
+ * identity provider's token) or a `service` (a program, through an API key or
+ * a client-credentials token). A rule can require one kind (`callers`), and an
+ * approval is only ever given by a user.
+ */
+export type PrincipalKind = "user" | "service";
+
+/**
  * A verified caller. Immutable, and minted only by a token verifier: a
  * hand-built object with the same fields is refused by every guard.
  */
 export interface Principal {
-  /** Subject: the user's stable id (`sub` claim). */
+  /** Subject: the caller's stable id (`sub` claim, or the API key's `sub`). */
   readonly sub: string;
+  /** A `user` or a `service`; see {@link PrincipalKind}. */
+  readonly kind: PrincipalKind;
   /** Tenant the user belongs to, when the token carries one. */
   readonly tenant?: string;
   /** Scopes granted by the token. */
@@ -15,13 +25,17 @@ export interface Principal {
   readonly roles: readonly string[];
   /** Expiry of the token, epoch milliseconds (`Infinity` when it has no `exp`). */
   readonly expiresAt: number;
-  /** The verified token payload, deeply frozen. */
+  /**
+   * The verified payload, deeply frozen: a JWT's claims, an introspection
+   * response, or for an API key `{ sub, tenant?, scope, roles, key_id, iat, exp? }`.
+   */
   readonly claims: Readonly<JWTPayload>;
 }
 
 /** The fields a verifier fills in when it mints a principal. */
 export interface PrincipalFields {
   sub: string;
+  kind: PrincipalKind;
   tenant?: string;
   scopes: string[];
   roles: string[];
@@ -47,6 +61,7 @@ function deepFreeze<T>(value: T): T {
 export function mintPrincipal(fields: PrincipalFields, issuerKey: symbol): Principal {
   const principal: Principal = {
     sub: fields.sub,
+    kind: fields.kind,
     ...(fields.tenant !== undefined ? { tenant: fields.tenant } : {}),
     scopes: Object.freeze([...fields.scopes]),
     roles: Object.freeze([...fields.roles]),

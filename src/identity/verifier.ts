@@ -1,15 +1,17 @@
 import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
 import type { Clock } from "../clock.js";
 import { InvalidTokenError, type InvalidTokenReason } from "../errors.js";
-import { DEFAULT_CLAIM_MAPPING, readClaims, type ClaimMapping } from "./claims.js";
+import { claimMappingOf, readClaims, type ClaimMapping } from "./claims.js";
+import { principalKindOf } from "./kind.js";
 import { createKeySource, JWKS_CACHE_MAX_AGE_MS, type KeySource } from "./keys.js";
 import { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS, type ParsedIdentityOptions } from "./options.js";
 import { mintPrincipal, type Principal } from "./principal.js";
 import { DEFAULT_TOKEN_CACHE_TTL_MS, VerifiedTokenCache } from "./verified-tokens.js";
 
 /** Tokens longer than this are refused before any parsing. */
-const MAX_TOKEN_LENGTH = 16 * 1024;
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+/** The form of a compact JWS: three base64url segments, the last possibly empty. */
+export const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** Verifies bearer tokens and mints principals. */
 export interface TokenVerifier {
@@ -64,18 +66,14 @@ function translate(error: unknown): InvalidTokenError {
 
 /**
  * Creates a verifier for validated identity options. Principals it mints carry
- * its own key, so a warden can refuse principals of another identity provider.
+ * `issuerKey` (by default a key of its own), so a warden can refuse principals
+ * of another identity provider.
  */
-export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock): TokenVerifier {
+export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock, issuerKey: symbol = Symbol("warden.verifier")): TokenVerifier {
   const keys: KeySource = createKeySource(options);
   const algorithms = options.algorithms ?? (keys.kind === "secret" ? ["HS256"] : [...DEFAULT_ALGORITHMS]);
   const allowed = new Set(algorithms);
-  const scopeClaims = options.claims?.scopes;
-  const mapping: ClaimMapping = {
-    scopes: scopeClaims === undefined ? DEFAULT_CLAIM_MAPPING.scopes : typeof scopeClaims === "string" ? [scopeClaims] : scopeClaims,
-    tenant: options.claims?.tenant ?? DEFAULT_CLAIM_MAPPING.tenant,
-    roles: options.claims?.roles ?? DEFAULT_CLAIM_MAPPING.roles,
-  };
+  const mapping: ClaimMapping = claimMappingOf(options);
   const tolerance = options.clockTolerance ?? 0;
   const baseOptions: JWTVerifyOptions = {
     issuer: options.issuer,
@@ -86,7 +84,6 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     ...(options.maxTokenAge !== undefined ? { maxTokenAge: options.maxTokenAge } : {}),
     ...(options.typ !== undefined ? { typ: options.typ } : {}),
   };
-  const issuerKey = Symbol("warden.verifier");
   // A verification is never reused longer than the remote key set it used is trusted.
   const keyTrustMs = options.jwksUri !== undefined ? (options.jwksCacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS) : Infinity;
   const cache =
@@ -132,7 +129,7 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     const { scopes, roles, tenant } = readClaims(payload, mapping);
     const expiresAt = (payload.exp as number) * 1000;
     const principal = mintPrincipal(
-      { sub: payload.sub, ...(tenant !== undefined ? { tenant } : {}), scopes, roles, expiresAt, claims: payload },
+      { sub: payload.sub, kind: principalKindOf(payload), ...(tenant !== undefined ? { tenant } : {}), scopes, roles, expiresAt, claims: payload },
       issuerKey,
     );
     if (cache !== undefined && cacheKey !== undefined) {

@@ -23,6 +23,7 @@ import { privateKeyDetector } from "./detectors/private-key.js";
 import { ssnFormat } from "./detectors/ssn.js";
 import { urlCredentialsDetector } from "./detectors/url-credentials.js";
 import { vendorTokenDetector } from "./detectors/vendor-tokens.js";
+import { wardenApiKeyDetector } from "./detectors/warden-api-key.js";
 import type { BuiltinType, PiiType, SecretType } from "./types.js";
 
 /** How the `mask` strategy shows a value of a type. */
@@ -58,6 +59,7 @@ export const SECRET_TYPES: readonly SecretType[] = [
   "sendgrid_key",
   "twilio_key",
   "huggingface_token",
+  "warden_api_key",
   "generic_secret",
 ];
 
@@ -88,6 +90,7 @@ export const TYPE_INFO: Readonly<Record<BuiltinType, TypeInfo>> = {
   sendgrid_key: secret(80),
   twilio_key: secret(79),
   huggingface_token: secret(80),
+  warden_api_key: secret(80),
   generic_secret: secret(50),
   email: { priority: 40, maskStyle: "email" },
   credit_card: { priority: 38, maskStyle: "last4" },
@@ -131,6 +134,7 @@ export function builtinDetectors(types: ReadonlySet<string>, phoneRegions: reado
     urlCredentialsDetector,
     awsDetector,
     vendorTokens,
+    wardenApiKeyDetector,
     genericSecretDetector,
     emailDetector,
     ibanDetector,

@@ -59,3 +59,25 @@ export function abaValid(digits: string): boolean {
   for (let i = 0; i < 9; i++) sum += (digits.charCodeAt(i) - 48) * (weights[i] as number);
   return sum % 10 === 0 && sum !== 0;
 }
+
+/** The CRC-32 table (IEEE 802.3, reflected polynomial 0xEDB88320). */
+const CRC32_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/**
+ * CRC-32 (IEEE, as zlib computes it) of a string of one-byte characters
+ * (ASCII or Latin-1), as an unsigned 32-bit number. It catches typos and
+ * look-alikes; it is no protection against a forger (anyone can compute it).
+ */
+export function crc32(text: string): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < text.length; i++) crc = (CRC32_TABLE[(crc ^ text.charCodeAt(i)) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}

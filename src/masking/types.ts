@@ -27,6 +27,7 @@ export type SecretType =
   | "sendgrid_key"
   | "twilio_key"
   | "huggingface_token"
+  | "warden_api_key"
   | "generic_secret";
 
 /** Every built-in finding type. */

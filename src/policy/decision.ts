@@ -11,6 +11,7 @@ export type PolicyEffect = "allow" | "deny" | "needs-approval";
 export type DecisionCode =
   | "allowed"
   | "no-rule"
+  | "caller-kind"
   | "missing-scope"
   | "denied-args"
   | "condition"
@@ -63,10 +64,21 @@ export function effectiveScopes(policy: Policy, principal: Principal): readonly 
   return [...scopes];
 }
 
-/** True when the principal's scopes (with roles expanded) satisfy the scopes of tool `name`'s rule. */
+/** True when a rule's `callers` (both kinds when left out) admit `principal`'s kind. */
+export function admitsCaller(callers: readonly string[] | undefined, principal: Principal): boolean {
+  return callers === undefined || callers.includes(principal.kind);
+}
+
+const callerRefusal = (principal: Principal, path: string): PolicyDecision =>
+  deny("caller-kind", `callers of kind ${principal.kind} are not admitted`, `${path}.callers`);
+
+/**
+ * True when the rule of tool `name` admits the principal's kind and its scopes
+ * (with roles expanded) satisfy the rule's scopes.
+ */
 export function canEverUse(policy: Policy, principal: Principal, name: string): boolean {
   const rule = ruleOf(policy, "tools", name);
-  if (!rule) return false;
+  if (!rule || !admitsCaller(rule.callers, principal)) return false;
   const scopes = effectiveScopes(policy, principal);
   return rule.scopes.every((scope) => hasScope(scopes, scope));
 }
@@ -91,8 +103,8 @@ async function runCondition(
 const deny = (code: DecisionCode, reason: string, rule: string): PolicyDecision => ({ effect: "deny", code, reason, rule });
 
 /**
- * Decides a tool call: the rule must exist, the principal must hold every
- * scope, no deny pattern may match the arguments (any string value or key as
+ * Decides a tool call: the rule must exist and admit the principal's kind
+ * (`callers`), the principal must hold every scope, no deny pattern may match the arguments (any string value or key as
  * written, or their canonical JSON), and `when` must allow. Approval rules then turn an allow into needs-approval.
  */
 export async function decideTool(
@@ -104,6 +116,7 @@ export async function decideTool(
   const rule = ruleOf(policy, "tools", name);
   const path = `tools.${name}`;
   if (!rule) return deny("no-rule", `no policy rule for tool "${name}"`, "tools");
+  if (!admitsCaller(rule.callers, principal)) return callerRefusal(principal, path);
   const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
   if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `${path}.scopes`);
   if (rule.deny) {
@@ -141,11 +154,15 @@ export function modelRuleOf(policy: Policy, name: string): { name: string; rule:
   return fallback ? { name: "default", rule: fallback } : undefined;
 }
 
-/** Decides a chat model call: deny by default (no rule for the model nor a default one), and the rule's scopes must be held. */
+/**
+ * Decides a chat model call: deny by default (no rule for the model nor a
+ * default one); the rule must admit the principal's kind and its scopes must be held.
+ */
 export function decideModel(policy: Policy, name: string, principal: Principal): PolicyDecision {
   const found = modelRuleOf(policy, name);
   if (!found) return deny("no-rule", `no policy rule for model "${name}"${name === "default" ? "" : " and no default model rule"}`, "models");
   const path = `models.${found.name}`;
+  if (!admitsCaller(found.rule.callers, principal)) return callerRefusal(principal, path);
   const missing = missingScopes(effectiveScopes(policy, principal), found.rule.scopes ?? []);
   if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `${path}.scopes`);
   return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: path };

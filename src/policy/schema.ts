@@ -48,6 +48,16 @@ const approvalRule = z.strictObject({
   selfApproval: z.boolean().default(false),
 });
 
+/**
+ * The kinds of caller a rule admits (`["user"]`: people only, `["service"]`:
+ * API keys and client-credentials tokens only). Left out, both.
+ */
+const callers = z
+  .array(z.enum(["user", "service"]))
+  .min(1, "an empty list would admit no caller: name user, service or both, or leave it out")
+  .readonly()
+  .optional();
+
 /** A rate: calls per window, `"30/min"`, `"5/sec"`, `"1000/day"`; parsed once, here. */
 const rate = rateSchema;
 
@@ -68,6 +78,7 @@ export function approvalDefaults(): ApprovalRule {
 
 const toolRule = z.strictObject({
   scopes: z.array(scope).readonly(),
+  callers,
   risk: z.enum(["low", "medium", "high", "destructive"]).optional(),
   when: fn<Condition>().optional(),
   // Made stateless once, when the policy is parsed: `g`/`y` would make a match depend on an earlier call's `lastIndex`.
@@ -97,6 +108,7 @@ const breaker = z.strictObject({
 
 const modelRule = z.strictObject({
   scopes: z.array(scope).readonly().optional(),
+  callers,
   ...rates,
   // One number limits each user; an object limits each user and all callers.
   maxConcurrent: z

@@ -1,26 +1,20 @@
 /**
- * PostgreSQL parts: an audit sink (an append-only table keyed by chain and
- * seq, with a trigger that refuses UPDATE, DELETE and TRUNCATE), and a
- * full-text retriever that applies a principal's document constraint in SQL.
+ * PostgreSQL for Warden: an audit sink (an append-only table keyed by chain
+ * and seq, with a trigger that refuses UPDATE, DELETE and TRUNCATE), an API
+ * key store (one row per key, revoked with an UPDATE), and a full-text
+ * retriever that applies a principal's document constraint in SQL.
  *
  * @module langchain-warden/postgres
  */
-import pg from "pg";
 import type { AuditEvent, AuditSink } from "../audit/event.js";
-import { qualifiedNameParts, quoteIdentifier } from "./identifiers.js";
+import { ownPool, quoteTable, type PgPool } from "./pool.js";
 
 export { postgresRetriever, type PostgresRetriever, type PostgresRetrieverOptions, type PgQueryable } from "./retriever.js";
 export { POSTGRES_IDENTIFIER } from "./identifiers.js";
 
-/**
- * The part of a `pg.Pool` the sink uses (declared here so that the package's
- * types do not need `@types/pg`).
- */
-export interface PgPool {
-  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
-  connect(): Promise<{ query(text: string, values?: unknown[]): Promise<unknown>; release(): void }>;
-  end(): Promise<void>;
-}
+export type { PgPool } from "./pool.js";
+export { postgresApiKeyStore, migrateApiKeyTable } from "./api-keys.js";
+export type { PostgresApiKeyStore, PostgresApiKeyStoreOptions } from "./api-keys.js";
 
 /** When events reach the database. */
 export type PostgresDurability = "checkpoint" | "event";
@@ -53,15 +47,6 @@ export interface PostgresSink extends AuditSink {
 }
 
 const MAX_BATCH = 500;
-
-/** Validates and quotes a possibly schema-qualified table name. */
-function quoteTable(table: string): { quoted: string; base: string } {
-  const parts = qualifiedNameParts(table);
-  if (!parts) {
-    throw new TypeError(`invalid audit table name "${table}": use letters, digits and underscores, optionally schema-qualified`);
-  }
-  return { quoted: quoteIdentifier(parts), base: parts[parts.length - 1] as string };
-}
 
 /**
  * Creates the audit table (if missing) with its append-only trigger. Safe to
@@ -112,18 +97,6 @@ export async function readAuditEvents(pool: PgPool, table = "warden_audit", opti
       ? await pool.query<{ event: AuditEvent }>(`SELECT event FROM ${quoted} ORDER BY chain, seq`)
       : await pool.query<{ event: AuditEvent }>(`SELECT event FROM ${quoted} WHERE chain = $1 ORDER BY seq`, [options.chain]);
   return result.rows.map((row) => row.event);
-}
-
-/**
- * A pool of the sink's own. An idle connection that the server closes (a
- * restart, a terminated backend) makes the pool emit `error`, which would end
- * the process unheard: the pool has already dropped that connection and opens
- * another for the next insert, whose own failure is what refuses actions.
- */
-function ownPool(connectionString: string): PgPool {
-  const pool = new pg.Pool({ connectionString, max: 4 });
-  pool.on("error", () => undefined);
-  return pool;
 }
 
 /**

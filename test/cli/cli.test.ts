@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { AuditLog, jsonlSink, type AuditEvent } from "langchain-warden";
+import { AuditLog, createWarden, isWardenApiKey, jsonlSink, type AuditEvent } from "langchain-warden";
 import { postgresSink } from "langchain-warden/postgres";
 import { main } from "../../src/cli/main.js";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
@@ -58,6 +58,62 @@ describe("warden keys generate", () => {
     expect(statSync(join(dir, "old.private.jwk")).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(join(dir, "old.private.jwk"), "utf8"))).toMatchObject({ kty: "OKP", crv: "Ed25519" });
     expect(readdirSync(dir).filter((file) => file.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("warden keys api create", () => {
+  it("prints a new key once and the record to store, which a warden then takes", async () => {
+    const result = await run("keys", "api", "create", "--sub", "billing-service", "--tenant", "acme", "--scope", "orders:read orders:refund", "--scope", "kb:read", "--role", "ops", "--expires", "30d");
+    expect(result.code).toBe(0);
+    const keys = result.out.match(/wdn_live_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}/g) ?? [];
+    expect(keys).toHaveLength(1);
+    const key = keys[0]!;
+    expect(isWardenApiKey(key)).toBe(true);
+    expect(result.out).toContain("shown once");
+    const record = JSON.parse(result.out.slice(result.out.indexOf("{")));
+    expect(record).toMatchObject({ sub: "billing-service", tenant: "acme", scopes: ["orders:read", "orders:refund", "kb:read"], roles: ["ops"] });
+    expect(record.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(record.expiresAt - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect(record.expiresAt - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
+    expect(JSON.stringify(record)).not.toContain(key.slice(-43));
+    const warden = createWarden({ identity: { apiKeys: { records: [record] } }, policy: { tools: {} } });
+    expect(await warden.authenticate(key)).toMatchObject({ sub: "billing-service", kind: "service", tenant: "acme" });
+  });
+
+  it("prints { key, record } with --json, an environment label with --env, and an expiry at an ISO date", async () => {
+    const result = await run("keys", "api", "create", "--sub", "etl", "--env", "test", "--expires", "2999-01-01T00:00:00Z", "--json");
+    expect(result.code).toBe(0);
+    const { key, record } = JSON.parse(result.out);
+    expect(key.startsWith("wdn_test_")).toBe(true);
+    expect(record).toMatchObject({ sub: "etl", scopes: [], roles: [], expiresAt: Date.parse("2999-01-01T00:00:00Z") });
+    expect(record.tenant).toBeUndefined();
+  });
+
+  it("makes a new key on every run", async () => {
+    const first = JSON.parse((await run("keys", "api", "create", "--sub", "s", "--json")).out);
+    const second = JSON.parse((await run("keys", "api", "create", "--sub", "s", "--json")).out);
+    expect(first.key).not.toBe(second.key);
+    expect(first.record.id).not.toBe(second.record.id);
+  });
+
+  it("refuses bad usage with exit code 2, printing no key", async () => {
+    for (const args of [
+      [],
+      ["--tenant", "acme"],
+      ["--sub", "s", "--expires", "soon"],
+      ["--sub", "s", "--expires", "2000-01-01"],
+      ["--sub", "s", "--env", "Prod"],
+      ["--sub", "s", "--scope", ""],
+      ["--sub", "s", "--bogus"],
+      ["--sub", "s", "extra"],
+    ]) {
+      const result = await run("keys", "api", "create", ...args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.out).not.toMatch(/wdn_/);
+    }
+    const unknown = await run("keys", "api", "list");
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("unknown command: keys api list");
   });
 });
 

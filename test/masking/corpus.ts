@@ -7,6 +7,7 @@
 import { Faker, base, en } from "@faker-js/faker";
 import { getExampleNumber, isValidPhoneNumber, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import examples from "libphonenumber-js/mobile/examples";
+import { formatApiKey } from "../../src/identity/api-key-format.js";
 
 /** Where a value of a type sits in a document. */
 export interface Label {
@@ -219,6 +220,7 @@ export function generators(seed = 42) {
     sendgrid_key: () => `SG.${chars(`${ALNUM}-_`, 22)}.${chars(`${ALNUM}-_`, 43)}`,
     twilio_key: () => `SK${chars(HEX, 32)}`,
     huggingface_token: () => `hf_${chars("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 34)}`,
+    warden_api_key: () => formatApiKey({ environment: pick(["live", "test", "staging"]), id: chars(ALNUM, 16), secret: chars(ALNUM, 43) }),
   };
 
   const secretContexts = ["key: ", "using ", "export TOKEN_VALUE ", "auth with ", "credential ", "found ", "[ci] leaked ", "value "];
@@ -313,6 +315,15 @@ export function generators(seed = 42) {
       return { before, value, after: " " };
     },
     short_token: () => piece(pick([`ghp_${chars(ALNUM, 20)}`, `AKIA${chars(BASE32, 10)}`, `sk-${chars(ALNUM, 20)}`, `xoxb-${chars(ALNUM, 5)}`, `AIza${chars(ALNUM, 12)}`, `glpat-${chars(ALNUM, 8)}`, `npm_${chars(ALNUM, 12)}`]), ["saw ", "prefix "]),
+    // A Warden API key with one character changed: its checksum no longer holds.
+    bad_warden_key: () => {
+      const key = formatApiKey({ environment: "live", id: chars(ALNUM, 16), secret: chars(ALNUM, 43) });
+      let i = int(9, key.length - 1);
+      // Not the separator between id and secret: only a letter or digit is changed.
+      if (key[i] === "_") i++;
+      const c = key[i] as string;
+      return piece(key.slice(0, i) + ALNUM[(ALNUM.indexOf(c) + int(1, 61)) % 62] + key.slice(i + 1), ["saw ", "prefix "]);
+    },
     fake_jwt: () => piece(`${b64url({ alg: "none" })}.${Buffer.from("not json").toString("base64url")}.${chars(B64URL, 20)}`, ["blob "]),
     bad_ip: () => piece(pick([`${int(1, 255)}.${int(1, 255)}.${int(1, 255)}.${int(256, 999)}`, `${int(1, 9)}.${int(0, 9)}.${int(0, 9)}.${int(0, 9)}.${int(0, 9)}`]), ["value "]),
     hex_hash: () => piece(faker.string.hexadecimal({ length: 64, casing: "lower", prefix: "" }), ["sha256 "]),
@@ -353,6 +364,7 @@ export const CORPUS_TYPES = [
   "sendgrid_key",
   "twilio_key",
   "huggingface_token",
+  "warden_api_key",
   "generic_secret",
 ] as const;
 

@@ -234,12 +234,24 @@ describe("generic secrets in other languages' assignments", () => {
       `var gitlabToken string = "${value}"`,
       `secret_key: |\n  ${value}`,
       `Authorization: Bearer ${value}`,
+      `The header was Authorization: Bearer ${value}. Then it failed.`,
+      `send Authorization: Bearer ${value}.`,
       `\\"api_key\\": \\"${value}\\"`,
       `{"env": "DB_PASSWORD=${value}\\nDB_USER=admin\\nDB_HOST=db"}`,
     ]) {
       const hits = defaultMasker.mask(text).findings.filter((f) => f.type === "generic_secret").map((f) => text.slice(f.start, f.end));
       expect(hits, text).toEqual([value]);
     }
+  });
+
+  it("a JWT after Bearer at the end of a sentence is found as a JWT, without the full stop", () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const jwt = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "1", name: "Jo" })}.${filler(B64URL, 43)}`;
+    const text = `Authorization: Bearer ${jwt}. Next sentence.`;
+    expect(defaultMasker.mask(text).findings.map((f) => `${f.type}:${text.slice(f.start, f.end)}`)).toEqual([`jwt:${jwt}`]);
+    // A full stop inside the credential, or one that is not followed by white space, stays part of it.
+    const dotted = "Authorization: Bearer abc.def.Gh1jKl9mN0pQ.x";
+    expect(defaultMasker.mask(dotted).findings.map((f) => dotted.slice(f.start, f.end))).toEqual(["abc.def.Gh1jKl9mN0pQ.x"]);
   });
 
   it("leaves names about a secret, and placeholders, alone", () => {

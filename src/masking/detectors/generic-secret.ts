@@ -203,15 +203,24 @@ function valueAfter(text: string, from: number, form: AssignmentForm): [number, 
   return afterScheme(text, value);
 }
 
-/** The credential of `Bearer abc…` / `Basic abc…` / `Token abc…`: the word after the scheme; other values unchanged. */
+/**
+ * The credential of `Bearer abc…` / `Basic abc…` / `Token abc…`: the word after the scheme,
+ * without a full stop that ends the sentence (`… Bearer eyJ….` in prose); other values unchanged.
+ */
 function afterScheme(text: string, [start, end]: [number, number]): [number, number] {
   let word = start;
   while (word < end && word - start <= 6 && text.charCodeAt(word) !== 32) word++;
   if (word - start > 6) return [start, end];
   if (!SCHEMES.has(text.slice(start, word).toLowerCase())) return [start, end];
-  if (word < end) return [word + 1, end];
+  if (word < end) return withoutFullStop(text, word + 1, end);
   const next = unquotedEnd(text, word + 1);
-  return codeAt(text, word) === 32 && next > word + 1 ? [word + 1, next] : [start, end];
+  return codeAt(text, word) === 32 && next > word + 1 ? withoutFullStop(text, word + 1, next) : [start, end];
+}
+
+/** `[start, end)` without a last `.` that white space or the end of the text follows. */
+function withoutFullStop(text: string, start: number, end: number): [number, number] {
+  const next = codeAt(text, end);
+  return end - start > 1 && text.charCodeAt(end - 1) === 46 && (next === -1 || next <= 32) ? [start, end - 1] : [start, end];
 }
 
 /** Number of character classes (lower case, upper case, digits, others) in `value`. */
