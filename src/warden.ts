@@ -42,6 +42,14 @@ export interface WardenAuditOptions extends Partial<Omit<AuditLogOptions, "clock
   /** Where events go. Defaults to an in-memory sink: configure a durable one in production. */
   sink?: AuditSink;
   /**
+   * Also record what no guard covers (unguarded tools, models, retrievers and
+   * chains of the run) through `warden.auditHandler`, which `config()` then
+   * attaches (default `false`). Everything a guard decides or runs is recorded
+   * by the guard itself either way; the handler costs every run LangChain's
+   * callback machinery (see docs/audit.md).
+   */
+  recordUnguarded?: boolean;
+  /**
    * An existing audit log to write to instead (e.g. one chain shared by several
    * wardens of one process). Excludes every other audit option.
    */
@@ -112,7 +120,11 @@ export interface WardenOptions {
 export interface Warden {
   /** The validated policy. */
   readonly policy: Policy;
-  /** The LangChain callback handler that records tool lifecycles; `config()` attaches it. */
+  /**
+   * The LangChain callback handler that records the runs no guard covers;
+   * `config()` attaches it with `audit.recordUnguarded`, or add it yourself to
+   * a run's `callbacks`.
+   */
   readonly auditHandler: WardenAuditHandler;
   /** The audit log (chain id, lost-event count). */
   readonly audit: AuditLog;
@@ -155,8 +167,9 @@ export interface Warden {
    */
   toolsFor(principal: Principal, tools: readonly GuardableTool[], options?: ToolGuardOptions): GuardedTool[];
   /**
-   * A RunnableConfig carrying `principal` and the audit handler, on top of
-   * `base`. Pass it to `invoke()`/`stream()` of an agent or chain.
+   * A RunnableConfig carrying `principal` (and, with `audit.recordUnguarded`,
+   * the audit handler) on top of `base`. Pass it to `invoke()`/`stream()` of
+   * an agent or chain.
    */
   config<C extends RunnableConfig>(principal: Principal, base?: C): C & RunnableConfig;
   /** Flushes and closes the audit sink. */
@@ -188,8 +201,11 @@ const wardenOptionsSchema = z.strictObject({
       signIntervalMs: z.number().int().nonnegative().optional(),
       service: z.string().min(1).optional(),
       onCheckpoint: z.custom<(checkpoint: AuditEvent) => void>((v) => typeof v === "function", { message: "expected a function" }).optional(),
+      recordUnguarded: z.boolean().optional(),
     })
-    .refine((audit) => audit.log === undefined || Object.keys(audit).length === 1, { message: "audit.log excludes every other audit option" })
+    .refine((audit) => audit.log === undefined || Object.keys(audit).every((key) => key === "log" || key === "recordUnguarded"), {
+      message: "audit.log excludes every other audit option but recordUnguarded",
+    })
     .superRefine((audit, context) => {
       // Only signed checkpoints are paced and published: without a key these would do nothing.
       if (audit.signingKey !== undefined || audit.log !== undefined) return;
@@ -245,7 +261,7 @@ export function createWarden(options: WardenOptions): Warden {
   } catch (error) {
     throw new PolicyError("identity", error instanceof Error ? error.message : "invalid key material");
   }
-  const { sink, log, ...auditOptions } = top.audit ?? {};
+  const { sink, log, recordUnguarded = false, ...auditOptions } = top.audit ?? {};
   let audit: AuditLog;
   try {
     audit = log ?? new AuditLog({ ...auditOptions, sink: sink ?? memorySink(), clock });
@@ -343,7 +359,7 @@ export function createWarden(options: WardenOptions): Warden {
     },
     config(principal, base) {
       if (!trusts(principal)) throw new MissingPrincipalError("config() needs a principal minted by this warden");
-      return configWithPrincipal(principal, base, auditHandler);
+      return configWithPrincipal(principal, base, recordUnguarded ? auditHandler : undefined);
     },
     async close() {
       limits.breakers.shutdown();

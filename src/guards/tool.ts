@@ -435,6 +435,9 @@ export class GuardedTool extends StructuredTool {
       nested.addHandler(handler, true);
       config = { ...config, callbacks: nested };
       runManager = undefined;
+    } else if (runManager === undefined && config?.callbacks === undefined) {
+      // No callbacks at all: nested guarded calls still learn that they run inside this run.
+      config = { ...config, callbacks: new CallbackManager(runId) };
     }
     if (typeof inner._call === "function") return inner._call(arg, runManager, config);
     return inner.invoke(arg as never, config);

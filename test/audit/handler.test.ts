@@ -15,7 +15,7 @@ function setup() {
   const sink = memorySink();
   const warden = createWarden({
     identity: idp.identity,
-    audit: { sink },
+    audit: { sink, recordUnguarded: true },
     policy: { tools: { summarize: { scopes: [] }, confirm_delete: { scopes: [] } } },
   });
   return { sink, warden };
@@ -28,7 +28,21 @@ class StaticRetriever extends BaseRetriever {
   }
 }
 
-describe("the audit handler that warden.config() attaches", () => {
+describe("the audit handler that warden.config() attaches with audit.recordUnguarded", () => {
+  it("is not attached by default: guarded calls are still recorded, by their guards", async () => {
+    const sink = memorySink();
+    const warden = createWarden({ identity: idp.identity, audit: { sink }, policy: { tools: { summarize: { scopes: [] } } } });
+    const principal = await warden.authenticate(await idp.issue({ sub: "alice" }));
+    const config = warden.config(principal);
+    expect(config.callbacks).toBeUndefined();
+    const summarize = tool(async ({ text }) => `summary of ${text}`, { name: "summarize", description: "x", schema: z.object({ text: z.string() }) });
+    const plain = tool(async () => "plain", { name: "plain", description: "x", schema: z.object({}) });
+    await warden.tool(summarize).invoke({ text: "long" }, config);
+    await plain.invoke({}, config);
+    expect(sink.events.map((e) => e.type)).toEqual(["access.allowed", "tool.end"]);
+  });
+
+
   it("records an unguarded tool's start and end with the principal and thread", async () => {
     const { sink, warden } = setup();
     const principal = await warden.authenticate(await idp.issue({ sub: "ann", tenant: "acme" }));

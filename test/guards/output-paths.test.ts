@@ -60,7 +60,7 @@ describe("every way a tool can return is masked and recorded", () => {
     );
     const guarded = warden.tool(lookup);
     const seen: string[] = [];
-    const result = await guarded.invoke(call("lookup"), { ...config, callbacks: [...(config.callbacks as never[]), { handleToolEvent: (chunk: unknown) => void seen.push(JSON.stringify(chunk)) }] });
+    const result = await guarded.invoke(call("lookup"), { ...config, callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(JSON.stringify(chunk)) }] });
     expect(JSON.stringify(result)).not.toContain(EMAIL);
     expect(seen).toHaveLength(2);
     expect(seen.join(" ")).not.toContain(EMAIL);
@@ -82,7 +82,7 @@ describe("every way a tool can return is masked and recorded", () => {
       { name: "lookup", description: "Look up", schema: z.object({}) },
     );
     const seen: string[] = [];
-    await warden.tool(lookup).invoke(call("lookup"), { ...config, callbacks: [...(config.callbacks as never[]), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }] });
+    await warden.tool(lookup).invoke(call("lookup"), { ...config, callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }] });
     expect(seen).toHaveLength(4);
     const streamed = seen.join("");
     expect(streamed).not.toContain("ana.lopez");
@@ -108,7 +108,7 @@ describe("every way a tool can return is masked and recorded", () => {
     const seen: string[] = [];
     const error = await warden
       .tool(lookup)
-      .invoke(call("lookup"), { ...config, callbacks: [...(config.callbacks as never[]), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }] })
+      .invoke(call("lookup"), { ...config, callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MaskingBlockedError);
     expect(seen.join("")).not.toContain("4111");
