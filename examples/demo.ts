@@ -373,9 +373,19 @@ async function main(): Promise<void> {
   const invalid = sink.ofType("approval.invalid").at(-1);
   row("dana", "approves with her own token → refused");
   row("", `reason: ${invalid?.reason} (${invalid?.data?.code})`);
-  const [again] = pendingApprovals(retried);
-  if (!again) throw new Error("the refused approval did not raise the request again");
-  row("warden", `request raised again, telling the approver why: ${again.request.refused?.reason}`);
+  const [raised] = pendingApprovals(retried);
+  if (!raised) throw new Error("the refused approval did not raise the request again");
+  row("warden", `request raised again, telling the approver why: ${raised.request.refused?.reason}`);
+  // maria also holds the approver scope in this token: she still cannot approve her own request.
+  const selfToken = await idp.issue({ sub: "maria", roles: ["manager"], scope: "approvals:customers" });
+  const selfTry = await approvalAgent.invoke(
+    new Command({ resume: { [raised.interruptId]: { requestId: raised.request.id, decision: "approve", approverToken: selfToken } } }),
+    deleteConfig,
+  );
+  const selfRefusal = sink.ofType("approval.invalid").at(-1);
+  row("maria", `approves her own request (holds approvals:customers) → refused: ${selfRefusal?.reason} (${selfRefusal?.data?.code})`);
+  const [again] = pendingApprovals(selfTry);
+  if (!again) throw new Error("the self-approval did not raise the request again");
   const managerToken = await idp.issue({ sub: "olga", scope: "approvals:customers" });
   const approved = await approvalAgent.invoke(
     new Command({ resume: { [again.interruptId]: { requestId: again.request.id, decision: "approve", approverToken: managerToken } } }),
@@ -468,6 +478,22 @@ async function main(): Promise<void> {
   const tampered = await verifyAuditLog(copy, { publicKey: auditKeys.publicKey });
   out(`  a copy with one denial turned into an allow and one event deleted: ok=${tampered.ok}`);
   for (const problem of tampered.problems.slice(0, 4)) out(`    ${problem.kind} at seq ${problem.seq}: ${problem.message}`);
+
+  scene("Summary");
+  const firstProblem = tampered.problems.find((problem) => problem.seq !== undefined);
+  const checks: [string, boolean, string][] = [
+    ["a customer record masked on the way out", sink.ofType("mask.applied").length > 0, JSON.stringify(sink.ofType("mask.applied")[0]?.data?.counts)],
+    ["an out-of-scope call refused", sink.events.some((e) => e.type === "access.denied" && e.data?.code === "missing-scope"), "access.denied (missing-scope)"],
+    ["a forged token refused", sink.events.some((e) => e.type === "token.rejected" && e.reason === "signature"), "token.rejected (signature)"],
+    ["a delete waited for a manager", sink.ofType("approval.granted").length > 0 && ran.includes("delete_customer"), "approval.requested → approval.granted → ran once"],
+    ["self-approval refused", sink.events.some((e) => e.type === "approval.invalid" && e.data?.code === "self-approval"), "approval.invalid (self-approval)"],
+    ["an injected document stopped", sink.ofType("taint.marked").length > 0 && emailsSent.length === 0, "taint.marked; send_email paused, 0 emails"],
+    ["a burst throttled with Retry-After", sink.ofType("ratelimit.exceeded").length > 0, `${sink.ofType("ratelimit.exceeded").length} × ratelimit.exceeded, Retry-After 60`],
+    ["the log verified offline", report.ok, `${report.count} events, public key only`],
+    ["a tampered copy caught", !tampered.ok && firstProblem !== undefined, `first problem at seq ${firstProblem?.seq} (${firstProblem?.kind})`],
+  ];
+  for (const [what, ok, detail] of checks) out(`  ${ok ? "✔" : "✘"} ${what.padEnd(40)} ${detail}`);
+  if (checks.some(([, ok]) => !ok)) throw new Error("a scene did not end as it should");
 }
 
 main().then(
