@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^langchain-warden\/testing$/, replacement: src("testing/index.ts") },
       { find: /^langchain-warden\/postgres$/, replacement: src("postgres/index.ts") },
+      { find: /^langchain-warden\/middleware$/, replacement: src("middleware/index.ts") },
       { find: /^langchain-warden$/, replacement: src("index.ts") },
     ],
   },

@@ -20,6 +20,7 @@ const expectedNames = {
   ],
   "./testing": ["createTestIdentity", "memorySink", "fakeClock"],
   "./postgres": ["postgresSink", "migrateAuditTable", "readAuditEvents", "postgresRetriever", "postgresApiKeyStore", "migrateApiKeyTable"],
+  "./middleware": ["wardenMiddleware", "wardenContextSchema", "WARDEN_MIDDLEWARE_NAME"],
 };
 
 function fail(message) {

@@ -31,6 +31,8 @@ export { approvalDecisionSchema } from "./approval/decision.js";
 export type { ApprovalDecision } from "./approval/decision.js";
 export type { ApprovalRequest, ApprovalDecisionKind } from "./approval/request.js";
 export { pendingApprovals } from "./approval/pending.js";
+export { hitlApprovalResponseSchema, hitlDecisionSchema } from "./approval/hitl-format.js";
+export type { HITLApprovalResponse, HITLDecision, HITLRequestView, HITLActionRequest, HITLReviewConfig } from "./approval/hitl-format.js";
 export { memoryApprovalStore, redisApprovalStore } from "./approval/store.js";
 export type { ApprovalStore, RedisApprovalClient, RedisApprovalStoreOptions } from "./approval/store.js";
 export type { PendingApproval } from "./approval/pending.js";

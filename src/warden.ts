@@ -30,6 +30,7 @@ import { approvalKey } from "./approval/secret.js";
 import { memoryApprovalStore, type ApprovalStore } from "./approval/store.js";
 import { configWithPrincipal, PRINCIPAL_KEY } from "./run-config.js";
 import { requirePrincipal } from "./guards/principal.js";
+import { registerRuntime } from "./guards/runtime-registry.js";
 import { parseOptions } from "./validate.js";
 import { createLimitsRuntime, createTaintStore, limitsOptionsSchema, policyUsesSharedState, type LimitsOptions } from "./throttle/limits-runtime.js";
 
@@ -292,7 +293,7 @@ export function createWarden(options: WardenOptions): Warden {
   const guard = (tool: GuardableTool, guardOptions?: ToolGuardOptions) =>
     tool instanceof GuardedTool ? (tool.guardedBy(runtime) ? tool : new GuardedTool(tool.inner, runtime, guardOptions)) : new GuardedTool(tool, runtime, guardOptions);
 
-  return {
+  const warden: Warden = {
     policy,
     auditHandler,
     audit,
@@ -366,4 +367,6 @@ export function createWarden(options: WardenOptions): Warden {
       await audit.close();
     },
   };
+  registerRuntime(warden, runtime);
+  return warden;
 }

@@ -10,7 +10,7 @@ import { missingScopes } from "../identity/scopes.js";
 import { decideTool, effectiveScopes, type EffectiveApprovalRule } from "../policy/decision.js";
 import type { Policy, ToolRule } from "../policy/schema.js";
 import { TIMED_OUT, type Approver } from "./approver.js";
-import { approvalDecisionSchema } from "./decision.js";
+import { hitlRequestView, readApprovalAnswer } from "./hitl-format.js";
 import type { ApprovalLedger } from "./ledger.js";
 import type { ApprovalDecisionKind, ApprovalRequest, RequestBinder, RequestBinding } from "./request.js";
 import { isTrustedDecision } from "./trusted.js";
@@ -34,6 +34,7 @@ export type InvalidDecisionCode =
   | "self-approval"
   | "other-tenant"
   | "edit-not-allowed"
+  | "edit-tool"
   | "edit-schema"
   | "edit-policy"
   | "duplicate-approver";
@@ -50,6 +51,7 @@ const MESSAGES: Record<InvalidDecisionCode, string> = {
   "self-approval": "the requester cannot approve their own request",
   "other-tenant": "the approver belongs to another tenant",
   "edit-not-allowed": "this tool does not allow edits",
+  "edit-tool": "an edit cannot switch to another tool",
   "edit-schema": "the edited arguments do not match the tool's schema",
   "edit-policy": "the edited arguments exceed the requester's policy",
   "duplicate-approver": "the same approver cannot count twice toward the quorum",
@@ -106,6 +108,7 @@ async function verify(
   let message: string | undefined;
   let requestId: string;
   let scopes: readonly string[] | undefined;
+  let editedTool: string | undefined;
 
   if (value === TIMED_OUT) return { ok: true, kind: "reject", approver: { sub: "warden" }, message: "the approval timed out", requestId: "", timedOut: true };
   if (isTrustedDecision(value)) {
@@ -113,9 +116,11 @@ async function verify(
     approver = { sub: value.approver };
     requestId = "trusted";
   } else {
-    const parsed = approvalDecisionSchema.safeParse(value);
-    if (!parsed.success) return { ok: false, code: "malformed" };
-    const decision = parsed.data;
+    // Warden's decision, or LangChain's HITLResponse with the approver's token and the request id.
+    const parsed = readApprovalAnswer(value);
+    if (!parsed.ok) return { ok: false, code: "malformed" };
+    const { decision } = parsed;
+    editedTool = parsed.editedTool;
     requestId = decision.requestId;
     const checked = context.binder.check(decision.requestId, binding);
     if (!checked.ok) return { ok: false, code: checked.foreign ? "foreign-binding" : "wrong-request", requestId };
@@ -143,6 +148,7 @@ async function verify(
   if (kind !== "reject" && approvers.some((earlier) => earlier.sub === approver.sub)) return refuse("duplicate-approver");
   if (kind === "edit") {
     if (!rule.allowEdit) return refuse("edit-not-allowed");
+    if (editedTool !== undefined && editedTool !== context.tool) return refuse("edit-tool");
     if (args === undefined) return refuse("malformed");
     const valid = await context.validateArgs(args);
     if (valid === undefined) return refuse("edit-schema");
@@ -187,11 +193,13 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
 
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const now = clock.now();
+    const shownArgs = context.display ? context.display(finalArgs) : finalArgs;
+    const allowedDecisions: ApprovalRequest["allowedDecisions"] = rule.allowEdit ? ["approve", "edit", "reject"] : ["approve", "reject"];
     const request: ApprovalRequest = {
       type: "warden.approval",
       id: context.binder.issue(binding, now),
       tool,
-      args: context.display ? context.display(finalArgs) : finalArgs,
+      args: shownArgs,
       argsHash: binding.argsHash,
       requester: binding.requester,
       ...(context.threadId ? { threadId: context.threadId } : {}),
@@ -199,11 +207,13 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
       reason: context.reason,
       ...(context.toolRule?.risk !== undefined ? { risk: context.toolRule.risk } : {}),
       expiresAt: now + rule.ttl,
-      allowedDecisions: rule.allowEdit ? ["approve", "edit", "reject"] : ["approve", "reject"],
+      allowedDecisions,
       approverScopes: rule.approverScopes,
       quorum: rule.quorum,
       approvals: approvers.map((a) => ({ sub: a.sub })),
       ...(refusal ? { refused: { code: refusal.code as "WARDEN_APPROVAL_INVALID", reason: refusal.reason, message: refusal.message } } : {}),
+      // The same request as LangChain's HITLRequest, for inbox UIs that speak humanInTheLoopMiddleware's format.
+      ...hitlRequestView(tool, shownArgs, context.reason, allowedDecisions, context.toolRule?.risk),
     };
     const requested = {
       type: "approval.requested" as const,

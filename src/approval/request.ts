@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { canonicalJson } from "../canonical-json.js";
+import type { HITLRequestView } from "./hitl-format.js";
 
 /** What an approver may answer. */
 export type ApprovalDecisionKind = "approve" | "edit" | "reject";
@@ -7,9 +8,11 @@ export type ApprovalDecisionKind = "approve" | "edit" | "reject";
 /**
  * A request for human approval, as an approver sees it (the value of the
  * LangGraph interrupt). Its `id` binds it to the tool, the canonical arguments,
- * the tool call, the thread, the requester and its creation time.
+ * the tool call, the thread, the requester and its creation time. It is also
+ * a LangChain `HITLRequest` (`actionRequests`, `reviewConfigs`: one action),
+ * so inbox UIs built for `humanInTheLoopMiddleware` can show it.
  */
-export interface ApprovalRequest {
+export interface ApprovalRequest extends HITLRequestView {
   type: "warden.approval";
   /** Bound request id: a decision must name it. */
   id: string;

@@ -57,9 +57,11 @@ function outputDigest(output: unknown, digester: Pick<AuditDigester, "digest">):
 
 /**
  * The guard's verdict on one call, as an access event records it: the
- * policy's decision, or `too-deep` for arguments nested past `MAX_NESTING`.
+ * policy's decision, `too-deep` for arguments nested past `MAX_NESTING`, or
+ * `unknown-tool` for a call (through the agent middleware) to a tool the agent
+ * does not have.
  */
-export type AccessVerdict = Pick<PolicyDecision, "effect" | "reason" | "rule"> & { code: DecisionCode | "too-deep" };
+export type AccessVerdict = Pick<PolicyDecision, "effect" | "reason" | "rule"> & { code: DecisionCode | "too-deep" | "unknown-tool" };
 
 /**
  * `access.allowed` or `access.denied`: the guard's decision on a call, with a

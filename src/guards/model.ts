@@ -87,19 +87,23 @@ export class GuardedChatModel extends BaseChatModel {
   private readonly target: ChatRunnable;
   private readonly runtime: GuardRuntime;
   private readonly pipeline: GuardPipeline;
+  /** The principal of calls whose config (and run in progress) carries none: set by the agent middleware for a run's `context` principal. */
+  private readonly runPrincipal: unknown;
 
   /**
    * @param base - the chat model to guard
    * @param runtime - policy, audit, masking and limits shared by the guards
    * @param modelName - its name in `policy.models`
    * @param target - what calls go to (the model, or the model with tools bound)
+   * @param runPrincipal - the principal of calls that carry none (still verified by the guard, like any other)
    */
-  constructor(base: BaseChatModel, runtime: GuardRuntime, modelName: string, target: ChatRunnable = base as unknown as ChatRunnable) {
+  constructor(base: BaseChatModel, runtime: GuardRuntime, modelName: string, target: ChatRunnable = base as unknown as ChatRunnable, runPrincipal?: unknown) {
     super({});
     this.base = base;
     this.target = target;
     this.runtime = runtime;
     this.modelName = modelName;
+    this.runPrincipal = runPrincipal;
     this.pipeline = new GuardPipeline(runtime, { kind: "model", name: modelName }, { end: modelEndEvent, error: modelErrorEvent });
   }
 
@@ -116,7 +120,17 @@ export class GuardedChatModel extends BaseChatModel {
   /** Binds tools on the wrapped model; the result stays guarded. */
   override bindTools(tools: BindToolsInput[], kwargs?: Partial<BaseChatModelCallOptions>): GuardedChatModel {
     if (typeof this.base.bindTools !== "function") throw new TypeError(`the model "${this.modelName}" does not support tools`);
-    return new GuardedChatModel(this.base, this.runtime, this.modelName, this.base.bindTools(tools, kwargs) as ChatRunnable);
+    return new GuardedChatModel(this.base, this.runtime, this.modelName, this.base.bindTools(tools, kwargs) as ChatRunnable, this.runPrincipal);
+  }
+
+  /**
+   * This guard, for calls of one run whose principal travels outside the
+   * config (createAgent's `context`): a call whose config names no principal
+   * takes `principal`, which the guard verifies like any other (a forged,
+   * foreign or expired one is refused and recorded). @internal
+   */
+  withRunPrincipal(principal: unknown): GuardedChatModel {
+    return new GuardedChatModel(this.base, this.runtime, this.modelName, this.target, principal);
   }
 
   /**
@@ -128,7 +142,7 @@ export class GuardedChatModel extends BaseChatModel {
   private callConfig(options: BaseChatModelCallOptions | undefined): RunnableConfig & { runId: string } {
     const config = ensureConfig(options) as RunnableConfig;
     if (principalSlot(config) === undefined) {
-      const running = principalSlot(AsyncLocalStorageProviderSingleton.getRunnableConfig() as RunnableConfig | undefined);
+      const running = principalSlot(AsyncLocalStorageProviderSingleton.getRunnableConfig() as RunnableConfig | undefined) ?? this.runPrincipal;
       if (running !== undefined) config.configurable = { ...config.configurable, [PRINCIPAL_KEY]: running };
     }
     return { ...config, runId: config.runId ?? randomUUID() };

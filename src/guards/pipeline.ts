@@ -121,6 +121,15 @@ export class GuardPipeline {
   }
 
   /**
+   * The context of a call made for `principal` without stage 1's checks: only
+   * for a principal already checked otherwise (an expired requester answering
+   * their approval, see `approval/expired-requester.ts`).
+   */
+  contextFor(principal: Principal, config: RunnableConfig | undefined, run: AuditRun): CallContext {
+    return { target: this.target, principal, actor: actorOf(principal), run, threadId: config?.configurable?.thread_id };
+  }
+
+  /**
    * Stage 2 (record): the policy's verdict on the call, with a keyed digest of
    * its arguments. An allowed call waits until its record is stored, not only
    * queued by the sink: no action without a record.

@@ -7,10 +7,12 @@ import { auditRun, type AuditRun } from "../audit/event.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
 import { toolEndEvent, toolErrorEvent, type AccessVerdict } from "../audit/tool-lifecycle.js";
 import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
+import { answersOnly, awaitsApproval, expiredRequester, recordOnBehalf } from "../approval/expired-requester.js";
+import { requirePrincipal } from "./principal.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { MaskingStream } from "../masking/stream.js";
 import { maskToolOutput } from "./mask-output.js";
-import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, LimitsUnavailableError, NestingLimitError, RateLimitedError } from "../errors.js";
+import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, InvalidTokenError, LimitsUnavailableError, NestingLimitError, RateLimitedError } from "../errors.js";
 import { validateToolArgs } from "./tool-schema.js";
 import { applyTaint, decideTool, ruleOf, taintSensitive, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
 import { GuardPipeline, type AdmittedCall, type CallContext } from "./pipeline.js";
@@ -149,15 +151,31 @@ export class GuardedTool extends StructuredTool {
 
   /** Checks the caller, then runs the call; whatever error leaves is masked like an output. */
   protected async _call(arg: unknown, runManager?: CallbackManagerForToolRun, config?: ToolRunnableConfig): Promise<unknown> {
-    const context = await this.pipeline.begin(config, runOf(runManager, config));
+    const run = runOf(runManager, config);
+    // A requester whose token expired while their approval waited: only that approval's answer may run the call.
+    const expired = expiredRequester(this.runtime, config, this.name);
+    const context = expired ? this.pipeline.contextFor(expired, config, run) : await this.pipeline.begin(config, run);
     try {
-      return await this.guardedCall(arg, context, runManager, config);
+      return await this.guardedCall(arg, context, runManager, config, expired !== undefined);
     } catch (error) {
       throw await this.pipeline.leaving(context, error);
     }
   }
 
-  private async guardedCall(arg: unknown, context: CallContext, runManager: CallbackManagerForToolRun | undefined, config: ToolRunnableConfig | undefined): Promise<unknown> {
+  /** Records and throws the refusal of the run's expired token (as every guard does). */
+  private async refuseExpired(config: ToolRunnableConfig | undefined, context: CallContext): Promise<never> {
+    await requirePrincipal(this.runtime, config, this.pipeline.target, context.run);
+    // Only reached with a clock set back past the token's expiry: still refused.
+    throw new InvalidTokenError("expired", "Token expired", { claim: "exp" });
+  }
+
+  private async guardedCall(
+    arg: unknown,
+    context: CallContext,
+    runManager: CallbackManagerForToolRun | undefined,
+    config: ToolRunnableConfig | undefined,
+    expired = false,
+  ): Promise<unknown> {
     let args: Record<string, unknown>;
     let argsDigest: string;
     try {
@@ -174,8 +192,9 @@ export class GuardedTool extends StructuredTool {
       return this.errorReply(`Access denied: the arguments of the tool "${this.name}" are nested too deeply.`, config, () => error);
     }
     const decision = await this.taintChecked(this.maskConditionReason(await decideTool(this.runtime.policy, this.name, context.principal, args)), context);
+    if (expired && !awaitsApproval(decision)) return this.refuseExpired(config, context);
     if (decision.effect === "needs-approval" && this.runtime.approvals && decision.approval) {
-      return this.approveThenRun(arg, args, argsDigest, context, decision, runManager, config);
+      return this.approveThenRun(arg, args, argsDigest, context, decision, runManager, config, expired);
     }
     const allowed = decision.effect === "allow";
     await this.pipeline.recordAccess(context, allowed, decision, argsDigest);
@@ -342,12 +361,14 @@ export class GuardedTool extends StructuredTool {
     decision: PolicyDecision,
     runManager: CallbackManagerForToolRun | undefined,
     config: ToolRunnableConfig | undefined,
+    expired = false,
   ): Promise<unknown> {
     const approvals = this.runtime.approvals!;
     const toolRule = ruleOf(this.runtime.policy, "tools", this.name);
     const { principal, threadId } = context;
     const outcome = await runApproval({
-      approver: approvals.approver,
+      // An expired requester's call only takes the answers it was resumed with: nothing new is asked.
+      approver: expired ? answersOnly(approvals.approver, () => this.refuseExpired(config, context)) : approvals.approver,
       binder: approvals.binder,
       ledger: approvals.ledger,
       audit: this.runtime.audit,
@@ -396,7 +417,12 @@ export class GuardedTool extends StructuredTool {
         throw new ApprovalInvalidError("replayed", "The approval decision was refused: it was already used");
       }
       const digest = await this.editedDigest(finalArgs, argsDigest, outcome.edited, context);
-      await this.pipeline.recordAccess(context, true, { ...decision, effect: "allow", code: "allowed" }, digest, outcome.requestId);
+      if (expired) {
+        const { target, run } = context;
+        await recordOnBehalf(this.runtime, { target, run, requester: principal, approvers: outcome.approvers, requestId: outcome.requestId, argsDigest: digest, rule: decision.rule });
+      } else {
+        await this.pipeline.recordAccess(context, true, { ...decision, effect: "allow", code: "allowed" }, digest, outcome.requestId);
+      }
       return this.execute(outcome.edited ? outcome.args : arg, context, runManager, config);
     })();
     if (replayable) approvals.ledger.remember(outcome.key, result, now);
