@@ -22,6 +22,29 @@ export function getPrincipal(config?: RunnableConfig): Principal | undefined {
   return isPrincipal(value) ? value : undefined;
 }
 
+/**
+ * Key inside `configurable` of the run id of the guarded call a config was
+ * handed down from, when that call had no callback manager to name it as the
+ * parent (a guarded tool invoked with no callbacks at all). @internal
+ */
+export const PARENT_RUN_KEY = "__warden_parent_run";
+
+/**
+ * The parent run of a call made with `config`: the callback manager's parent
+ * run, else the guarded call the config was handed down from. @internal
+ */
+export function parentRunOf(config: RunnableConfig | undefined): string | undefined {
+  const callbacks = config?.callbacks as { getParentRunId?: () => string | undefined } | undefined;
+  const parent = typeof callbacks?.getParentRunId === "function" ? callbacks.getParentRunId() : undefined;
+  return parent ?? handedDownRun(config);
+}
+
+/** The run id of the guarded call `config` was handed down from (see {@link PARENT_RUN_KEY}). @internal */
+export function handedDownRun(config: RunnableConfig | undefined): string | undefined {
+  const value: unknown = config?.configurable?.[PARENT_RUN_KEY];
+  return typeof value === "string" ? value : undefined;
+}
+
 /** The raw value in the principal slot of a config, verified or not. @internal */
 export function principalSlot(config: RunnableConfig | undefined): unknown {
   return config?.configurable?.[PRINCIPAL_KEY];

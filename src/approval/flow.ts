@@ -70,6 +70,10 @@ export interface ApprovalContext {
   toolRule: ToolRule | undefined;
   tool: string;
   args: Record<string, unknown>;
+  /** `args` as canonical JSON, when the caller has serialised them already (the request binds it). */
+  argsJson?: string;
+  /** The audit log's keyed digest of `args`, when the caller has it already. */
+  argsDigest?: string;
   requester: Principal;
   threadId: string;
   toolCallId: string;
@@ -172,9 +176,9 @@ async function verify(
  */
 export async function runApproval(context: ApprovalContext): Promise<ApprovalOutcome> {
   const { audit, ledger, clock, rule, tool, args, requester, run } = context;
-  const argsHash = context.binder.argsHash(args);
+  const argsHash = context.binder.argsHash(args, context.argsJson);
   // The audit log records its own keyed digest of the arguments, never the request's hash.
-  let argsDigest = audit.digest(args);
+  let argsDigest = context.argsDigest ?? audit.digest(args);
   let binding: RequestBinding = {
     tool,
     argsHash,

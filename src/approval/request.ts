@@ -96,9 +96,12 @@ export class RequestBinder {
     return createHmac("sha256", this.key).update(message).digest("base64url").slice(0, MAC_LENGTH);
   }
 
-  /** The keyed digest of canonical arguments a request is bound to (`hmac-sha256:<hex>`). */
-  argsHash(args: unknown): string {
-    return `hmac-sha256:${createHmac("sha256", this.key).update("warden.approval.args\u0000").update(canonicalJson(args)).digest("hex")}`;
+  /**
+   * The keyed digest of canonical arguments a request is bound to (`hmac-sha256:<hex>`).
+   * `json` is `canonicalJson(args)` when the caller has it already.
+   */
+  argsHash(args: unknown, json: string = canonicalJson(args)): string {
+    return `hmac-sha256:${createHmac("sha256", this.key).update("warden.approval.args\u0000").update(json).digest("hex")}`;
   }
 
   /** A fresh request id for `binding`, created at `createdAt`. */

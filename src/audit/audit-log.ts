@@ -195,6 +195,11 @@ export class AuditLog implements AuditDigester {
     return this.digester.digest(value);
   }
 
+  /** {@link digest} of a value already serialised as canonical JSON (`canonicalJson(value)`). */
+  digestJson(json: string): string {
+    return this.digester.digestJson(json);
+  }
+
   /** Key id of the signing key, if any. */
   get kid(): string | undefined {
     return this.signer?.kid;

@@ -45,6 +45,12 @@ export interface AuditDigester {
   readonly digestKeyId: string;
   /** The keyed digest of `value` (its canonical JSON). Throws for a value canonical JSON refuses. */
   digest(value: unknown): string;
+  /**
+   * The keyed digest of a value already serialised as canonical JSON (its
+   * `canonicalJson()`): the same digest as `digest(value)`, for a caller that
+   * serialised the value once for several uses.
+   */
+  digestJson(json: string): string;
 }
 
 /** The bytes of a digest key, refused when shorter than {@link MIN_DIGEST_KEY_BYTES}. */
@@ -78,9 +84,11 @@ export function createDigester(key: AuditDigestKey): AuditDigester {
   const secret = crypto.createSecretKey(digestKeyBytes(key));
   const keyId = crypto.createHmac("sha256", secret).update("langchain-warden digest key id").digest("base64url").slice(0, 8);
   const prefix = `hmac-sha256:${keyId}:`;
+  const digestJson = (json: string): string => prefix + crypto.createHmac("sha256", secret).update(json).digest("hex");
   return {
     digestKeyId: keyId,
-    digest: (value) => prefix + crypto.createHmac("sha256", secret).update(canonicalJson(value)).digest("hex"),
+    digest: (value) => digestJson(canonicalJson(value)),
+    digestJson,
   };
 }
 

@@ -11,7 +11,7 @@ import { errorCode } from "../audit/tool-lifecycle.js";
 import { AccessDeniedError, BudgetExceededError, CircuitOpenError, WardenError } from "../errors.js";
 import { decideModel, modelRuleOf } from "../policy/decision.js";
 import type { ModelRule } from "../policy/schema.js";
-import { PRINCIPAL_KEY, principalSlot } from "../run-config.js";
+import { PRINCIPAL_KEY, principalSlot, parentRunOf } from "../run-config.js";
 import { ModelBreaker, type BreakerTransition } from "../throttle/breakers.js";
 import { estimateTokens } from "../throttle/token-estimate.js";
 import { isControlFlow } from "./mask-error.js";
@@ -153,9 +153,7 @@ export class GuardedChatModel extends BaseChatModel {
    * masked, the prompt's size, the limits, and `model.start`.
    */
   private async prepare(input: BaseLanguageModelInput, config: RunnableConfig & { runId: string }, options: BaseChatModelCallOptions | undefined): Promise<PreparedCall> {
-    const callbacks = config.callbacks as { getParentRunId?: () => string | undefined } | undefined;
-    const parentRunId = typeof callbacks?.getParentRunId === "function" ? callbacks.getParentRunId() : undefined;
-    const context = await this.pipeline.begin(config, auditRun(config.runId, parentRunId, config.configurable?.thread_id));
+    const context = await this.pipeline.begin(config, auditRun(config.runId, parentRunOf(config), config.configurable?.thread_id));
     const decision = decideModel(this.runtime.policy, this.modelName, context.principal);
     const allowed = decision.effect === "allow";
     await this.pipeline.recordAccess(context, allowed, decision, null);

@@ -29,6 +29,8 @@ export interface CallContext {
   readonly run: AuditRun;
   /** The thread id of the run, as LangGraph passes it (`configurable.thread_id`). */
   readonly threadId: unknown;
+  /** The part of its events that names the call (target, actor, run): one object shared by every event of the call. */
+  readonly event: EventContext;
 }
 
 /** The part of an event that names a call: its target, actor and run. */
@@ -92,6 +94,12 @@ export function withoutHandler(callbacks: RunnableConfig["callbacks"], handler: 
 /** Calls whose failure is already recorded: one failure event per call, however the error travels. */
 const failureRecorded = new WeakSet<CallContext>();
 
+/** The masking options of a principal's latest thread: kept on the frozen principal, one thread at a time. */
+interface KeptMaskOptions {
+  readonly threadId: unknown;
+  readonly options: MaskCallOptions;
+}
+
 /**
  * The one guarded-call path every guard (tool, model, retriever) composes:
  * principal ▶ policy decision ▶ limits ▶ approval ▶ call ▶ mask ▶ record.
@@ -111,13 +119,17 @@ export class GuardPipeline {
     private readonly events: LifecycleEvents,
   ) {}
 
+  /** The masking options of each frozen principal's latest thread (see {@link maskOptions}). */
+  private readonly keptMaskOptions = new WeakMap<Principal, KeptMaskOptions>();
+
   /**
    * Stage 1: the verified principal of the call. A missing, forged, foreign or
-   * expired principal is recorded, then refused with its error.
+   * expired principal is recorded, then refused with its error. Synchronous
+   * for a principal that passes.
    */
-  async begin(config: RunnableConfig | undefined, run: AuditRun): Promise<CallContext> {
-    const principal = await requirePrincipal(this.runtime, config, this.target, run);
-    return { target: this.target, principal, actor: actorOf(principal), run, threadId: config?.configurable?.thread_id };
+  begin(config: RunnableConfig | undefined, run: AuditRun): CallContext | Promise<CallContext> {
+    const principal = requirePrincipal(this.runtime, config, this.target, run);
+    return principal instanceof Promise ? principal : this.contextFor(principal, config, run);
   }
 
   /**
@@ -126,22 +138,22 @@ export class GuardPipeline {
    * their approval, see `approval/expired-requester.ts`).
    */
   contextFor(principal: Principal, config: RunnableConfig | undefined, run: AuditRun): CallContext {
-    return { target: this.target, principal, actor: actorOf(principal), run, threadId: config?.configurable?.thread_id };
+    const actor = actorOf(principal);
+    return { target: this.target, principal, actor, run, threadId: config?.configurable?.thread_id, event: { target: this.target, actor, run } };
   }
 
   /**
    * Stage 2 (record): the policy's verdict on the call, with a keyed digest of
    * its arguments. An allowed call waits until its record is stored, not only
-   * queued by the sink: no action without a record.
+   * queued by the sink: no action without a record. Returns a promise only
+   * when the sink answers later (a sink that stores synchronously costs no
+   * await); a sink that fails throws (closed mode) either way.
    */
-  async recordAccess(context: CallContext, allowed: boolean, verdict: AccessVerdict, argsDigest: string | null, approval?: string): Promise<void> {
+  recordAccess(context: CallContext, allowed: boolean, verdict: AccessVerdict, argsDigest: string | null, approval?: string): void | Promise<void> {
     const audit = this.runtime.audit;
-    const recorded = audit.recordOrdered(accessEvent(allowed, this.eventContext(context), verdict, argsDigest, approval));
-    if (recorded instanceof Promise) await recorded;
-    if (allowed) {
-      const committed = audit.commit();
-      if (committed instanceof Promise) await committed;
-    }
+    const recorded = audit.recordOrdered(accessEvent(allowed, context.event, verdict, argsDigest, approval));
+    if (recorded instanceof Promise) return recorded.then(() => (allowed ? audit.commit() : undefined));
+    if (allowed) return audit.commit();
   }
 
   /**
@@ -150,10 +162,13 @@ export class GuardPipeline {
    * when the rule says so; a refusal is recorded (`ratelimit.exceeded`,
    * `budget.exceeded`, `limits.unavailable`) and thrown. A call admitted
    * unthrottled (the store is down and `limits.failMode` is `"open"`) is
-   * recorded as such. `undefined` when the rule limits nothing.
+   * recorded as such. `undefined` (at once, with no promise) when the rule limits nothing.
    */
-  async admit(context: CallContext, rule: LimitedRule, tokens: number, signal?: AbortSignal): Promise<AdmittedCall | undefined> {
-    if (!hasLimits(rule.limits)) return undefined;
+  admit(context: CallContext, rule: LimitedRule, tokens: number, signal?: AbortSignal): Promise<AdmittedCall> | undefined {
+    return hasLimits(rule.limits) ? this.admitLimited(context, rule, tokens, signal) : undefined;
+  }
+
+  private async admitLimited(context: CallContext, rule: LimitedRule, tokens: number, signal?: AbortSignal): Promise<AdmittedCall> {
     const checks = limitChecks(rule.section, rule.name, rule.limits, context.principal, tokens);
     let pass: LimitPass;
     try {
@@ -263,33 +278,48 @@ export class GuardPipeline {
 
   /** Records an event about this call (its target, actor and run filled in). */
   async record(context: CallContext, event: Omit<AuditEventInput, "target" | "actor" | "run">): Promise<void> {
-    await this.runtime.audit.record({ ...event, ...this.eventContext(context) } as AuditEventInput);
+    await this.runtime.audit.record({ ...event, ...context.event } as AuditEventInput);
   }
 
-  /** What this principal may see raw, and whose tokens the call's tokenized values become. */
-  maskOptions(context: CallContext): MaskCallOptions {
+  /**
+   * What this principal may see raw, and whose tokens the call's tokenized
+   * values become. A frozen principal keeps the options of its latest thread,
+   * so the calls of one thread share one (frozen) options object.
+   */
+  maskOptions(context: Pick<CallContext, "principal" | "threadId">): MaskCallOptions {
+    const { principal, threadId } = context;
+    const kept = this.keptMaskOptions.get(principal);
+    if (kept !== undefined && kept.threadId === threadId) return kept.options;
     const masking = this.runtime.masking;
-    return { reveal: masking ? masking.revealFor(context.principal) : [], tenant: tokenScope(context.principal, context.threadId) };
+    const options: MaskCallOptions = Object.freeze({ reveal: masking ? masking.revealFor(principal) : [], tenant: tokenScope(principal, threadId) });
+    if (Object.isFrozen(principal)) this.keptMaskOptions.set(principal, { threadId, options });
+    return options;
   }
 
   /**
    * Stage 6: masks an output before it leaves the guard with `mask`; records
    * what was masked (`mask.applied`) once the tokens are in the vault, or the
    * output withheld for a blocked type. An output withheld (blocked) or too
-   * deep to mask fails the call, recorded.
+   * deep to mask fails the call, recorded. Synchronous when nothing was found.
    */
-  async mask<T>(context: CallContext, output: T, mask: OutputMasker<T>): Promise<T> {
+  mask<T>(context: CallContext, output: T, mask: OutputMasker<T>): T | Promise<T> {
     const masking = this.runtime.masking;
     if (!masking) return output;
+    let masked: ReturnType<OutputMasker<T>>;
     try {
-      const masked = mask(masking.masker, output, this.maskOptions(context));
-      if (masked.findings.length > 0) await this.masked(context, masked.findings);
-      return masked.output;
+      masked = mask(masking.masker, output, this.maskOptions(context));
     } catch (error) {
-      if (error instanceof MaskingBlockedError) await this.recordWithheld(context, error);
-      if (error instanceof MaskingBlockedError || error instanceof NestingLimitError) await this.recordFailure(context, error);
-      throw error;
+      return this.maskFailed(context, error);
     }
+    if (masked.findings.length === 0) return masked.output;
+    return this.masked(context, masked.findings).then(() => masked.output);
+  }
+
+  /** A masking that threw: a blocked type is recorded as withheld, and the call as failed; the error goes on. */
+  private async maskFailed(context: CallContext, error: unknown): Promise<never> {
+    if (error instanceof MaskingBlockedError) await this.recordWithheld(context, error);
+    if (error instanceof MaskingBlockedError || error instanceof NestingLimitError) await this.recordFailure(context, error);
+    throw error;
   }
 
   /**
@@ -331,20 +361,24 @@ export class GuardPipeline {
   /** Restores tokens (of the caller's tenant and thread) in a value the model or an approver wrote. */
   async restoreTokens<T>(value: T, context: Pick<CallContext, "principal" | "threadId">): Promise<T> {
     const masking = this.runtime.masking;
-    return masking ? masking.masker.unmaskDeep(value, { tenant: tokenScope(context.principal, context.threadId) }) : value;
+    return masking ? masking.masker.unmaskDeep(value, { tenant: this.maskOptions(context).tenant }) : value;
   }
 
-  /** Stage 7: records how the call ended; an output too deep to digest fails the call, recorded. */
-  async recordEnd(context: CallContext, output: unknown): Promise<void> {
+  /**
+   * Stage 7: records how the call ended; an output too deep to digest fails
+   * the call, recorded. Returns a promise only when the sink answers later.
+   */
+  recordEnd(context: CallContext, output: unknown): void | Promise<void> {
     let event: OrderedAuditEventInput;
     try {
-      event = this.events.end(this.eventContext(context), output);
+      event = this.events.end(context.event, output);
     } catch (error) {
-      await this.recordFailure(context, error);
-      throw error;
+      return this.recordFailure(context, error).then(() => {
+        throw error;
+      });
     }
     const ended = this.runtime.audit.recordOrdered(event);
-    if (ended instanceof Promise) await ended;
+    if (ended instanceof Promise) return ended.then(() => undefined);
   }
 
   /**
@@ -355,7 +389,7 @@ export class GuardPipeline {
   async recordFailure(context: CallContext, error: unknown): Promise<void> {
     if (failureRecorded.has(context)) return;
     failureRecorded.add(context);
-    const recorded = this.runtime.audit.recordOrdered(this.events.error(this.eventContext(context), error));
+    const recorded = this.runtime.audit.recordOrdered(this.events.error(context.event, error));
     if (!(recorded instanceof Promise)) return;
     if (isGraphBubbleUp(error)) await recorded.catch(() => undefined);
     else await recorded;
@@ -378,6 +412,6 @@ export class GuardPipeline {
 
   /** The part of an event that names the call: target, actor, run. */
   eventContext(context: CallContext): EventContext {
-    return { target: context.target, actor: context.actor, run: context.run };
+    return context.event;
   }
 }

@@ -13,7 +13,7 @@ import type { RetrieverRule } from "../policy/retriever-rule.js";
 import { compileDocumentRules, type CompiledDocumentRules } from "../retrieval/document-rules.js";
 import { retrievePermitted, type PermittedRetrieval } from "../retrieval/permitted.js";
 import { pushdownFor, type Pushdown, type PushdownOptions } from "../retrieval/pushdown.js";
-import { PRINCIPAL_KEY, principalSlot } from "../run-config.js";
+import { PRINCIPAL_KEY, principalSlot, parentRunOf } from "../run-config.js";
 import { GuardPipeline, withoutHandler, type EventContext } from "./pipeline.js";
 import type { GuardRuntime } from "./runtime.js";
 import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
@@ -141,9 +141,7 @@ export class GuardedRetriever extends BaseRetriever {
 
   override async invoke(query: string, options?: RunnableConfig): Promise<DocumentInterface[]> {
     const config = this.callConfig(options);
-    const callbacks = config.callbacks as { getParentRunId?: () => string | undefined } | undefined;
-    const parentRunId = typeof callbacks?.getParentRunId === "function" ? callbacks.getParentRunId() : undefined;
-    const context = await this.pipeline.begin(config, auditRun(config.runId, parentRunId, config.configurable?.thread_id));
+    const context = await this.pipeline.begin(config, auditRun(config.runId, parentRunOf(config), config.configurable?.thread_id));
     const decision = decideRetriever(this.runtime.policy, this.retrieverName, context.principal);
     const allowed = decision.effect === "allow";
     await this.pipeline.recordAccess(context, allowed, decision, null);

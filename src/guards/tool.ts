@@ -9,6 +9,7 @@ import { toolEndEvent, toolErrorEvent, type AccessVerdict } from "../audit/tool-
 import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
 import { answersOnly, awaitsApproval, expiredRequester, recordOnBehalf } from "../approval/expired-requester.js";
 import { requirePrincipal } from "./principal.js";
+import { handedDownRun, PARENT_RUN_KEY } from "../run-config.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { MaskingStream } from "../masking/stream.js";
 import { maskToolOutput } from "./mask-output.js";
@@ -16,6 +17,8 @@ import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, Invalid
 import { validateToolArgs } from "./tool-schema.js";
 import { applyTaint, decideTool, ruleOf, taintSensitive, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
 import { GuardPipeline, type AdmittedCall, type CallContext } from "./pipeline.js";
+import { canonicalJson } from "../canonical-json.js";
+import { TOKEN_PATTERN } from "../masking/token-vault.js";
 import type { GuardRuntime, OnDenied } from "./runtime.js";
 
 /** Any LangChain tool Warden can guard. */
@@ -56,9 +59,13 @@ function isAsyncGenerator(value: unknown): boolean {
   return typeof (value as AsyncGenerator | undefined)?.[Symbol.asyncIterator] === "function" && typeof (value as AsyncGenerator).next === "function";
 }
 
-/** The run a guarded call belongs to; a fresh id when no callback manager assigned one. */
+/**
+ * The run a guarded call belongs to; a fresh id when no callback manager
+ * assigned one. Its parent: the callback manager's, else the guarded call the
+ * config was handed down from.
+ */
 function runOf(runManager: CallbackManagerForToolRun | undefined, config: RunnableConfig | undefined): AuditRun {
-  return auditRun(runManager?.runId ?? randomUUID(), runManager?.parentRunId, config?.configurable?.thread_id);
+  return auditRun(runManager?.runId ?? randomUUID(), runManager?.parentRunId ?? handedDownRun(config), config?.configurable?.thread_id);
 }
 
 /** Configs whose audit handler the guard held back from its own run. */
@@ -154,7 +161,8 @@ export class GuardedTool extends StructuredTool {
     const run = runOf(runManager, config);
     // A requester whose token expired while their approval waited: only that approval's answer may run the call.
     const expired = expiredRequester(this.runtime, config, this.name);
-    const context = expired ? this.pipeline.contextFor(expired, config, run) : await this.pipeline.begin(config, run);
+    let context = expired ? this.pipeline.contextFor(expired, config, run) : this.pipeline.begin(config, run);
+    if (context instanceof Promise) context = await context;
     try {
       return await this.guardedCall(arg, context, runManager, config, expired !== undefined);
     } catch (error) {
@@ -177,27 +185,39 @@ export class GuardedTool extends StructuredTool {
     expired = false,
   ): Promise<unknown> {
     let args: Record<string, unknown>;
+    let argsJson: string;
     let argsDigest: string;
     try {
-      // The model saw tokens instead of values: restore those of this tenant and thread, and
-      // validate the restored arguments again (the schema only saw the tokens).
-      // The guarded model's answers (and, with maskModelInput, the prompts) carry tokens under `tokenize`.
-      if (this.runtime.masking) arg = await this.restoreModelTokens(arg, context);
+      // Serialised once (canonical JSON): the digest, the deny patterns and an approval's binding read it.
+      // Arguments too deep to serialise are refused, and recorded.
       args = argsOf(arg);
-      // Digested before anything else reads them: arguments too deep to digest are refused, and recorded.
-      argsDigest = this.runtime.audit.digest(args);
+      argsJson = canonicalJson(args);
+      // The model saw tokens instead of values: restore those of this tenant and thread, and
+      // validate the restored arguments again (the schema only saw the tokens). A token shows in
+      // the canonical JSON as written, so arguments whose JSON holds none have nothing to restore.
+      // The guarded model's answers (and, with maskModelInput, the prompts) carry tokens under `tokenize`.
+      if (this.runtime.masking && TOKEN_PATTERN.test(argsJson)) {
+        arg = await this.restoreModelTokens(arg, context);
+        args = argsOf(arg);
+        argsJson = canonicalJson(args);
+      }
+      argsDigest = this.runtime.audit.digestJson(argsJson);
     } catch (error) {
       if (!(error instanceof NestingLimitError)) throw error;
       await this.pipeline.recordAccess(context, false, TOO_DEEP, null);
       return this.errorReply(`Access denied: the arguments of the tool "${this.name}" are nested too deeply.`, config, () => error);
     }
-    const decision = await this.taintChecked(this.maskConditionReason(await decideTool(this.runtime.policy, this.name, context.principal, args)), context);
+    let decision = decideTool(this.runtime.policy, this.name, context.principal, args, argsJson);
+    if (decision instanceof Promise) decision = await decision;
+    decision = this.maskConditionReason(decision);
+    if (decision.effect !== "deny" && taintSensitive(this.runtime.policy, this.name)) decision = await this.taintChecked(decision, context);
     if (expired && !awaitsApproval(decision)) return this.refuseExpired(config, context);
     if (decision.effect === "needs-approval" && this.runtime.approvals && decision.approval) {
-      return this.approveThenRun(arg, args, argsDigest, context, decision, runManager, config, expired);
+      return this.approveThenRun(arg, args, { json: argsJson, digest: argsDigest }, context, decision, runManager, config, expired);
     }
     const allowed = decision.effect === "allow";
-    await this.pipeline.recordAccess(context, allowed, decision, argsDigest);
+    const recorded = this.pipeline.recordAccess(context, allowed, decision, argsDigest);
+    if (recorded !== undefined) await recorded;
     if (!allowed) return this.refuse(decision, config);
     return this.execute(arg, context, runManager, config);
   }
@@ -208,7 +228,6 @@ export class GuardedTool extends StructuredTool {
    * "deny"`); a thread whose taint cannot be read counts as tainted.
    */
   private async taintChecked(decision: PolicyDecision, context: CallContext): Promise<PolicyDecision> {
-    if (decision.effect === "deny" || !taintSensitive(this.runtime.policy, this.name)) return decision;
     const sources = await this.pipeline.taintOf(context);
     return sources === undefined ? decision : applyTaint(this.runtime.policy, this.name, decision, sources);
   }
@@ -238,7 +257,8 @@ export class GuardedTool extends StructuredTool {
     let admitted: AdmittedCall | undefined;
     if (rule) {
       try {
-        admitted = await this.pipeline.admit(context, { section: "tools", name: this.name, limits: rule, onLimit: rule.onLimit }, 0, config?.signal);
+        const admitting = this.pipeline.admit(context, { section: "tools", name: this.name, limits: rule, onLimit: rule.onLimit }, 0, config?.signal);
+        if (admitting !== undefined) admitted = await admitting;
       } catch (error) {
         if (!(error instanceof RateLimitedError || error instanceof LimitsUnavailableError)) throw error;
         const wait = error instanceof RateLimitedError ? ` Try again in ${Math.ceil(error.retryAfterMs / 1000)} s.` : "";
@@ -255,10 +275,12 @@ export class GuardedTool extends StructuredTool {
       throw error;
     }
     if (isAsyncGenerator(output)) return this.guardStream(output as AsyncGenerator, context, admitted);
-    await this.pipeline.settle(context, admitted);
-    output = await this.maskOutput(output, context);
-    await this.markIfUntrusted(context, output);
-    await this.pipeline.recordEnd(context, output);
+    if (admitted !== undefined) await this.pipeline.settle(context, admitted);
+    output = this.maskOutput(output, context);
+    if (output instanceof Promise) output = await output;
+    if (rule?.untrusted) await this.markIfUntrusted(context, output);
+    const ended = this.pipeline.recordEnd(context, output);
+    if (ended !== undefined) await ended;
     return output;
   }
 
@@ -277,8 +299,8 @@ export class GuardedTool extends StructuredTool {
     }
   }
 
-  /** Masks a tool's output before it leaves the guard, in every field the model or the checkpointer will see. */
-  private maskOutput(output: unknown, context: CallContext): Promise<unknown> {
+  /** Masks a tool's output before it leaves the guard, in every field the model or the checkpointer will see (a promise only when something was found). */
+  private maskOutput(output: unknown, context: CallContext): unknown {
     const contentAndArtifact = this.responseFormat === "content_and_artifact";
     return this.pipeline.mask(context, output, (masker, value, options) => maskToolOutput(masker, value, contentAndArtifact, options));
   }
@@ -356,7 +378,7 @@ export class GuardedTool extends StructuredTool {
   private async approveThenRun(
     arg: unknown,
     args: Record<string, unknown>,
-    argsDigest: string,
+    canonical: { readonly json: string; readonly digest: string },
     context: CallContext,
     decision: PolicyDecision,
     runManager: CallbackManagerForToolRun | undefined,
@@ -378,6 +400,8 @@ export class GuardedTool extends StructuredTool {
       toolRule,
       tool: this.name,
       args,
+      argsJson: canonical.json,
+      argsDigest: canonical.digest,
       requester: principal,
       threadId: threadId === undefined ? "" : String(threadId),
       toolCallId: config?.toolCall?.id ?? "",
@@ -416,7 +440,7 @@ export class GuardedTool extends StructuredTool {
         });
         throw new ApprovalInvalidError("replayed", "The approval decision was refused: it was already used");
       }
-      const digest = await this.editedDigest(finalArgs, argsDigest, outcome.edited, context);
+      const digest = await this.editedDigest(finalArgs, canonical.digest, outcome.edited, context);
       if (expired) {
         const { target, run } = context;
         await recordOnBehalf(this.runtime, { target, run, requester: principal, approvers: outcome.approvers, requestId: outcome.requestId, argsDigest: digest, rule: decision.rule });
@@ -462,8 +486,10 @@ export class GuardedTool extends StructuredTool {
       config = { ...config, callbacks: nested };
       runManager = undefined;
     } else if (runManager === undefined && config?.callbacks === undefined) {
-      // No callbacks at all: nested guarded calls still learn that they run inside this run.
-      config = { ...config, callbacks: new CallbackManager(runId) };
+      // No callbacks at all: nested guarded calls still learn that they run inside this run, from
+      // the config handed down (a callback manager would make LangChain configure callbacks, a run
+      // tree and tracing for the wrapped tool's run, which has no handler to tell).
+      config = { ...config, configurable: { ...config?.configurable, [PARENT_RUN_KEY]: runId } };
     }
     if (typeof inner._call === "function") return inner._call(arg, runManager, config);
     return inner.invoke(arg as never, config);

@@ -52,16 +52,28 @@ export function ruleOf<K extends "tools" | "models" | "retrievers">(policy: Poli
   return Object.hasOwn(rules, name) ? rules[name] : undefined;
 }
 
-/** The scopes a principal holds: its own plus those its roles expand to. */
+/** The scopes of frozen principals with roles, per policy: computed once per principal. */
+const scopesByPolicy = new WeakMap<Policy, WeakMap<Principal, readonly string[]>>();
+
+/** The scopes a principal holds: its own plus those its roles expand to (kept for a frozen principal). */
 export function effectiveScopes(policy: Policy, principal: Principal): readonly string[] {
   if (principal.roles.length === 0) return principal.scopes;
+  const frozen = Object.isFrozen(principal);
+  let known = frozen ? scopesByPolicy.get(policy) : undefined;
+  const kept = known?.get(principal);
+  if (kept !== undefined) return kept;
   const scopes = new Set(principal.scopes);
   for (const role of principal.roles) {
     // Own keys only: a role named "__proto__" or "constructor" grants nothing.
     if (!Object.hasOwn(policy.roles, role)) continue;
     for (const scope of policy.roles[role] ?? []) scopes.add(scope);
   }
-  return [...scopes];
+  const result: readonly string[] = Object.freeze([...scopes]);
+  if (frozen) {
+    if (known === undefined) scopesByPolicy.set(policy, (known = new WeakMap()));
+    known.set(principal, result);
+  }
+  return result;
 }
 
 /** True when a rule's `callers` (both kinds when left out) admit `principal`'s kind. */
@@ -102,30 +114,53 @@ async function runCondition(
 
 const deny = (code: DecisionCode, reason: string, rule: string): PolicyDecision => ({ effect: "deny", code, reason, rule });
 
+/** The allow decision of each tool rule: one frozen object per rule, shared by its calls. */
+const allowOfRule = new WeakMap<ToolRule, PolicyDecision>();
+
+function allowedBy(rule: ToolRule, name: string): PolicyDecision {
+  let decision = allowOfRule.get(rule);
+  if (decision === undefined) {
+    decision = Object.freeze({ effect: "allow", code: "allowed", reason: "allowed by policy", rule: `tools.${name}` });
+    allowOfRule.set(rule, decision);
+  }
+  return decision;
+}
+
 /**
  * Decides a tool call: the rule must exist and admit the principal's kind
  * (`callers`), the principal must hold every scope, no deny pattern may match the arguments (any string value or key as
  * written, or their canonical JSON), and `when` must allow. Approval rules then turn an allow into needs-approval.
+ * `argsJson` is the arguments' canonical JSON when the caller has it already.
+ * Synchronous unless the rule has a `when` condition (on the rule or its approval).
  */
-export async function decideTool(
+export function decideTool(
   policy: Policy,
   name: string,
   principal: Principal,
   args: Record<string, unknown>,
-): Promise<PolicyDecision> {
+  argsJson?: string,
+): PolicyDecision | Promise<PolicyDecision> {
   const rule = ruleOf(policy, "tools", name);
-  const path = `tools.${name}`;
   if (!rule) return deny("no-rule", `no policy rule for tool "${name}"`, "tools");
-  if (!admitsCaller(rule.callers, principal)) return callerRefusal(principal, path);
-  const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
-  if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `${path}.scopes`);
-  if (rule.deny) {
-    const index = matchingDenyPattern(rule.deny.args, args);
-    if (index >= 0) return deny("denied-args", "the arguments match a deny pattern", `${path}.deny.args[${index}]`);
+  if (!admitsCaller(rule.callers, principal)) return callerRefusal(principal, `tools.${name}`);
+  if (rule.scopes.length > 0) {
+    const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
+    if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `tools.${name}.scopes`);
   }
+  if (rule.deny) {
+    const index = matchingDenyPattern(rule.deny.args, args, argsJson);
+    if (index >= 0) return deny("denied-args", "the arguments match a deny pattern", `tools.${name}.deny.args[${index}]`);
+  }
+  if (rule.when || (rule.approval && rule.approval.when)) return conditionsThen(rule, name, principal, args);
+  if (rule.approval) return needsApproval(name, approvalOf(name, rule.approval));
+  return allowedBy(rule, name);
+}
+
+/** The rest of {@link decideTool} for a rule with conditions: `when`, then the approval's `when`. */
+async function conditionsThen(rule: ToolRule, name: string, principal: Principal, args: Record<string, unknown>): Promise<PolicyDecision> {
   if (rule.when) {
     const verdict = await runCondition(rule.when, principal, args);
-    if (!verdict.ok) return deny(verdict.error ? "condition-error" : "condition", verdict.reason, `${path}.when`);
+    if (!verdict.ok) return deny(verdict.error ? "condition-error" : "condition", verdict.reason, `tools.${name}.when`);
   }
   if (rule.approval) {
     const approval = approvalOf(name, rule.approval);
@@ -135,12 +170,18 @@ export async function decideTool(
       const verdict = await runCondition(approval.when, principal, args);
       needed = verdict.ok || verdict.error;
     }
-    if (needed) {
-      return { effect: "needs-approval", code: "approval-required", reason: "the call requires human approval", rule: `${path}.approval`, approval };
-    }
+    if (needed) return needsApproval(name, approval);
   }
-  return { effect: "allow", code: "allowed", reason: "allowed by policy", rule: path };
+  return allowedBy(rule, name);
 }
+
+const needsApproval = (name: string, approval: EffectiveApprovalRule): PolicyDecision => ({
+  effect: "needs-approval",
+  code: "approval-required",
+  reason: "the call requires human approval",
+  rule: `tools.${name}.approval`,
+  approval,
+});
 
 /**
  * The rule of chat model `name`: `policy.models[name]`, else

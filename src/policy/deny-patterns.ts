@@ -10,10 +10,10 @@ export function statelessPattern(pattern: RegExp): RegExp {
  * arguments (for patterns that need the structure), then every non-empty object
  * key and every string value at any depth, as written — a newline is a newline, not
  * `\n`. Read back from the canonical JSON, so they are exactly the values it
- * holds (a `toJSON` result, such as a date's ISO string, included).
+ * holds (a `toJSON` result, such as a date's ISO string, included). `json` is
+ * the arguments' canonical JSON when the caller has it already.
  */
-export function denyTexts(args: Record<string, unknown>): string[] {
-  const json = canonicalJson(args);
+export function denyTexts(args: Record<string, unknown>, json: string = canonicalJson(args)): string[] {
   const texts = [json];
   JSON.parse(json, function collect(this: unknown, key: string, value: unknown) {
     // `this` holds `key`: array indices are not keys anyone wrote, and the outermost call's key is "".
@@ -27,9 +27,10 @@ export function denyTexts(args: Record<string, unknown>): string[] {
 /**
  * The index of the first of `patterns` that matches the arguments (their
  * canonical JSON, any key or any string value), or -1 when none does.
- * The patterns are a parsed policy's: made stateless by the schema.
+ * The patterns are a parsed policy's: made stateless by the schema. `json` is
+ * the arguments' canonical JSON when the caller has it already.
  */
-export function matchingDenyPattern(patterns: readonly RegExp[], args: Record<string, unknown>): number {
-  const texts = denyTexts(args);
+export function matchingDenyPattern(patterns: readonly RegExp[], args: Record<string, unknown>, json?: string): number {
+  const texts = denyTexts(args, json);
   return patterns.findIndex((pattern) => texts.some((text) => pattern.test(text)));
 }
