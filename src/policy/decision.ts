@@ -114,6 +114,27 @@ async function runCondition(
 
 const deny = (code: DecisionCode, reason: string, rule: string): PolicyDecision => ({ effect: "deny", code, reason, rule });
 
+/** The scopes of each tool rule that a frozen principal lacks, per rule: a principal's scopes never change. */
+const missingOfRule = new WeakMap<ToolRule, WeakMap<Principal, readonly string[]>>();
+
+const NONE_MISSING: readonly string[] = Object.freeze([]);
+
+/** The scopes of `rule` that `principal` (roles expanded) does not hold; kept per rule for a frozen principal. */
+function missingToolScopes(policy: Policy, rule: ToolRule, principal: Principal): readonly string[] {
+  if (rule.scopes.length === 0) return NONE_MISSING;
+  const frozen = Object.isFrozen(principal);
+  let known = frozen ? missingOfRule.get(rule) : undefined;
+  const kept = known?.get(principal);
+  if (kept !== undefined) return kept;
+  const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
+  const result = missing.length === 0 ? NONE_MISSING : Object.freeze(missing);
+  if (frozen) {
+    if (known === undefined) missingOfRule.set(rule, (known = new WeakMap()));
+    known.set(principal, result);
+  }
+  return result;
+}
+
 /** The allow decision of each tool rule: one frozen object per rule, shared by its calls. */
 const allowOfRule = new WeakMap<ToolRule, PolicyDecision>();
 
@@ -143,10 +164,8 @@ export function decideTool(
   const rule = ruleOf(policy, "tools", name);
   if (!rule) return deny("no-rule", `no policy rule for tool "${name}"`, "tools");
   if (!admitsCaller(rule.callers, principal)) return callerRefusal(principal, `tools.${name}`);
-  if (rule.scopes.length > 0) {
-    const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
-    if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `tools.${name}.scopes`);
-  }
+  const missing = missingToolScopes(policy, rule, principal);
+  if (missing.length > 0) return deny("missing-scope", `missing scope ${missing.join(", ")}`, `tools.${name}.scopes`);
   if (rule.deny) {
     const index = matchingDenyPattern(rule.deny.args, args, argsJson);
     if (index >= 0) return deny("denied-args", "the arguments match a deny pattern", `tools.${name}.deny.args[${index}]`);
