@@ -40,6 +40,8 @@ import { compare, describe, pair, type Variant } from "./compare.js";
 import { fixed, median } from "./stats.js";
 
 const ROUNDS = 15;
+/** Untimed cycles per variant before its rounds (V8 optimises an agent run's code for thousands of runs). */
+const WARM = 1_500;
 const TARGET = 1.0;
 const started = performance.now();
 
@@ -122,6 +124,7 @@ const result = await compare(
   [variant("hitl", "hitl", false), variant("warden", "warden", false), variant("hitlHandler", "hitl", true), variant("wardenHandler", "warden", true)],
   ROUNDS,
   "cpu",
+  WARM,
 );
 const none = pair(result, "hitl", "warden");
 const held = pair(result, "hitlHandler", "wardenHandler");
@@ -157,6 +160,7 @@ writeFileSync(
       node: process.version,
       rounds: ROUNDS,
       clock: "cpu",
+      warmCycles: WARM,
       none: { ...none, target: TARGET, met: none.ratio <= TARGET },
       held: { ...held, target: TARGET, met: held.ratio <= TARGET },
       handlerAlone,

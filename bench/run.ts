@@ -49,6 +49,13 @@ import { fixed, median } from "./stats.js";
 const started = performance.now();
 /** CPU time per call (every thread of the process), not elapsed time: see bench/README.md. */
 const CLOCK = "cpu" as const;
+/**
+ * Untimed calls per variant before its rounds: V8 goes on optimising a LangGraph run's code for
+ * thousands of runs (about 400 µs of compiler time per run between runs 500 and 2,400 of a
+ * one-node graph, 3 µs after 8,000), and a CPU clock counts the compiler's threads.
+ */
+const WARM_GRAPH = 8_000;
+const WARM_DIRECT = 20_000;
 const scratch = mkdtempSync(join(tmpdir(), "warden-bench-"));
 
 // ── The subject: one trivial tool, plain and guarded ────────────────────────
@@ -151,7 +158,7 @@ async function graphPairs(name: string, make: (key: string, warden: Warden | und
     await make("guarded", memoryWarden, false),
     await make("plainHandler", undefined, true),
     await make("guardedHandler", memoryWarden, true),
-  ], ROUNDS, CLOCK);
+  ], ROUNDS, CLOCK, WARM_GRAPH);
   const held = pair(result, "plainHandler", "guardedHandler");
   const none = pair(result, "plain", "guarded");
   const handlerAlone = pair(result, "plain", "plainHandler");
@@ -175,7 +182,7 @@ const directConfig = configOf(memoryWarden, false);
 const directResult = await compare([
   await checked({ key: "plain", call: () => lookup.invoke(toolCall) }, (r) => (r as ToolMessage).content === "o-1:42"),
   await checked({ key: "guarded", call: () => guardedLookup.invoke(toolCall, directConfig), reset: () => memory.clear() }, (r) => (r as ToolMessage).content === "o-1:42" && (r as ToolMessage).status !== "error"),
-], ROUNDS, CLOCK);
+], ROUNDS, CLOCK, WARM_DIRECT);
 const direct = pair(directResult, "plain", "guarded");
 console.log(`   direct tool.invoke: ${describe(direct, 1.5)}`);
 
@@ -187,7 +194,7 @@ const recordingResult = await compare([
   await toolNodeVariant("recording", forwardedWarden, false),
   await toolNodeVariant("memory", memoryWarden, false),
   await toolNodeVariant("jsonl", fileWarden, false),
-], ROUNDS, CLOCK);
+], ROUNDS, CLOCK, WARM_GRAPH);
 const recording = {
   alone: pair(recordingResult, "unrecorded", "recording"),
   memory: pair(recordingResult, "unrecorded", "memory"),
@@ -270,6 +277,7 @@ writeFileSync(
       node: process.version,
       rounds: ROUNDS,
       clock: CLOCK,
+      warmCalls: { graph: WARM_GRAPH, direct: WARM_DIRECT },
       toolNode: { held: met(toolNode.held, 1.1), none: met(toolNode.none, 1.25), handlerAlone: toolNode.handlerAlone, us: toolNode.us },
       agent: { held: met(agent.held, 1.1), none: met(agent.none, 1.25), handlerAlone: agent.handlerAlone, us: agent.us },
       direct: met(direct, 1.5),

@@ -52,14 +52,14 @@ export function ruleOf<K extends "tools" | "models" | "retrievers">(policy: Poli
   return Object.hasOwn(rules, name) ? rules[name] : undefined;
 }
 
-/** The scopes of frozen principals with roles, per policy: computed once per principal. */
-const scopesByPolicy = new WeakMap<Policy, WeakMap<Principal, readonly string[]>>();
+/** The scopes of frozen principals with roles, per role table of a policy: computed once per principal. */
+const scopesByRoles = new WeakMap<Policy["roles"], WeakMap<Principal, readonly string[]>>();
 
 /** The scopes a principal holds: its own plus those its roles expand to (kept for a frozen principal). */
 export function effectiveScopes(policy: Policy, principal: Principal): readonly string[] {
   if (principal.roles.length === 0) return principal.scopes;
   const frozen = Object.isFrozen(principal);
-  let known = frozen ? scopesByPolicy.get(policy) : undefined;
+  let known = frozen ? scopesByRoles.get(policy.roles) : undefined;
   const kept = known?.get(principal);
   if (kept !== undefined) return kept;
   const scopes = new Set(principal.scopes);
@@ -70,7 +70,7 @@ export function effectiveScopes(policy: Policy, principal: Principal): readonly 
   }
   const result: readonly string[] = Object.freeze([...scopes]);
   if (frozen) {
-    if (known === undefined) scopesByPolicy.set(policy, (known = new WeakMap()));
+    if (known === undefined) scopesByRoles.set(policy.roles, (known = new WeakMap()));
     known.set(principal, result);
   }
   return result;
@@ -114,8 +114,8 @@ async function runCondition(
 
 const deny = (code: DecisionCode, reason: string, rule: string): PolicyDecision => ({ effect: "deny", code, reason, rule });
 
-/** The scopes of each tool rule that a frozen principal lacks, per rule: a principal's scopes never change. */
-const missingOfRule = new WeakMap<ToolRule, WeakMap<Principal, readonly string[]>>();
+/** The scopes of a tool rule that a frozen principal lacks, per list of required scopes: a principal's scopes never change. */
+const missingOfRule = new WeakMap<readonly string[], WeakMap<Principal, readonly string[]>>();
 
 const NONE_MISSING: readonly string[] = Object.freeze([]);
 
@@ -123,13 +123,13 @@ const NONE_MISSING: readonly string[] = Object.freeze([]);
 function missingToolScopes(policy: Policy, rule: ToolRule, principal: Principal): readonly string[] {
   if (rule.scopes.length === 0) return NONE_MISSING;
   const frozen = Object.isFrozen(principal);
-  let known = frozen ? missingOfRule.get(rule) : undefined;
+  let known = frozen ? missingOfRule.get(rule.scopes) : undefined;
   const kept = known?.get(principal);
   if (kept !== undefined) return kept;
   const missing = missingScopes(effectiveScopes(policy, principal), rule.scopes);
   const result = missing.length === 0 ? NONE_MISSING : Object.freeze(missing);
   if (frozen) {
-    if (known === undefined) missingOfRule.set(rule, (known = new WeakMap()));
+    if (known === undefined) missingOfRule.set(rule.scopes, (known = new WeakMap()));
     known.set(principal, result);
   }
   return result;
