@@ -195,6 +195,8 @@ describe("guarded chat models", () => {
 describe("warden.unmask with an expired principal", () => {
   it("refuses to restore values once the holder's token has expired, and records the refusal", async () => {
     const clock = fakeClock();
+    // Tokens minted on the warden's clock: on real time, a second boundary between the two would make them "not valid yet".
+    const idp = createTestIdentity({ clock });
     const sink = memorySink();
     const warden = createWarden({ identity: idp.identity, clock, audit: { sink }, masking: { strategy: "tokenize" }, policy: { tools: { lookup: { scopes: [] } } } });
     const ann = await warden.authenticate(await idp.issue({ sub: "ann", tenant: "acme", scope: "pii:unmask" }, { expiresIn: "1m" }));
