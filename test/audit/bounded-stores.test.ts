@@ -172,6 +172,10 @@ describe("the default audit sink", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const lines = readFileSync(path, "utf8").trim().split("\n").map((line) => JSON.parse(line) as AuditEvent);
       expect(lines.filter((e) => e.target?.name === "other").map((e) => e.type)).toEqual(expect.arrayContaining(["access.allowed"]));
+      // Two logs, two chains, one file: each chain stays whole (the guard's is unsigned: it was given no key).
+      const both = await verifyAuditLog(path, { publicKey: keys.publicKey });
+      expect(both.chains).toHaveLength(2);
+      expect(both.problems.map((p) => p.kind)).toEqual(["unsigned"]);
     } finally {
       process.chdir(cwd);
       rmSync(dir, { recursive: true, force: true });
