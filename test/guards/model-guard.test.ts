@@ -326,7 +326,7 @@ describe("audit of model calls", () => {
     const idp = createTestIdentity();
     const sink = memorySink();
     const llm = guardModel(scriptedChatModel(["ok"]), { policy: { models: { default: { scopes: [], perUser: "10/min" } } }, audit: { sink } });
-    const principal = await createWarden({ identity: idp.identity, policy: {} }).authenticate(await idp.issue({ sub: "carol" }));
+    const principal = await createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} }).authenticate(await idp.issue({ sub: "carol" }));
     await llm.invoke("hi", { configurable: { __warden_principal: principal, thread_id: "th-1" } });
     const [start] = sink.ofType("model.start");
     const [end] = sink.ofType("model.end");

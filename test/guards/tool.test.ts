@@ -187,7 +187,7 @@ describe("guarded tools", () => {
 describe("onDenied", () => {
   it("can be set once for the whole warden, and a rule still overrides it", async () => {
     const idp = createTestIdentity();
-    const warden = createWarden({
+    const warden = createWarden({ audit: { sink: memorySink() },
       identity: idp.identity,
       onDenied: "throw",
       policy: { tools: { quiet: { scopes: ["x:y"], onDenied: "message" }, loud: { scopes: ["x:y"] } } },
