@@ -97,6 +97,8 @@ export type AssignmentVisitor = (nameStart: number, nameEnd: number, valueFrom: 
 
 /** Cores of the keywords that name a secret, lower case: a name that holds none of them (in any case) names none. */
 const KEYWORD_CORES = ["pass", "pwd", "secret", "token", "auth", "cred", "key"];
+/** Any of the cores, in any case: a text without one holds no assignment worth reading. */
+const ANY_CORE = new RegExp(KEYWORD_CORES.join("|"), "i");
 /** The cores by their first letter's code, so most characters of a name are passed over with one array read. */
 const CORES_BY_FIRST: (readonly string[] | undefined)[] = Array.from({ length: 128 }, (_, code) => {
   const cores = KEYWORD_CORES.filter((core) => core.charCodeAt(0) === code);
@@ -134,6 +136,8 @@ function add(list: number[], text: string, at: number, name: readonly [number, n
  */
 function collect(text: string, separators: SeparatorIndex): number[] {
   const list: number[] = [];
+  // One search that usually stops early in prose and settles most short texts (a tool's JSON) at once.
+  if (!ANY_CORE.test(text)) return list;
   for (const eq of separators.positions("=")) {
     if (codeAt(text, eq + 1) === 62) {
       add(list, text, eq, nameBefore(text, eq), eq + 2, 1);

@@ -238,16 +238,22 @@ export const genericSecretDetector: Detector = {
   triggers: ASSIGNMENT_OPERATORS,
   scan(text, from, out, separators) {
     let password = false;
-    const wanted = (t: string, start: number, end: number): boolean => {
-      const name = secretName(t, start, end);
-      password = name?.password ?? false;
-      return name !== undefined;
-    };
-    eachAssignment(text, Math.max(0, from - MAX_GAP - 4), separators, wanted, (_start, _end, valueFrom, form) => {
-      const value = valueAfter(text, valueFrom, form);
-      if (value !== undefined && value[0] >= from && plausibleSecret(withoutTokenShapes(text.slice(value[0], value[1])), password)) {
-        out.push({ type: "generic_secret", start: value[0], end: value[1] });
-      }
-    });
+    eachAssignment(
+      text,
+      Math.max(0, from - MAX_GAP - 4),
+      separators,
+      // Inline, not bound to a name: a named closure made at every scan costs more under some transpilers.
+      (t, start, end) => {
+        const name = secretName(t, start, end);
+        password = name?.password ?? false;
+        return name !== undefined;
+      },
+      (_start, _end, valueFrom, form) => {
+        const value = valueAfter(text, valueFrom, form);
+        if (value !== undefined && value[0] >= from && plausibleSecret(withoutTokenShapes(text.slice(value[0], value[1])), password)) {
+          out.push({ type: "generic_secret", start: value[0], end: value[1] });
+        }
+      },
+    );
   },
 };
