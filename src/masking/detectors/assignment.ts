@@ -99,6 +99,12 @@ export type AssignmentVisitor = (nameStart: number, nameEnd: number, valueFrom: 
 const KEYWORD_CORES = ["pass", "pwd", "secret", "token", "auth", "cred", "key"];
 /** Any of the cores, in any case: a text without one holds no assignment worth reading. */
 const ANY_CORE = new RegExp(KEYWORD_CORES.join("|"), "i");
+/**
+ * Characters per operator below which a text is searched for a keyword's
+ * core before its assignments are read (the search costs about as much as
+ * reading one assignment per this many characters).
+ */
+const OPERATOR_SPACING = 32;
 /** The cores by their first letter's code, so most characters of a name are passed over with one array read. */
 const CORES_BY_FIRST: (readonly string[] | undefined)[] = Array.from({ length: 128 }, (_, code) => {
   const cores = KEYWORD_CORES.filter((core) => core.charCodeAt(0) === code);
@@ -136,9 +142,15 @@ function add(list: number[], text: string, at: number, name: readonly [number, n
  */
 function collect(text: string, separators: SeparatorIndex): number[] {
   const list: number[] = [];
-  // One search that usually stops early in prose and settles most short texts (a tool's JSON) at once.
-  if (!ANY_CORE.test(text)) return list;
-  for (const eq of separators.positions("=")) {
+  const equals = separators.positions("=");
+  const colons = separators.positions(":");
+  const closes = separators.positions(">");
+  const commas = separators.positions(",");
+  // Text dense in operators (JSON, configuration) without a keyword's core anywhere holds no
+  // assignment worth reading: one search settles it. In prose, reading the few operators costs less.
+  const operators = equals.length + colons.length + closes.length + commas.length;
+  if (operators * OPERATOR_SPACING > text.length && !ANY_CORE.test(text)) return list;
+  for (const eq of equals) {
     if (codeAt(text, eq + 1) === 62) {
       add(list, text, eq, nameBefore(text, eq), eq + 2, 1);
       continue;
@@ -146,17 +158,17 @@ function collect(text: string, separators: SeparatorIndex): number[] {
     const start = operatorStart(text, eq);
     if (start !== -1) add(list, text, eq, nameBefore(text, start), eq + 1, 0);
   }
-  for (const colon of separators.positions(":")) {
+  for (const colon of colons) {
     const after = codeAt(text, colon + 1);
     if (after === 58 || after === 61 || codeAt(text, colon - 1) === 58 || (after === 47 && codeAt(text, colon + 2) === 47)) continue;
     add(list, text, colon, nameBefore(text, colon), colon + 1, 0);
   }
-  for (const close of separators.positions(">")) {
+  for (const close of closes) {
     if (!isNameChar(codeAt(text, close - 1))) continue;
     const start = nameStart(text, close);
     if (start !== -1 && codeAt(text, start - 1) === 60) add(list, text, close, [start, close], close + 1, 2);
   }
-  for (const comma of separators.positions(",")) {
+  for (const comma of commas) {
     const before = codeAt(text, comma - 1);
     if (isQuote(before)) {
       const name = nameBefore(text, comma);
