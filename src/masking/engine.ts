@@ -80,22 +80,20 @@ interface Census {
   readonly always: number;
 }
 
-/** The census of `detectors` (at most 31: the others, if any, always run). */
+/** Detectors that get a bit of their own; past them, every text needs them all. */
+const CENSUS_BITS = 31;
+
+/** The census of `detectors`. */
 function censusOf(detectors: readonly Detector[]): Census {
   const table: number[] = Array.from({ length: 128 }, () => 0);
-  let always = 0;
-  detectors.forEach((detector, i) => {
-    const bit = i < 31 ? 1 << i : 0;
+  // Detectors past the last bit have none: with them, every detector runs.
+  let always = detectors.length > CENSUS_BITS ? -1 : 0;
+  detectors.slice(0, CENSUS_BITS).forEach((detector, i) => {
     const triggers = detector.triggers;
-    if (bit === 0) return;
-    if (triggers === undefined || [...triggers].some((c) => c.charCodeAt(0) >= 128)) {
-      always |= bit;
-      return;
-    }
-    for (let k = 0; k < triggers.length; k++) table[triggers.charCodeAt(k)] = (table[triggers.charCodeAt(k)] as number) | bit;
+    if (triggers === undefined || [...triggers].some((c) => c.charCodeAt(0) >= 128)) always |= 1 << i;
+    else for (let k = 0; k < triggers.length; k++) table[triggers.charCodeAt(k)] = (table[triggers.charCodeAt(k)] as number) | (1 << i);
   });
-  // Detectors past the 31st have no bit: they must always run.
-  return { table, always: detectors.length > 31 ? -1 : always };
+  return { table, always };
 }
 
 /** The bits of the detectors `text` (shorter than {@link CENSUS_LIMIT}) needs. */
@@ -155,7 +153,7 @@ export function createEngine(
       if (bits === 0) return out;
       const separators = new SeparatorIndex(text, from - SEPARATOR_LOOKBACK);
       for (let i = 0; i < active.length; i++) {
-        if (i < 31 && (bits & (1 << i)) === 0) continue;
+        if (i < CENSUS_BITS && (bits & (1 << i)) === 0) continue;
         (active[i] as Detector).scan(text, from, out, separators);
       }
       const kept = filterNeeded ? out.filter((s) => types.has(s.type)) : out;
