@@ -63,9 +63,14 @@ function opaque(value: object): boolean {
   );
 }
 
-/** Defines a data property (safe for keys such as `__proto__`). */
+/**
+ * Defines a data property (safe for keys such as `__proto__`). An enumerable
+ * one that neither `target` nor its prototypes know is assigned, which makes
+ * the same property for a fraction of the cost.
+ */
 function define(target: object, key: string, value: unknown, enumerable = true): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable, configurable: true });
+  if (enumerable && !(key in target)) (target as Record<string, unknown>)[key] = value;
+  else Object.defineProperty(target, key, { value, writable: true, enumerable, configurable: true });
 }
 
 /** A content block of text: `{ type: "text", text: "…" }` (a plain object). */

@@ -29,6 +29,13 @@ export interface Detector {
   /** Upper bound on the characters before a match that decide it. */
   readonly lookbehind: number;
   /**
+   * Characters of which every text this detector finds something in holds
+   * at least one (`"@"` for email addresses, the digits for numbers). A short
+   * text holding none of them is not given to the detector. Without it, the
+   * detector sees every text.
+   */
+  readonly triggers?: string;
+  /**
    * Appends to `out` every match whose start is at or after `from`. Characters
    * before `from` may be read as context but never start a match.
    * `separators` shares the positions of `:`, `-`, `_`, `=` and `.` between the
@@ -42,6 +49,9 @@ export interface Detector {
    */
   pending?(text: string, from: number): number;
 }
+
+/** The ten digits, as {@link Detector.triggers}. */
+export const DIGITS = "0123456789";
 
 /**
  * Runs `regex` (global or sticky) over `text` from `from`, calling `accept`

@@ -62,6 +62,51 @@ function outsidePlaceholders(spans: readonly Span[], ranges: readonly [number, n
   return out;
 }
 
+/**
+ * Texts up to this long are read once for the detectors' trigger characters
+ * before any detector runs (see {@link Detector.triggers}): a short text (a
+ * field of a structured value, a small tool result) holds few of them, and
+ * most detectors are then skipped. A longer text holds them all.
+ */
+const CENSUS_LIMIT = 512;
+
+/**
+ * Which of `detectors` a short text needs: a table from each ASCII character
+ * to the bits of the detectors it triggers (detector `i` is bit `i`), and the
+ * bits of the detectors without triggers, which every text needs.
+ */
+interface Census {
+  readonly table: readonly number[];
+  readonly always: number;
+}
+
+/** Detectors that get a bit of their own; past them, every text needs them all. */
+const CENSUS_BITS = 31;
+
+/** The census of `detectors`. */
+function censusOf(detectors: readonly Detector[]): Census {
+  const table: number[] = Array.from({ length: 128 }, () => 0);
+  // Detectors past the last bit have none: with them, every detector runs.
+  let always = detectors.length > CENSUS_BITS ? -1 : 0;
+  detectors.slice(0, CENSUS_BITS).forEach((detector, i) => {
+    const triggers = detector.triggers;
+    if (triggers === undefined || [...triggers].some((c) => c.charCodeAt(0) >= 128)) always |= 1 << i;
+    else for (let k = 0; k < triggers.length; k++) table[triggers.charCodeAt(k)] = (table[triggers.charCodeAt(k)] as number) | (1 << i);
+  });
+  return { table, always };
+}
+
+/** The bits of the detectors `text` (shorter than {@link CENSUS_LIMIT}) needs. */
+function needed(census: Census, text: string): number {
+  const { table } = census;
+  let bits = census.always;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 128) bits |= table[code] as number;
+  }
+  return bits;
+}
+
 /** Runs a fixed set of detectors for a fixed set of types. */
 export interface Engine {
   /** The enabled types. */
@@ -97,14 +142,20 @@ export function createEngine(
   const hold = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.reach));
   const context = Math.max(MAX_PLACEHOLDER, ...active.map((d) => d.lookbehind));
   const placeholders = placeholderFinder(types, issued);
+  const census = censusOf(active);
   return foldingEngine({
     types,
     hold,
     context,
     spans(text, from) {
       const out: Span[] = [];
+      const bits = text.length < CENSUS_LIMIT ? needed(census, text) : -1;
+      if (bits === 0) return out;
       const separators = new SeparatorIndex(text, from - SEPARATOR_LOOKBACK);
-      for (const detector of active) detector.scan(text, from, out, separators);
+      for (let i = 0; i < active.length; i++) {
+        if (i < CENSUS_BITS && (bits & (1 << i)) === 0) continue;
+        (active[i] as Detector).scan(text, from, out, separators);
+      }
       const kept = filterNeeded ? out.filter((s) => types.has(s.type)) : out;
       if (kept.length === 0) return kept;
       const tokens = placeholders(text, from);

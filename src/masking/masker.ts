@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
+import type { CountryCode } from "libphonenumber-js/max";
 import { z } from "zod";
 import { PolicyError } from "../errors.js";
 import { parseOptions } from "../validate.js";
 import { BUILTIN_TYPES, builtinDetectors, CUSTOM_PRIORITY, expandName, GROUPS, TYPE_INFO, type MaskStyle } from "./catalog.js";
 import { compileCustom, type CustomDetector } from "./custom.js";
 import { forEachString, mapDeep, mapStrings } from "./deep.js";
+import { isPhoneRegion } from "./detectors/phone-validation.js";
 import { createEngine, resolveOverlaps, type Engine } from "./engine.js";
 import { MaskingBlockedError } from "./errors.js";
 import { createPseudonymizer, type Pseudonymizer } from "./pseudonym.js";
@@ -112,7 +113,7 @@ const customSchema = z.union([
   z.strictObject({ type: typeName, pattern: z.instanceof(RegExp), maxLength }),
   z.strictObject({ type: typeName, detect: z.custom<CustomDetector>((v) => typeof v === "function", { message: "expected a function" }), maxLength }),
 ]);
-const region = z.string().refine((c) => isSupportedCountry(c), { message: "unknown region code" });
+const region = z.string().refine((c) => isPhoneRegion(c), { message: "unknown region code" });
 const optionsSchema = z.strictObject({
   detectors: z.array(z.string().refine((n) => expandName(n) !== undefined, { message: "unknown detector" })).optional(),
   custom: z.array(customSchema).optional(),
@@ -275,6 +276,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     let partStart = 0;
     for (let i = 0; i < first; i++) partStart += (parts[i] as string).length;
     const spans = resolveOverlaps(engine.spans(text, partStart), engine.priority);
+    // Nothing found: every part as it is.
+    if (spans.length === 0) return { texts: parts.slice(), found: [] };
     const texts = parts.slice(0, first);
     const found: { finding: Finding; part: number }[] = [];
     const rendered: Finding[] = [];

@@ -11,6 +11,7 @@ export class SeparatorIndex {
   readonly #text: string;
   readonly #origin: number;
   readonly #cache = new Map<string, readonly number[]>();
+  #derived: Map<unknown, unknown> | undefined;
 
   /**
    * @param text - the scanned text
@@ -35,6 +36,20 @@ export class SeparatorIndex {
       this.#cache.set(char, found);
     }
     return found;
+  }
+
+  /**
+   * What `derive` computes from this scan's text and positions, computed on
+   * the first call and shared by every later one of the same scan (keyed by
+   * `derive` itself), so that detectors reading the same structure (the
+   * assignments of a text) find it once.
+   */
+  derived<T>(derive: (text: string, index: SeparatorIndex) => T): T {
+    this.#derived ??= new Map();
+    if (this.#derived.has(derive)) return this.#derived.get(derive) as T;
+    const value = derive(this.#text, this);
+    this.#derived.set(derive, value);
+    return value;
   }
 
   /** Index in `positions` of the first position at or after `start`. */

@@ -16,8 +16,8 @@
  *
  * @module
  */
-import { codeAt, isAlnum } from "../chars.js";
-import { SeparatorIndex } from "../separators.js";
+import { codeAt, isAlnum, wordAt } from "../chars.js";
+import type { SeparatorIndex } from "../separators.js";
 
 /** Longest name looked at. */
 export const MAX_NAME = 64;
@@ -89,13 +89,104 @@ function startsCell(text: string, index: number): boolean {
   return before === -1 || before === 10 || before === 13 || before === 44;
 }
 
+/** The characters of which every assignment {@link eachAssignment} finds holds one. */
+export const ASSIGNMENT_OPERATORS = "=:>,";
+
 /** Called with a name (`[nameStart, nameEnd)`), the index where its value may start, and the form. */
 export type AssignmentVisitor = (nameStart: number, nameEnd: number, valueFrom: number, form: AssignmentForm) => void;
 
+/** Cores of the keywords that name a secret, lower case: a name that holds none of them (in any case) names none. */
+const KEYWORD_CORES = ["pass", "pwd", "secret", "token", "auth", "cred", "key"];
+/** Any of the cores, in any case: a text without one holds no assignment worth reading. */
+const ANY_CORE = new RegExp(KEYWORD_CORES.join("|"), "i");
+/**
+ * Characters per operator below which a text is searched for a keyword's
+ * core before its assignments are read (the search costs about as much as
+ * reading one assignment per this many characters).
+ */
+const OPERATOR_SPACING = 32;
+/** The cores by their first letter's code, so most characters of a name are passed over with one array read. */
+const CORES_BY_FIRST: (readonly string[] | undefined)[] = Array.from({ length: 128 }, (_, code) => {
+  const cores = KEYWORD_CORES.filter((core) => core.charCodeAt(0) === code);
+  return cores.length > 0 ? cores : undefined;
+});
+
+/**
+ * A cheap first look at the name `text[start, end)`: does any keyword's core
+ * occur in it at all? Read in place, so the many names that hold none cost no
+ * substring.
+ */
+function hasKeywordCore(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const cores = CORES_BY_FIRST[text.charCodeAt(i) | 0x20];
+    if (cores !== undefined) for (const core of cores) if (wordAt(text, i, end, core)) return true;
+  }
+  return false;
+}
+
+/** The forms, by the index an assignment list records. */
+const FORMS: readonly AssignmentForm[] = ["operator", "arrow", "element", "argument"];
+/** Numbers per assignment in a list: operator position, name start, name end, value start, form index. */
+const FIELDS = 5;
+
+/** Appends an assignment to `list` when it has a name that holds a keyword's core. */
+function add(list: number[], text: string, at: number, name: readonly [number, number] | undefined, valueFrom: number, form: number): void {
+  if (name !== undefined && hasKeywordCore(text, name[0], name[1])) list.push(at, name[0], name[1], valueFrom, form);
+}
+
+/**
+ * Every assignment whose operator is among the positions `separators` holds,
+ * as a flat list of {@link FIELDS} numbers per assignment, in the order of
+ * {@link eachAssignment}. Found once per scan and shared by the detectors
+ * that read assignments (see `SeparatorIndex.derived`).
+ */
+function collect(text: string, separators: SeparatorIndex): number[] {
+  const list: number[] = [];
+  const equals = separators.positions("=");
+  const colons = separators.positions(":");
+  const closes = separators.positions(">");
+  const commas = separators.positions(",");
+  // Text dense in operators (JSON, configuration) without a keyword's core anywhere holds no
+  // assignment worth reading: one search settles it. In prose, reading the few operators costs less.
+  const operators = equals.length + colons.length + closes.length + commas.length;
+  if (operators * OPERATOR_SPACING > text.length && !ANY_CORE.test(text)) return list;
+  for (const eq of equals) {
+    if (codeAt(text, eq + 1) === 62) {
+      add(list, text, eq, nameBefore(text, eq), eq + 2, 1);
+      continue;
+    }
+    const start = operatorStart(text, eq);
+    if (start !== -1) add(list, text, eq, nameBefore(text, start), eq + 1, 0);
+  }
+  for (const colon of colons) {
+    const after = codeAt(text, colon + 1);
+    if (after === 58 || after === 61 || codeAt(text, colon - 1) === 58 || (after === 47 && codeAt(text, colon + 2) === 47)) continue;
+    add(list, text, colon, nameBefore(text, colon), colon + 1, 0);
+  }
+  for (const close of closes) {
+    if (!isNameChar(codeAt(text, close - 1))) continue;
+    const start = nameStart(text, close);
+    if (start !== -1 && codeAt(text, start - 1) === 60) add(list, text, close, [start, close], close + 1, 2);
+  }
+  for (const comma of commas) {
+    const before = codeAt(text, comma - 1);
+    if (isQuote(before)) {
+      const name = nameBefore(text, comma);
+      if (name !== undefined && isQuote(codeAt(text, name[0] - 1))) add(list, text, comma, name, comma + 1, 3);
+    } else if (isNameChar(before) && !isSpace(codeAt(text, comma + 1))) {
+      const start = nameStart(text, comma);
+      if (start !== -1 && startsCell(text, start)) add(list, text, comma, [start, comma], comma + 1, 0);
+    }
+  }
+  return list;
+}
+
 /**
  * Calls `visit` for each assignment whose operator lies at or after `origin`
- * and whose name `wanted(text, start, end)` accepts (checked before anything
- * else is read, so it should be cheap).
+ * and whose name holds a keyword's core (`pass`, `pwd`, `secret`, `token`,
+ * `auth`, `cred`, `key`, in any case: every reader looks for secrets' names)
+ * and `wanted(text, start, end)` accepts. The assignments are found once per
+ * scan (per `separators`) and shared by every caller.
  */
 export function eachAssignment(
   text: string,
@@ -104,45 +195,11 @@ export function eachAssignment(
   wanted: (text: string, start: number, end: number) => boolean,
   visit: AssignmentVisitor,
 ): void {
-  const equals = separators.positions("=");
-  for (let k = SeparatorIndex.firstAtOrAfter(equals, origin); k < equals.length; k++) {
-    const eq = equals[k] as number;
-    if (codeAt(text, eq + 1) === 62) {
-      const name = nameBefore(text, eq);
-      if (name !== undefined && wanted(text, name[0], name[1])) visit(name[0], name[1], eq + 2, "arrow");
-      continue;
-    }
-    const start = operatorStart(text, eq);
-    if (start === -1) continue;
-    const name = nameBefore(text, start);
-    if (name !== undefined && wanted(text, name[0], name[1])) visit(name[0], name[1], eq + 1, "operator");
-  }
-  const colons = separators.positions(":");
-  for (let k = SeparatorIndex.firstAtOrAfter(colons, origin); k < colons.length; k++) {
-    const colon = colons[k] as number;
-    const after = codeAt(text, colon + 1);
-    if (after === 58 || after === 61 || codeAt(text, colon - 1) === 58 || (after === 47 && codeAt(text, colon + 2) === 47)) continue;
-    const name = nameBefore(text, colon);
-    if (name !== undefined && wanted(text, name[0], name[1])) visit(name[0], name[1], colon + 1, "operator");
-  }
-  const closes = separators.positions(">");
-  for (let k = SeparatorIndex.firstAtOrAfter(closes, origin); k < closes.length; k++) {
-    const close = closes[k] as number;
-    if (!isNameChar(codeAt(text, close - 1))) continue;
-    const start = nameStart(text, close);
-    if (start === -1 || codeAt(text, start - 1) !== 60 || !wanted(text, start, close)) continue;
-    visit(start, close, close + 1, "element");
-  }
-  const commas = separators.positions(",");
-  for (let k = SeparatorIndex.firstAtOrAfter(commas, origin); k < commas.length; k++) {
-    const comma = commas[k] as number;
-    const before = codeAt(text, comma - 1);
-    if (isQuote(before)) {
-      const name = nameBefore(text, comma);
-      if (name !== undefined && isQuote(codeAt(text, name[0] - 1)) && wanted(text, name[0], name[1])) visit(name[0], name[1], comma + 1, "argument");
-    } else if (isNameChar(before) && !isSpace(codeAt(text, comma + 1))) {
-      const start = nameStart(text, comma);
-      if (start !== -1 && startsCell(text, start) && wanted(text, start, comma)) visit(start, comma, comma + 1, "operator");
-    }
+  const list = separators.derived(collect);
+  for (let i = 0; i < list.length; i += FIELDS) {
+    if ((list[i] as number) < origin) continue;
+    const start = list[i + 1] as number;
+    const end = list[i + 2] as number;
+    if (wanted(text, start, end)) visit(start, end, list[i + 3] as number, FORMS[list[i + 4] as number] as AssignmentForm);
   }
 }

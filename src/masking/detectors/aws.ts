@@ -20,7 +20,7 @@
 import { codeAt, holdsWord, isAlnum, isDigit, isUpper } from "../chars.js";
 import type { Detector } from "../detector.js";
 import { isPlaceholder } from "../entropy.js";
-import { eachAssignment, NAME_LOOKBEHIND } from "./assignment.js";
+import { ASSIGNMENT_OPERATORS, eachAssignment, NAME_LOOKBEHIND } from "./assignment.js";
 
 /** Four-letter prefixes of access key ids; `A3T` followed by a capital or a digit is one too. */
 const KEY_PREFIXES: ReadonlySet<string> = new Set(["AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA"]);
@@ -97,14 +97,13 @@ function secretsIn(text: string, low: number, high: number, from: number, found:
   }
 }
 
-/** Key ids are found in upper case, and written all in lower case. */
 /**
- * Where an access key id may start: a prefix in capitals or all in lower
- * case. One regex search over the text costs less than visiting every `A`
- * and every (frequent) `a`; {@link keyIdAt} and {@link lowerKeyIdAt} then
- * check the whole id.
+ * Where an access key id may start: a prefix in any case (one
+ * case-insensitive search costs less than one for each case, or a visit to
+ * every `A` and every frequent `a`); {@link keyIdAt} and {@link lowerKeyIdAt}
+ * then check the whole id, in capitals or all in lower case.
  */
-const KEY_ID_START = new RegExp([...KEY_PREFIXES, "A3T"].flatMap((prefix) => [prefix, prefix.toLowerCase()]).join("|"), "g");
+const KEY_ID_START = new RegExp([...KEY_PREFIXES, "A3T"].map((prefix) => prefix.toLowerCase()).join("|"), "gi");
 
 /** Whether an access key id, in capitals or all in lower case, starts at `at`. */
 function keyIdStartsAt(text: string, at: number): boolean {
@@ -116,6 +115,8 @@ export const awsDetector: Detector = {
   types: ["aws_access_key", "aws_secret_key"],
   reach: 2 * NEAR_KEY,
   lookbehind: Math.max(2 * NEAR_KEY, AFTER_NAME + NAME_LOOKBEHIND),
+  // A key id starts with `A` (`a` in lower case); a secret key without one follows an assignment.
+  triggers: `Aa${ASSIGNMENT_OPERATORS}`,
   scan(text, from, out, separators) {
     const found: number[] = [];
     KEY_ID_START.lastIndex = Math.max(0, from - NEAR_KEY - 60);

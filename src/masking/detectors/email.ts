@@ -87,6 +87,7 @@ export const emailDetector: Detector = {
   types: ["email"],
   reach: MAX_LOCAL + 2 + MAX_DOMAIN + 2,
   lookbehind: 302,
+  triggers: "@",
   scan(text, from, out) {
     let at = text.indexOf("@", from);
     while (at !== -1) {

@@ -37,11 +37,11 @@
  *
  * @module
  */
-import { codeAt, wordAt } from "../chars.js";
+import { codeAt } from "../chars.js";
 import type { Detector } from "../detector.js";
 import { entropyThreshold, isPlaceholderSecret, shannonEntropy } from "../entropy.js";
 import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
-import { type AssignmentForm, eachAssignment, isQuote, MAX_NAME, NAME_LOOKBEHIND } from "./assignment.js";
+import { ASSIGNMENT_OPERATORS, type AssignmentForm, eachAssignment, isQuote, MAX_NAME, NAME_LOOKBEHIND } from "./assignment.js";
 
 const MAX_VALUE = 256;
 const MIN_VALUE = 8;
@@ -50,27 +50,6 @@ const MAX_GAP = 16;
 const CODE_PATH = /^(?:process\.env|os\.environ|import\.meta\.env|env|ENV|config|settings|secrets|this|self)[.[]/;
 /** A package and its version (`jjwt-jackson-0.11.2`, `lodash@4.17.21`): a reference, not a secret. */
 const PACKAGE_VERSION = /^[A-Za-z][\w.-]*[-_@]v?\d+(?:\.\d+){1,3}$/;
-/** Cores of the keywords, lower case: a name that holds none of them (in any case) names no secret. */
-const KEYWORD_CORES = ["pass", "pwd", "secret", "token", "auth", "cred", "key"];
-/** The cores by their first letter's code, so most characters of a name are passed over with one array read. */
-const CORES_BY_FIRST: (readonly string[] | undefined)[] = Array.from({ length: 128 }, (_, code) => {
-  const cores = KEYWORD_CORES.filter((core) => core.charCodeAt(0) === code);
-  return cores.length > 0 ? cores : undefined;
-});
-
-
-/**
- * A cheap first look at the name `text[start, end)`: does any keyword's core
- * occur in it at all? Read in place, so the many names that hold none cost no
- * substring.
- */
-function hasKeywordCore(text: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const cores = CORES_BY_FIRST[text.charCodeAt(i) | 0x20];
-    if (cores !== undefined) for (const core of cores) if (wordAt(text, i, end, core)) return true;
-  }
-  return false;
-}
 /** Endings of a word that make it a secret's name (after a plural `s` is dropped). */
 const KEYWORD_ENDINGS = ["password", "passwd", "passphrase", "pwd", "secret", "token", "auth", "credential", "cred", "apikey", "accesskey", "secretkey", "privatekey", "authkey"];
 /** Words before `key` that make it a secret's name. */
@@ -124,7 +103,7 @@ const verdicts = new Map<string, NameVerdict | null>();
 
 /** Whether the name `text[start, end)` names a secret, and whether a password's. */
 function secretName(text: string, start: number, end: number): NameVerdict | undefined {
-  if (end - start < 3 || !hasKeywordCore(text, start, end)) return undefined;
+  // Only names holding a keyword's core reach here (see eachAssignment).
   const name = text.slice(start, end);
   const known = verdicts.get(name);
   if (known !== undefined) return known ?? undefined;
@@ -256,18 +235,25 @@ export const genericSecretDetector: Detector = {
   types: ["generic_secret"],
   reach: MAX_VALUE + MAX_GAP + 4,
   lookbehind: NAME_LOOKBEHIND + MAX_NAME,
+  triggers: ASSIGNMENT_OPERATORS,
   scan(text, from, out, separators) {
     let password = false;
-    const wanted = (t: string, start: number, end: number): boolean => {
-      const name = secretName(t, start, end);
-      password = name?.password ?? false;
-      return name !== undefined;
-    };
-    eachAssignment(text, Math.max(0, from - MAX_GAP - 4), separators, wanted, (_start, _end, valueFrom, form) => {
-      const value = valueAfter(text, valueFrom, form);
-      if (value !== undefined && value[0] >= from && plausibleSecret(withoutTokenShapes(text.slice(value[0], value[1])), password)) {
-        out.push({ type: "generic_secret", start: value[0], end: value[1] });
-      }
-    });
+    eachAssignment(
+      text,
+      Math.max(0, from - MAX_GAP - 4),
+      separators,
+      // Inline, not bound to a name: a named closure made at every scan costs more under some transpilers.
+      (t, start, end) => {
+        const name = secretName(t, start, end);
+        password = name?.password ?? false;
+        return name !== undefined;
+      },
+      (_start, _end, valueFrom, form) => {
+        const value = valueAfter(text, valueFrom, form);
+        if (value !== undefined && value[0] >= from && plausibleSecret(withoutTokenShapes(text.slice(value[0], value[1])), password)) {
+          out.push({ type: "generic_secret", start: value[0], end: value[1] });
+        }
+      },
+    );
   },
 };

@@ -11,7 +11,7 @@
  */
 import { ibanChecksumValid } from "../checksums.js";
 import { codeAt, isAlnum, isDigit, isLower, isUpper } from "../chars.js";
-import type { Detector } from "../detector.js";
+import { DIGITS, type Detector } from "../detector.js";
 
 const START = /(?<![A-Za-z0-9])(?:[A-Z]{2}|[a-z]{2})\d\d/g;
 
@@ -33,6 +33,7 @@ export const ibanDetector: Detector = {
   types: ["iban"],
   reach: MAX_WRITTEN + 2,
   lookbehind: 1,
+  triggers: DIGITS,
   scan(text, from, out) {
     START.lastIndex = from;
     let m: RegExpExecArray | null;

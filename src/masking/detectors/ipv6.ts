@@ -53,11 +53,19 @@ function prefixEnd(text: string, at: number): number {
   return end;
 }
 
+/** Whether `text[start, end)` holds two colons or more. */
+function twoColons(text: string, start: number, end: number): boolean {
+  let colons = 0;
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) === 58 && ++colons === 2) return true;
+  return false;
+}
+
 /** Detector of IPv6 addresses. */
 export const ipv6Detector: Detector = {
   types: ["ipv6"],
   reach: MAX + MAX_ZONE + 7,
   lookbehind: MAX + 2,
+  triggers: ":",
   scan(text, from, out, separators) {
     const colons = separators.positions(":");
     let next = from;
@@ -72,9 +80,9 @@ export const ipv6Detector: Detector = {
       while (end > start && text.charCodeAt(end - 1) === 46) end--;
       if (end - start > 2 && text.charCodeAt(end - 1) === 58 && text.charCodeAt(end - 2) !== 58) end--;
       if (end - start > MAX || start < from || isWord(codeAt(text, start - 1)) || isWord(codeAt(text, next))) continue;
+      // Every IPv6 text holds two colons or more: a single one (`key: value`) costs no validation, nor a substring.
+      if (!twoColons(text, start, end)) continue;
       const address = text.slice(start, end);
-      // Every IPv6 text holds two colons or more: a single one (`key: value`) costs no validation.
-      if (address.indexOf(":") === address.lastIndexOf(":")) continue;
       if (address === "::" ? !bareUnspecified(text, start) : !isIPv6(address)) continue;
       const last = prefixEnd(text, zoneEnd(text, end));
       out.push({ type: "ipv6", start, end: last });

@@ -62,6 +62,7 @@ export const jwtDetector: Detector = {
   types: ["jwt"],
   reach: 0,
   lookbehind: 1,
+  triggers: "J",
   scan(text, from, out) {
     let j = text.indexOf("J", from + 2);
     while (j !== -1) {

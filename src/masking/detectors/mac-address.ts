@@ -56,6 +56,7 @@ export const macAddressDetector: Detector = {
   types: ["mac_address"],
   reach: 19,
   lookbehind: 4,
+  triggers: ":-.",
   scan(text, from, out, separators) {
     scanSeparator(text, ":", 2, PAIRS, from, out, separators);
     scanSeparator(text, "-", 2, PAIRS, from, out, separators);

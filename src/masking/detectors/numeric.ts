@@ -18,7 +18,7 @@
  * @module
  */
 import { isDigit } from "../chars.js";
-import type { Detector } from "../detector.js";
+import { DIGITS, type Detector } from "../detector.js";
 import type { Span } from "../types.js";
 
 /** A format found at the start of a digit group. */
@@ -71,6 +71,7 @@ export function numericDetector(formats: readonly NumericFormat[], runs?: RunSca
     types: [...formats.map((f) => f.type), ...(runs === undefined ? [] : [runs.type])],
     reach: Math.max(0, ...formats.map((f) => f.reach), runs?.reach ?? 0),
     lookbehind: Math.max(0, ...formats.map((f) => f.lookbehind), runs?.lookbehind ?? 0),
+    triggers: DIGITS,
     scan(text, from, out) {
       next.fill(from);
       STRETCH.lastIndex = from;

@@ -30,7 +30,39 @@
  *
  * @module
  */
-import { isSupportedCountry, Metadata, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { createRequire } from "node:module";
+import type { CountryCode, PhoneNumber } from "libphonenumber-js/max";
+
+/** The functions of libphonenumber-js's metadata-free core read here, each given the metadata. */
+interface Core {
+  Metadata: new (metadata: object) => unknown;
+  parsePhoneNumberFromString(text: string, options: { defaultCountry: CountryCode; extract: false }, metadata: object): PhoneNumber | undefined;
+  isSupportedCountry(code: string, metadata: object): boolean;
+}
+
+/** libphonenumber-js's core and its full metadata (the `max` build's), once loaded. */
+let library: { readonly core: Core; readonly metadata: object } | undefined;
+
+/**
+ * libphonenumber-js with its full metadata (what its `max` build uses),
+ * loaded on first use rather than when the masking module is imported: a
+ * process that never reads a phone number, or masks without the `phone`
+ * type, never loads the metadata. Loaded synchronously, so masking stays
+ * synchronous.
+ */
+function libphonenumber(): { readonly core: Core; readonly metadata: object } {
+  if (library === undefined) {
+    const require = createRequire(import.meta.url);
+    library = { core: require("libphonenumber-js/core") as Core, metadata: require("libphonenumber-js/metadata.max.json") as object };
+  }
+  return library;
+}
+
+/** Whether libphonenumber knows the region `code` (ISO 3166 alpha-2). Loads the metadata. */
+export function isPhoneRegion(code: string): boolean {
+  const { core, metadata } = libphonenumber();
+  return core.isSupportedCountry(code, metadata);
+}
 import { isDigit } from "../chars.js";
 
 /** A phone-number type of the metadata (only its pattern and lengths are read). */
@@ -88,9 +120,13 @@ interface MetadataView {
   getCountryCodesForCallingCode(callingCode: string): CountryCode[] | undefined;
 }
 
-const newMetadata = (): MetadataView => new Metadata() as unknown as MetadataView;
+function newMetadata(): MetadataView {
+  const { core, metadata } = libphonenumber();
+  return new core.Metadata(metadata) as MetadataView;
+}
+let shared: MetadataView | undefined;
 /** For look-ups that do not depend on a selected plan. */
-const metadata = newMetadata();
+const metadata = (): MetadataView => (shared ??= newMetadata());
 
 /**
  * The numbering plan of a country (`US`) or of a calling code (`1`: the
@@ -229,11 +265,11 @@ function planOf(countryOrCallingCode: string): CompiledPlan {
 }
 
 /** The plan `selectNumberingPlan(callingCode)` selects: its main country's, or a non-geographic one. */
-const planOfCallingCode = (callingCode: string): CompiledPlan => planOf(metadata.getCountryCodesForCallingCode(callingCode)?.[0] ?? callingCode);
+const planOfCallingCode = (callingCode: string): CompiledPlan => planOf(metadata().getCountryCodesForCallingCode(callingCode)?.[0] ?? callingCode);
 
 /** libphonenumber's `getCountryByCallingCode`: the country of a national number among those sharing its calling code. */
 function countryOf(callingCode: string, nationalNumber: string): CountryCode | undefined {
-  const countries = metadata.getCountryCodesForCallingCode(callingCode);
+  const countries = metadata().getCountryCodesForCallingCode(callingCode);
   if (countries === undefined) return undefined;
   if (countries.length === 1) return countries[0];
   for (const country of countries) {
@@ -344,13 +380,16 @@ export class PhoneNumberParser {
 
   constructor(defaultCountry: CountryCode) {
     // As parsePhoneNumberFromString: an unsupported default country is no default country.
-    this.#defaultCountry = isSupportedCountry(defaultCountry) ? defaultCountry : undefined;
+    this.#defaultCountry = isPhoneRegion(defaultCountry) ? defaultCountry : undefined;
     this.#options = { defaultCountry, extract: false };
   }
 
   /** The number `text` is, or undefined when it is none (libphonenumber's result, field for field). */
   parse(text: string): ParsedPhoneNumber | undefined {
-    if (!PORTED_TEXT.test(text)) return parsePhoneNumberFromString(text, this.#options);
+    if (!PORTED_TEXT.test(text)) {
+      const { core, metadata } = libphonenumber();
+      return core.parsePhoneNumberFromString(text, this.#options, metadata);
+    }
     if (text.length > MAX_INPUT_LENGTH) return undefined;
     // Viability (isViablePhoneNumber): on this alphabet, a `+` only first and
     // three digits or more, or exactly two digits.
@@ -380,7 +419,7 @@ export class PhoneNumberParser {
     if (digits[0] === "0") return undefined;
     for (let length = 1; length <= MAX_CALLING_CODE_LENGTH && length <= digits.length; length++) {
       const callingCode = digits.slice(0, length);
-      if (metadata.hasCallingCode(callingCode)) return this.#complete(undefined, callingCode, digits.slice(length));
+      if (metadata().hasCallingCode(callingCode)) return this.#complete(undefined, callingCode, digits.slice(length));
     }
     return undefined;
   }

@@ -205,10 +205,18 @@ const VALID = 2;
  * with `+` are validated for their own country.
  */
 export function phoneScanner(regions: readonly CountryCode[] = ["US"]): RunScanner {
-  const plans = regions.map(nationalPlan);
-  const lengths = new Set(plans.flatMap((plan) => [...plan.lengths]));
+  // Read from the metadata on the first run that may hold a number, not when the masker is made.
+  let plans: readonly NationalPlan[] = [];
+  let lengths: ReadonlySet<number> = new Set();
+  let parsers: readonly PhoneNumberParser[] = [];
+  let loaded = false;
+  const load = (): void => {
+    plans = regions.map(nationalPlan);
+    lengths = new Set(plans.flatMap((plan) => [...plan.lengths]));
+    parsers = regions.map((region) => new PhoneNumberParser(region));
+    loaded = true;
+  };
   const cache = new Map<string, Verdict>();
-  const parsers = regions.map((region) => new PhoneNumberParser(region));
 
   /** The verdict on `candidate`, whole: the best over the regions. */
   const verdictOf = (candidate: string): Verdict => {
@@ -273,6 +281,7 @@ export function phoneScanner(regions: readonly CountryCode[] = ["US"]): RunScann
     while (start < end && !(isDigit(text.charCodeAt(start)) || text.charCodeAt(start) === 43 || text.charCodeAt(start) === 40)) start++;
     while (end > start && !(isDigit(text.charCodeAt(end - 1)) || text.charCodeAt(end - 1) === 41)) end--;
     if (end - start < 7) return undefined;
+    if (!loaded) load();
     const before = codeAt(text, start - 1);
     const glued = isWord(before) || before === 45 || before === 46 || before === 47 || (before === 44 && isDigit(codeAt(text, start - 2)));
     const parts: Part[] = [];

@@ -117,6 +117,7 @@ export const privateKeyDetector: Detector = {
   types: ["private_key"],
   reach: 72,
   lookbehind: 0,
+  triggers: "-",
   scan(text, from, out) {
     const searched: Searched = { line: "", from: 0, to: 0 };
     HEADER.lastIndex = from;

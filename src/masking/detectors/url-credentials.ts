@@ -36,6 +36,8 @@ export const urlCredentialsDetector: Detector = {
   types: ["url_credentials"],
   reach: MAX_AUTHORITY + 2,
   lookbehind: 36,
+  // Credentials end at the `@` before the host.
+  triggers: "@",
   scan(text, from, out) {
     let sep = text.indexOf("://", Math.max(0, from - 3));
     while (sep !== -1) {

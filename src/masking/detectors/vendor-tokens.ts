@@ -114,7 +114,7 @@ const SEPARATORS = ["_", "-", ":", "."] as const;
  * character before it), or a literal for prefixes without one.
  */
 function index(rules: readonly TokenRule[]) {
-  const bySeparator = new Map<string, (Entry[] | undefined)[]>(SEPARATORS.map((s) => [s, new Array<Entry[] | undefined>(128)]));
+  const bySeparator = new Map<string, (Entry[] | undefined)[]>(SEPARATORS.map((s) => [s, Array.from({ length: 128 }, (): Entry[] | undefined => undefined)]));
   const literals: Entry[] = [];
   for (const rule of rules) {
     for (const prefix of rule.prefixes) {
@@ -133,7 +133,10 @@ function index(rules: readonly TokenRule[]) {
     [...new Set(literals.map((e) => e.prefix))].map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"),
     "g",
   );
-  return { bySeparator, literals, literal };
+  const used = SEPARATORS.filter((s) => (bySeparator.get(s) as (Entry[] | undefined)[]).some((e) => e !== undefined));
+  // Every token holds its prefix, so the character that anchors it.
+  const anchors = [...new Set([...literals.map((e) => e.prefix[0] as string), ...used])].join("");
+  return { bySeparator, literals, literal, used, anchors };
 }
 
 /** Tries `entry` with the prefix starting at `start`; appends and returns true on a match. */
@@ -152,7 +155,7 @@ function tryRule(text: string, entry: Entry, start: number, from: number, out: S
 
 /** Creates a detector for `rules` (by default every vendor format above). */
 export function vendorTokenDetector(rules: readonly TokenRule[] = TOKEN_RULES): Detector {
-  const { bySeparator, literals, literal } = index(rules);
+  const { bySeparator, literals, literal, used, anchors } = index(rules);
   const scanSeparator = (text: string, separator: string, from: number, out: Span[], index: SeparatorIndex): void => {
     const byChar = bySeparator.get(separator) as (Entry[] | undefined)[];
     const positions = index.positions(separator);
@@ -165,10 +168,10 @@ export function vendorTokenDetector(rules: readonly TokenRule[] = TOKEN_RULES): 
       }
     }
   };
-  const used = SEPARATORS.filter((s) => (bySeparator.get(s) as (Entry[] | undefined)[]).some((e) => e !== undefined));
   return {
     types: [...new Set(rules.map((r) => r.type))],
     reach: MAX_TOKEN,
+    triggers: anchors,
     lookbehind: 16,
     scan(text, from, out, separators) {
       for (const separator of used) scanSeparator(text, separator, from, out, separators);

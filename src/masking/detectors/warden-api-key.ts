@@ -20,6 +20,7 @@ export const wardenApiKeyDetector: Detector = {
   types: ["warden_api_key"],
   reach: API_KEY_MAX_LENGTH + 1,
   lookbehind: 1,
+  triggers: "_",
   scan(text, from, out) {
     let at = text.indexOf("wdn_", from);
     while (at !== -1) {
