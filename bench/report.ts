@@ -8,12 +8,12 @@
  *
  *   npm run bench   (or: npm run build && tsx bench/report.ts)
  */
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   AuditLog,
   generateAuditKeys,
@@ -23,7 +23,7 @@ import {
   verifyAuditLog,
   type AuditEventInput,
 } from "langchain-warden";
-import { fixed, median } from "./stats.js";
+import { alternate, fixed, median } from "./stats.js";
 
 const EVENTS = 100_000;
 const ROUNDS = 7;
@@ -31,7 +31,15 @@ const scratch = mkdtempSync(join(tmpdir(), "warden-bench-report-"));
 const logPath = join(scratch, "audit.jsonl");
 const keyPath = join(scratch, "audit.public.jwk");
 const outPath = join(scratch, "report.html");
-const cliMain = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const bin = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
+// Loaded before the binary: at exit, the process's own time (after Node's start-up) and peak RSS.
+const probe = join(scratch, "probe.mjs");
+writeFileSync(
+  probe,
+  `const start = performance.now();
+process.on("exit", (code) => process.stderr.write("\\n@probe " + JSON.stringify({ ms: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, code })));
+`,
+);
 
 // ── The log: what a busy warden records in two days ─────────────────────────
 
@@ -79,15 +87,12 @@ interface Run {
   code: number;
 }
 
-/** Runs `warden <argv>` in a new Node process; its own time (after start-up) and peak RSS. */
+/** Runs the `warden` binary with `argv` in a new Node process: its own time (after start-up) and peak RSS. */
 function runCommand(argv: string[]): Run {
-  const script = `import { main } from ${JSON.stringify(cliMain)};
-const write = process.stdout.write.bind(process.stdout); process.stdout.write = () => true;
-const start = performance.now();
-const code = await main(process.argv.slice(1));
-write(JSON.stringify({ ms: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, code }));`;
-  const output = execFileSync(process.execPath, ["--input-type=module", "-e", script, "--", ...argv], { encoding: "utf8", maxBuffer: 1 << 20 });
-  return JSON.parse(output) as Run;
+  const child = spawnSync(process.execPath, ["--import", pathToFileURL(probe).href, bin, ...argv], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const line = child.stderr.split("\n").find((text) => text.startsWith("@probe "));
+  if (!line) throw new Error(`warden ${argv.join(" ")} did not finish: ${child.stderr.slice(0, 500)}`);
+  return JSON.parse(line.slice("@probe ".length)) as Run;
 }
 
 const verifyArgs = ["audit", "verify", logPath, "--key", keyPath];
@@ -95,17 +100,11 @@ const reportArgs = ["audit", "report", logPath, "--key", keyPath, "-o", outPath]
 const check = runCommand(reportArgs);
 if (check.code !== 0) throw new Error(`the report did not verify the log (exit ${check.code})`);
 
-const verifyRuns: Run[] = [];
-const reportRuns: Run[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  if (round % 2 === 0) {
-    verifyRuns.push(runCommand(verifyArgs));
-    reportRuns.push(runCommand(reportArgs));
-  } else {
-    reportRuns.push(runCommand(reportArgs));
-    verifyRuns.push(runCommand(verifyArgs));
-  }
-}
+const { baseline: verifyRuns, variant: reportRuns } = alternate(
+  ROUNDS,
+  () => runCommand(verifyArgs),
+  () => runCommand(reportArgs),
+);
 
 // ── The report's own work, in process: summary and page from parsed events ──
 

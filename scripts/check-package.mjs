@@ -54,6 +54,18 @@ for (const subpath of subpaths) {
   typeImports.push(`export * as m${typeImports.length} from ${JSON.stringify(specifier)};`);
 }
 
+// The `warden` binary: present in the packed package, and it runs (prints its usage).
+for (const [name, file] of Object.entries(pkg.bin ?? {})) {
+  if (!existsSync(join(installDir, file))) fail(`bin ${name} → ${file} is missing from the packed package`);
+  let usage = "";
+  try {
+    usage = execFileSync(process.execPath, [join(installDir, file), "--help"], { cwd: work, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error) {
+    usage = `${error.stdout ?? ""}${error.stderr ?? ""}`;
+  }
+  if (!/warden keys generate/.test(usage)) fail(`bin ${name} does not run: ${usage.slice(0, 200)}`);
+}
+
 writeFileSync(join(work, "types.ts"), `${typeImports.join("\n")}\n`);
 writeFileSync(
   join(work, "tsconfig.json"),
@@ -68,4 +80,4 @@ try {
   fail(`type declarations do not resolve:\n${error.stdout ?? error.message}`);
 }
 rmSync(work, { recursive: true, force: true });
-console.log(`check-package: ${subpaths.length} exports resolve to built JS and types (${packed.files.length} files packed)`);
+console.log(`check-package: ${subpaths.length} exports resolve to built JS and types, ${Object.keys(pkg.bin ?? {}).length} bin runs (${packed.files.length} files packed)`);

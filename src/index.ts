@@ -35,6 +35,8 @@ export { hitlApprovalResponseSchema, hitlDecisionSchema } from "./approval/hitl-
 export type { HITLApprovalResponse, HITLDecision, HITLRequestView, HITLActionRequest, HITLReviewConfig } from "./approval/hitl-format.js";
 export { memoryApprovalStore, redisApprovalStore } from "./approval/store.js";
 export type { ApprovalStore, RedisApprovalClient, RedisApprovalStoreOptions } from "./approval/store.js";
+export { DEFAULT_LEDGER_MAX_ENTRIES, DEFAULT_LEDGER_RETENTION_MS } from "./approval/ledger.js";
+export type { ApprovalLedgerOptions } from "./approval/ledger.js";
 export type { PendingApproval } from "./approval/pending.js";
 export type { InvalidDecisionCode } from "./approval/flow.js";
 export { isPrincipal } from "./identity/principal.js";
@@ -48,8 +50,9 @@ export type { ApiKeyStore, WritableApiKeyStore, RedisApiKeyClient, RedisApiKeySt
 export { scopeGrants } from "./identity/scopes.js";
 export type { PolicyInput, Policy, ToolRuleInput, ToolRule, ModelRuleInput, ModelRule, BreakerRule, ApprovalRule, Condition, ConditionInput } from "./policy/schema.js";
 export type { PolicyDecision, PolicyEffect, DecisionCode, EffectiveApprovalRule } from "./policy/decision.js";
-export { memorySink } from "./audit/memory-sink.js";
-export type { MemorySink } from "./audit/memory-sink.js";
+export { DEFAULT_MEMORY_SINK_MAX, memorySink } from "./audit/memory-sink.js";
+export type { MemorySink, MemorySinkOptions } from "./audit/memory-sink.js";
+export { DEFAULT_AUDIT_PATH } from "./audit/default-sink.js";
 export { AuditLog } from "./audit/audit-log.js";
 export type { AuditFailMode, AuditLogOptions, AuditHead } from "./audit/audit-log.js";
 export { jsonlSink } from "./audit/jsonl-sink.js";

@@ -6,7 +6,7 @@ import { MIN_DIGEST_KEY_BYTES } from "./audit/digest.js";
 import { randomUUID } from "node:crypto";
 import { actorOf, auditRun, type AuditEvent, type AuditSink } from "./audit/event.js";
 import type { JWK } from "jose";
-import { memorySink } from "./audit/memory-sink.js";
+import { defaultAuditSink } from "./audit/default-sink.js";
 import { systemClock, type Clock } from "./clock.js";
 import { AccessDeniedError, InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
@@ -24,7 +24,7 @@ import { policySchema, type Policy, type PolicyInput } from "./policy/schema.js"
 import { GuardedTool, type GuardableTool, type ToolGuardOptions } from "./guards/tool.js";
 import type { ApprovalRuntime, GuardRuntime } from "./guards/runtime.js";
 import { interruptApprover, type Approver } from "./approval/approver.js";
-import { ApprovalLedger } from "./approval/ledger.js";
+import { ApprovalLedger, type ApprovalLedgerOptions } from "./approval/ledger.js";
 import { RequestBinder } from "./approval/request.js";
 import { approvalKey } from "./approval/secret.js";
 import { memoryApprovalStore, type ApprovalStore } from "./approval/store.js";
@@ -40,7 +40,10 @@ import { createLimitsRuntime, createTaintStore, limitsOptionsSchema, policyUsesS
  * `onCheckpoint`), with an optional sink — or an existing log.
  */
 export interface WardenAuditOptions extends Partial<Omit<AuditLogOptions, "clock" | "sink">> {
-  /** Where events go. Defaults to an in-memory sink: configure a durable one in production. */
+  /**
+   * Where events go. Defaults to `jsonlSink(DEFAULT_AUDIT_PATH)`: the file `warden-audit.jsonl` in the
+   * working directory (see {@link DEFAULT_AUDIT_PATH}).
+   */
   sink?: AuditSink;
   /**
    * Also record what no guard covers (unguarded tools, models, retrievers and
@@ -78,6 +81,12 @@ export interface WardenApprovalOptions {
    * its action twice.
    */
   store?: ApprovalStore;
+  /**
+   * Bounds of the in-process ledger that keeps a replayed approval from being
+   * recorded or run twice: `maxEntries` of each kind (default 10,000) for
+   * `retentionMs` (default a day). A run is kept as its outcome once it ends.
+   */
+  ledger?: ApprovalLedgerOptions;
 }
 
 /** Masking options of {@link createWarden}: the masker's, plus who may see what. */
@@ -227,6 +236,12 @@ const wardenOptionsSchema = z.strictObject({
         })
         .optional(),
       store: z.custom<ApprovalStore>((v) => typeof (v as ApprovalStore)?.claim === "function", { message: "expected a store with claim()" }).optional(),
+      ledger: z
+        .strictObject({
+          maxEntries: z.number().int().positive().optional(),
+          retentionMs: z.number().positive().optional(),
+        })
+        .optional(),
       secret: z
         .union([z.string(), z.instanceof(Uint8Array)])
         .refine((v) => (typeof v === "string" ? Buffer.byteLength(v) : v.length) >= 32, { message: "the approval secret must be at least 32 bytes" })
@@ -265,7 +280,7 @@ export function createWarden(options: WardenOptions): Warden {
   const { sink, log, recordUnguarded = false, ...auditOptions } = top.audit ?? {};
   let audit: AuditLog;
   try {
-    audit = log ?? new AuditLog({ ...auditOptions, sink: sink ?? memorySink(), clock });
+    audit = log ?? new AuditLog({ ...auditOptions, sink: sink ?? defaultAuditSink(), clock });
   } catch (error) {
     throw new PolicyError("audit.signingKey", error instanceof Error ? error.message : "invalid signing key");
   }
@@ -274,7 +289,7 @@ export function createWarden(options: WardenOptions): Warden {
   const approvals: ApprovalRuntime = {
     approver: top.approvals?.approver ?? interruptApprover(),
     binder: new RequestBinder(approvalKey(top.approvals?.secret, top.audit?.signingKey)),
-    ledger: new ApprovalLedger(),
+    ledger: new ApprovalLedger(top.approvals?.ledger),
     store: top.approvals?.store ?? memoryApprovalStore(),
     verifyToken: (token) => verifier.verify(token),
   };

@@ -1,4 +1,4 @@
-import { interrupt } from "@langchain/langgraph";
+import { loadLangGraph } from "../langgraph-signals.js";
 import type { ApprovalRequest } from "./request.js";
 
 /** Marks the answer of an approver that timed out: the request is rejected by Warden itself. @internal */
@@ -23,7 +23,7 @@ export interface Approver {
  * graph with a checkpointer.
  */
 export function interruptApprover(): Approver {
-  return { kind: "interrupt", ask: (request) => interrupt(request) };
+  return { kind: "interrupt", ask: async (request) => (await loadLangGraph()).interrupt(request) };
 }
 
 /** Options of {@link callbackApprover}. */

@@ -1,4 +1,4 @@
-import { isGraphBubbleUp } from "@langchain/langgraph";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { ApprovalInvalidError } from "../errors.js";
 import { sha256Hex } from "../audit/digest.js";

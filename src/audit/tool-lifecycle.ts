@@ -1,4 +1,4 @@
-import { isGraphBubbleUp } from "@langchain/langgraph";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
 import type { AuditDigester } from "./digest.js";
 import { createMasker, type Masker } from "../masking/masker.js";
 import type { OrderedAuditEventInput } from "./audit-log.js";

@@ -1,4 +1,4 @@
-import { isGraphBubbleUp, isGraphDrained, isGraphInterrupt, isParentCommand } from "@langchain/langgraph";
+import { isGraphBubbleUp, isGraphDrained, isGraphInterrupt, isParentCommand } from "../langgraph-signals.js";
 import { NestingLimitError, WardenError } from "../errors.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { Masker } from "../masking/masker.js";

@@ -1,5 +1,6 @@
 import { isBaseMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import { Command, isCommand, Send } from "@langchain/langgraph";
+import type { Command, Send } from "@langchain/langgraph";
+import { isCommand, isSend } from "../langgraph-signals.js";
 import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";
 import { maskMessages } from "./mask-messages.js";
@@ -49,9 +50,11 @@ function maskCommand(masker: Masker, command: Command, options: MaskCallOptions)
         ? (update as [string, unknown][]).map(([channel, value]) => [channel, maskValue(value)])
         : maskValue(update);
   // A `Send` carries state to another node: its arguments are masked like the update.
-  const maskSend = (goto: unknown): unknown => (goto instanceof Send ? new Send(goto.node, maskValue(goto.args), { timeout: goto.timeout }) : goto);
+  // Copies are made with the value's own class: the LangGraph the tool returned it from.
+  const maskSend = (goto: unknown): unknown =>
+    isSend(goto) ? new (goto.constructor as typeof Send)(goto.node, maskValue(goto.args), { timeout: goto.timeout }) : goto;
   const goto = Array.isArray(command.goto) ? command.goto.map(maskSend) : maskSend(command.goto);
-  const output = new Command({ graph: command.graph, goto: goto as Command["goto"], resume: command.resume === undefined ? undefined : maskValue(command.resume), update: maskedUpdate as Record<string, unknown> });
+  const output = new (command.constructor as typeof Command)({ graph: command.graph, goto: goto as Command["goto"], resume: command.resume === undefined ? undefined : maskValue(command.resume), update: maskedUpdate as Record<string, unknown> });
   return { output, findings };
 }
 

@@ -1,7 +1,7 @@
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { CallbackManager } from "@langchain/core/callbacks/manager";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { isGraphBubbleUp } from "@langchain/langgraph";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
 import { actorOf, type AuditActor, type AuditEventInput, type AuditRun, type AuditTarget } from "../audit/event.js";
 import type { OrderedAuditEventInput } from "../audit/audit-log.js";
 import { accessEvent, type AccessVerdict, type ToolRunContext } from "../audit/tool-lifecycle.js";

@@ -1,7 +1,7 @@
 import { AuditLog } from "../audit/audit-log.js";
 import type { AuditDigestKey } from "../audit/digest.js";
 import type { AuditSink } from "../audit/event.js";
-import { memorySink } from "../audit/memory-sink.js";
+import { defaultAuditSink } from "../audit/default-sink.js";
 import { systemClock, type Clock } from "../clock.js";
 import { isPrincipal } from "../identity/principal.js";
 import type { MaskerOptions } from "../masking/masker.js";
@@ -16,7 +16,8 @@ export interface StandaloneGuardOptions {
   /** The policy (validated here; a bad one throws `PolicyError`). */
   policy: PolicyInput;
   /**
-   * Where decisions go; defaults to an in-memory sink. `digestKey` keys the
+   * Where decisions go; defaults to `jsonlSink(DEFAULT_AUDIT_PATH)` (the file `warden-audit.jsonl`
+   * in the working directory). `digestKey` keys the
    * digests the log holds (at least 32 bytes; without it, a random key per
    * guard runtime, so digests cannot be compared across restarts).
    */
@@ -37,7 +38,7 @@ export function standaloneRuntime(options: StandaloneGuardOptions): GuardRuntime
     options.audit instanceof AuditLog
       ? options.audit
       : new AuditLog({
-          sink: options.audit?.sink ?? memorySink(),
+          sink: options.audit?.sink ?? defaultAuditSink(),
           clock,
           failMode: options.audit?.failMode ?? "closed",
           ...(options.audit?.digestKey !== undefined ? { digestKey: options.audit.digestKey } : {}),

@@ -1,7 +1,11 @@
 import { createPublicKey, KeyObject } from "node:crypto";
-import { createLocalJWKSet, createRemoteJWKSet, type JWK, type JWTVerifyGetKey } from "jose";
+import type { FlattenedJWSInput, JWK, JWSHeaderParameters, JWTVerifyGetKey } from "jose";
 import { InvalidTokenError } from "../errors.js";
+import { loadJose } from "./jose-loader.js";
 import type { ParsedIdentityOptions } from "./options.js";
+
+/** A key-set resolver whose token argument may be left out (then only the header picks the key). */
+type LocalKeySet = (header: JWSHeaderParameters, token?: FlattenedJWSInput) => ReturnType<JWTVerifyGetKey>;
 
 /** Where verification keys come from: a key-set resolver, or an HMAC secret. */
 export type KeySource = { kind: "jwks"; getKey: JWTVerifyGetKey } | { kind: "secret"; secret: Uint8Array };
@@ -35,19 +39,32 @@ function toJwk(key: unknown): JWK {
   return publicJwk(key as Record<string, unknown>);
 }
 
+/** A value built once, on first `get()`, however many callers race for it; `value` once built. */
+function lazily<T>(build: () => Promise<T>): { value: T | undefined; get(): Promise<T> } {
+  let pending: Promise<T> | undefined;
+  const cell = {
+    value: undefined as T | undefined,
+    get: (): Promise<T> => (pending ??= build().then((value) => (cell.value = value))),
+  };
+  return cell;
+}
+
 /**
  * Wraps a remote key-set resolver so that network failures are reported as
  * `jwks-unavailable` (fail closed) and never as a bad token.
  */
 function remoteResolver(uri: string, options: ParsedIdentityOptions): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(new URL(uri), {
+  const url = new URL(uri);
+  const settings = {
     timeoutDuration: options.jwksTimeoutMs ?? 5_000,
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS,
-  });
+  };
+  // One key set (one cache, one cooldown) however many calls race to build it.
+  const remote = lazily(async () => (await loadJose()).createRemoteJWKSet(url, settings));
   return async (header, token) => {
     try {
-      return await remote(header, token);
+      return await (remote.value ?? (await remote.get()))(header, token);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "ERR_JWKS_NO_MATCHING_KEY" || code === "ERR_JWKS_MULTIPLE_MATCHING_KEYS" || code === "ERR_JWK_INVALID") {
@@ -64,9 +81,16 @@ function remoteResolver(uri: string, options: ParsedIdentityOptions): JWTVerifyG
  * pinned and only the token's `alg` (and then its signature) must match it.
  */
 function singleKeyResolver(jwk: JWK): JWTVerifyGetKey {
-  const local = createLocalJWKSet({ keys: [jwk] });
+  const local = localResolver([jwk]);
   if (jwk.kid !== undefined) return local;
+  // Only the header's `alg` reaches the key set: jose would read a `kid` from the token too.
   return (header) => local({ alg: header.alg });
+}
+
+/** jose's local key-set resolver over `keys`, built when it first resolves a key. */
+function localResolver(keys: JWK[]): LocalKeySet {
+  const local = lazily(async () => (await loadJose()).createLocalJWKSet({ keys }));
+  return async (...args) => (local.value ?? (await local.get()))(...args);
 }
 
 /** Builds the key source described by validated identity options. */
@@ -78,7 +102,7 @@ export function createKeySource(options: ParsedIdentityOptions): KeySource {
   if (options.jwksUri !== undefined) return { kind: "jwks", getKey: remoteResolver(options.jwksUri, options) };
   if (options.jwks !== undefined) {
     const keys = options.jwks.keys.map((k) => publicJwk(k as Record<string, unknown>));
-    return { kind: "jwks", getKey: createLocalJWKSet({ keys }) };
+    return { kind: "jwks", getKey: localResolver(keys) };
   }
   return { kind: "jwks", getKey: singleKeyResolver(toJwk(options.publicKey)) };
 }

@@ -1,8 +1,9 @@
-import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
+import type { JWTPayload, JWTVerifyOptions } from "jose";
 import type { Clock } from "../clock.js";
 import { InvalidTokenError, type InvalidTokenReason } from "../errors.js";
 import { claimMappingOf, readClaims, type ClaimMapping } from "./claims.js";
 import { principalKindOf } from "./kind.js";
+import { loadedJose, loadJose } from "./jose-loader.js";
 import { createKeySource, JWKS_CACHE_MAX_AGE_MS, type KeySource } from "./keys.js";
 import { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS, type ParsedIdentityOptions } from "./options.js";
 import { mintPrincipal, type Principal } from "./principal.js";
@@ -102,6 +103,7 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     const cacheKey = cache?.keyOf(token);
     const cached = cacheKey === undefined ? undefined : cache?.get(cacheKey, now);
     if (cached !== undefined) return cached;
+    const { decodeProtectedHeader, jwtVerify } = loadedJose() ?? (await loadJose());
     let alg: unknown;
     try {
       alg = decodeProtectedHeader(token).alg;

@@ -1,4 +1,4 @@
-import { isGraphBubbleUp } from "@langchain/langgraph";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
 import { hasScope, missingScopes } from "../identity/scopes.js";
 import type { Principal } from "../identity/principal.js";
 import { matchingDenyPattern } from "./deny-patterns.js";

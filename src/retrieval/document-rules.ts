@@ -10,7 +10,7 @@
  * @module
  */
 import type { DocumentInterface } from "@langchain/core/documents";
-import { isGraphBubbleUp } from "@langchain/langgraph";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
 import type { Principal } from "../identity/principal.js";
 import type { DocumentRules } from "../policy/retriever-rule.js";
 import { metadataOf, ownValue, UNCONSTRAINED, type DocumentConstraint } from "./document-constraint.js";

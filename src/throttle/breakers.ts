@@ -1,4 +1,4 @@
-import CircuitBreaker from "opossum";
+import type CircuitBreaker from "opossum";
 import { CircuitOpenError } from "../errors.js";
 
 /** Settings of a model rule's circuit breaker (`policy.models.<name>.breaker`). */
@@ -29,10 +29,20 @@ export class BreakerTimeoutError extends Error {
   }
 }
 
-/** One rule's breaker: opossum, with an AbortController per call. */
+type Breaker = CircuitBreaker<[(signal: AbortSignal) => Promise<unknown>, AbortController], unknown>;
+
+let opossum: Promise<typeof CircuitBreaker> | undefined;
+/** opossum, imported when the first breaker fires. */
+const loadOpossum = (): Promise<typeof CircuitBreaker> => (opossum ??= import("opossum").then((module) => module.default));
+
+/** One rule's breaker: opossum (loaded on its first call), with an AbortController per call. */
 export class ModelBreaker {
-  private readonly breaker: CircuitBreaker<[(signal: AbortSignal) => Promise<unknown>, AbortController], unknown>;
+  private breaker: Breaker | undefined;
+  private starting: Promise<Breaker> | undefined;
+  private stopped = false;
   private readonly settings: BreakerSettings;
+  private readonly onTransition: (state: BreakerTransition) => void;
+  private readonly ignore: (error: unknown) => boolean;
   private openedAt = 0;
 
   /**
@@ -42,24 +52,40 @@ export class ModelBreaker {
    */
   constructor(settings: BreakerSettings, onTransition: (state: BreakerTransition) => void, ignore: (error: unknown) => boolean) {
     this.settings = settings;
-    this.breaker = new CircuitBreaker((call: (signal: AbortSignal) => Promise<unknown>, controller: AbortController) => call(controller.signal), {
-      timeout: settings.timeoutMs,
-      errorThresholdPercentage: settings.errorThresholdPercentage,
-      volumeThreshold: settings.volumeThreshold,
-      resetTimeout: settings.resetTimeoutMs,
-      errorFilter: (error: unknown) => ignore(error),
+    this.onTransition = onTransition;
+    this.ignore = ignore;
+  }
+
+  /** The opossum breaker, created on the first call. */
+  private start(): Promise<Breaker> {
+    this.starting ??= loadOpossum().then((CircuitBreakerClass) => {
+      const { settings, onTransition, ignore } = this;
+      const breaker: Breaker = new CircuitBreakerClass(
+        (call: (signal: AbortSignal) => Promise<unknown>, controller: AbortController) => call(controller.signal),
+        {
+          timeout: settings.timeoutMs,
+          errorThresholdPercentage: settings.errorThresholdPercentage,
+          volumeThreshold: settings.volumeThreshold,
+          resetTimeout: settings.resetTimeoutMs,
+          errorFilter: (error: unknown) => ignore(error),
+        },
+      );
+      breaker.on("open", () => {
+        this.openedAt = Date.now();
+        onTransition("open");
+      });
+      breaker.on("halfOpen", () => onTransition("half-open"));
+      breaker.on("close", () => onTransition("close"));
+      if (this.stopped) breaker.shutdown();
+      this.breaker = breaker;
+      return breaker;
     });
-    this.breaker.on("open", () => {
-      this.openedAt = Date.now();
-      onTransition("open");
-    });
-    this.breaker.on("halfOpen", () => onTransition("half-open"));
-    this.breaker.on("close", () => onTransition("close"));
+    return this.starting;
   }
 
   /** True while calls are refused without trying. */
   get opened(): boolean {
-    return this.breaker.opened;
+    return this.breaker?.opened ?? false;
   }
 
   /**
@@ -68,12 +94,13 @@ export class ModelBreaker {
    * past `timeoutMs` is aborted through the signal it was given and fails.
    */
   async fire<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const breaker = this.breaker ?? (await this.start());
     const controller = new AbortController();
     try {
-      return (await this.breaker.fire(call as (signal: AbortSignal) => Promise<unknown>, controller)) as T;
+      return (await breaker.fire(call as (signal: AbortSignal) => Promise<unknown>, controller)) as T;
     } catch (error) {
       // Only opossum's own errors speak for the breaker; a provider's ETIMEDOUT is the provider's.
-      const code = error instanceof Error && CircuitBreaker.isOurError(error) ? (error as { code?: unknown }).code : undefined;
+      const code = error instanceof Error && (breaker.constructor as typeof CircuitBreaker).isOurError(error) ? (error as { code?: unknown }).code : undefined;
       if (typeof code === "string" && OPEN_CODES.has(code)) {
         const retryAfterMs = Math.max(0, this.openedAt + this.settings.resetTimeoutMs - Date.now());
         throw new CircuitOpenError("Circuit open: the model provider is failing; try again later", retryAfterMs);
@@ -88,7 +115,8 @@ export class ModelBreaker {
 
   /** Stops the breaker's timers. */
   shutdown(): void {
-    this.breaker.shutdown();
+    this.stopped = true;
+    this.breaker?.shutdown();
   }
 }
 

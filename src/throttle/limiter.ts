@@ -7,7 +7,7 @@
  * @module
  */
 import { performance } from "node:perf_hooks";
-import Bottleneck from "bottleneck";
+import type Bottleneck from "bottleneck";
 import { BudgetExceededError, LimitsUnavailableError, PolicyError, RateLimitedError, WardenError } from "../errors.js";
 import { storeKey, type Admission, type LimitCheck, type LimitStore, type Lease } from "./limit-store.js";
 
@@ -70,14 +70,18 @@ export interface Limiter {
 /** Waiters queued behind one limit, in arrival order. */
 interface WaitLine {
   readonly key: string;
-  /** One job at a time: the head of the line retries the store, the rest wait their turn. */
-  readonly bottleneck: Bottleneck;
+  /** One job at a time: the head of the line retries the store, the rest wait their turn (bottleneck is loaded when a first line opens). */
+  readonly bottleneck: Promise<Bottleneck>;
   /** Waiters still waiting (queued or at the head). */
   members: number;
   /** The limit the head last found full, and when it expected room. */
   check: LimitCheck;
   retryAfterMs: number;
 }
+
+let bottleneckModule: Promise<typeof Bottleneck> | undefined;
+/** bottleneck, imported when a first call must wait. */
+const loadBottleneck = (): Promise<typeof Bottleneck> => (bottleneckModule ??= import("bottleneck").then((module) => module.default));
 
 /** How long past its deadline a waiter's job may run before bottleneck fails it (a store that never answers). */
 const JOB_EXPIRATION_MARGIN_MS = 5_000;
@@ -163,7 +167,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
     const key = storeKey(check);
     let line = lines.get(key);
     if (line === undefined) {
-      line = { key, bottleneck: new Bottleneck({ maxConcurrent: 1 }), members: 0, check, retryAfterMs };
+      line = { key, bottleneck: loadBottleneck().then((BottleneckClass) => new BottleneckClass({ maxConcurrent: 1 })), members: 0, check, retryAfterMs };
       lines.set(key, line);
     }
     return line;
@@ -258,8 +262,9 @@ export function createLimiter(options: LimiterOptions): Limiter {
         }
       };
 
+      // Waiters of a line chain on its one bottleneck in arrival order.
       line.bottleneck
-        .schedule({ expiration: Math.max(1, Math.ceil(deadline - performance.now())) + JOB_EXPIRATION_MARGIN_MS }, job)
+        .then((bottleneck) => bottleneck.schedule({ expiration: Math.max(1, Math.ceil(deadline - performance.now())) + JOB_EXPIRATION_MARGIN_MS }, job))
         .catch((error: unknown) => {
           // bottleneck failed the job (it outlived its expiration: the store never answered).
           const cause = error instanceof WardenError ? error : new LimitsUnavailableError(undefined, { cause: error });

@@ -27,6 +27,11 @@ export interface LimitsOptions {
   readonly prefix?: string;
   /** Longest wait for Redis per check, in milliseconds (default 500). Only with `redis`. */
   readonly timeoutMs?: number;
+  /**
+   * Most threads whose taint sources the in-process taint store keeps (default 10,000); older
+   * tainted threads stay tainted in a fixed-size record (see `memoryTaintStore`). Only without `redis`.
+   */
+  readonly taintThreads?: number;
 }
 
 /** Zod schema of {@link LimitsOptions}: settings that only act with `redis` are refused without it. */
@@ -42,9 +47,13 @@ export const limitsOptionsSchema = z
     failMode: z.enum(["closed", "open"]).optional(),
     prefix: z.string().min(1).regex(/^[^{}]*$/, "no braces: the hash tag follows the prefix").optional(),
     timeoutMs: z.number().int().positive().optional(),
+    taintThreads: z.number().int().positive().optional(),
   })
   .superRefine((limits, context) => {
-    if (limits.redis !== undefined) return;
+    if (limits.redis !== undefined) {
+      if (limits.taintThreads !== undefined) context.addIssue({ code: "custom", path: ["taintThreads"], message: "has no effect with limits.redis: taint is kept in Redis" });
+      return;
+    }
     for (const key of ["failMode", "prefix", "timeoutMs"] as const) {
       if (limits[key] !== undefined) context.addIssue({ code: "custom", path: [key], message: "has no effect without limits.redis: limits are counted in process" });
     }
@@ -66,7 +75,7 @@ export function policyUsesSharedState(policy: Policy): boolean {
 export function createTaintStore(options: LimitsOptions): TaintStore {
   return options.redis
     ? redisTaintStore({ client: options.redis, ...(options.prefix !== undefined ? { prefix: `${options.prefix}taint:` } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) })
-    : memoryTaintStore();
+    : memoryTaintStore(options.taintThreads !== undefined ? { maxThreads: options.taintThreads } : {});
 }
 
 /** The guards' limits: in process, or shared through Redis; breakers per instance. */

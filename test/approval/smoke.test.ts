@@ -98,7 +98,7 @@ it("binds later approvals of a quorum to an edit: the next approver sees, and ap
 it("raises a refused request again, telling the approver why the last answer was refused", async () => {
   const idp = createTestIdentity();
   const ran: string[] = [];
-  const warden = createWarden({
+  const warden = createWarden({ audit: { sink: memorySink() },
     identity: idp.identity,
     policy: { tools: { delete_customer: { scopes: [], approval: { approverScopes: ["approvals:customers"] } } } },
   });
@@ -118,7 +118,7 @@ it("raises a refused request again, telling the approver why the last answer was
 it("lets an interrupt raised inside a policy condition pass through untouched", async () => {
   const idp = createTestIdentity();
   const ran: string[] = [];
-  const warden = createWarden({
+  const warden = createWarden({ audit: { sink: memorySink() },
     identity: idp.identity,
     policy: { tools: { delete_customer: { scopes: [], when: () => interrupt({ ask: "really?" }) === "yes" } } },
   });

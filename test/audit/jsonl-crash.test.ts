@@ -84,8 +84,8 @@ function childRuntime(): { args: string[]; modules: { auditLog: string; jsonl: s
       modules: { auditLog: join(repo, "src/audit/audit-log.ts"), jsonl: join(repo, "src/audit/jsonl-sink.ts") },
     };
   }
-  if (existsSync(join(repo, "dist/audit/audit-log.js"))) {
-    return { args: [], modules: { auditLog: join(repo, "dist/audit/audit-log.js"), jsonl: join(repo, "dist/audit/jsonl-sink.js") } };
+  if (existsSync(join(repo, "dist/index.js"))) {
+    return { args: [], modules: { auditLog: join(repo, "dist/index.js"), jsonl: join(repo, "dist/index.js") } };
   }
   return undefined;
 }

@@ -136,7 +136,7 @@ describe("keyed audit digests", () => {
   });
 
   it("a digest key shorter than 32 bytes is refused, naming audit.digestKey", () => {
-    const create = (digestKey: string | Uint8Array) => createWarden({ identity: idp.identity, policy: { tools: {} }, audit: { digestKey } });
+    const create = (digestKey: string | Uint8Array) => createWarden({ identity: idp.identity, policy: { tools: {} }, audit: { sink: memorySink(), digestKey } });
     for (const short of ["short", randomBytes(31)]) {
       expect(() => create(short)).toThrow(PolicyError);
       expect(() => create(short)).toThrow(/audit\.digestKey/);
@@ -156,7 +156,7 @@ describe("digest keys of standalone guards", () => {
     const sink = memorySink();
     const key = randomBytes(32);
     const guarded = guardTool(lookup, { policy, audit: { sink, digestKey: key }, masking: false });
-    const warden = createWarden({ identity: idp.identity, policy });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy });
     const principal = await warden.authenticate(await idp.issue({ sub: "agent-user" }));
     await guarded.invoke({ ssn: SSN }, warden.config(principal));
     expect(sink.ofType("access.allowed")[0]?.data?.argsDigest).toBe(digestFor({ ssn: SSN }, key));
@@ -165,7 +165,7 @@ describe("digest keys of standalone guards", () => {
   it("refuses a digest key shorter than 32 bytes with a PolicyError naming audit.digestKey", () => {
     const refused = (() => {
       try {
-        guardTool(lookup, { policy, audit: { digestKey: "too short" } });
+        guardTool(lookup, { policy, audit: { sink: memorySink(), digestKey: "too short" } });
       } catch (error) {
         return error;
       }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { AuditLog, createWarden, isWardenApiKey, jsonlSink, type AuditEvent } from "langchain-warden";
+import { AuditLog, createWarden, isWardenApiKey, jsonlSink, type AuditEvent, memorySink } from "langchain-warden";
 import { postgresSink } from "langchain-warden/postgres";
 import { runCli } from "../support/run-cli.js";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
@@ -65,7 +65,7 @@ describe("warden keys api create", () => {
     expect(record.expiresAt - Date.now()).toBeGreaterThan(29 * 86_400_000);
     expect(record.expiresAt - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
     expect(JSON.stringify(record)).not.toContain(key.slice(-43));
-    const warden = createWarden({ identity: { apiKeys: { records: [record] } }, policy: { tools: {} } });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: { apiKeys: { records: [record] } }, policy: { tools: {} } });
     expect(await warden.authenticate(key)).toMatchObject({ sub: "billing-service", kind: "service", tenant: "acme" });
   });
 

@@ -220,6 +220,11 @@ describe("model limits in process", () => {
     expect(refused).toBeInstanceOf(BudgetExceededError);
     expect(sink.ofType("budget.exceeded")[0]).toMatchObject({ data: { scope: "user", kind: "tokens", limit: "100/day" } });
     expect(sink.ofType("model.end")[0]?.data?.usage).toEqual({ input: 10, output: 5, total: 15 });
+    // Alice's exhausted budget is hers: Bob's is untouched.
+    const bob = await as("bob");
+    for (let i = 0; i < 6; i++) await llm.invoke("x", bob);
+    await expect(llm.invoke("x".repeat(200), alice)).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(sink.ofType("budget.exceeded")).toHaveLength(2);
   });
 
   it("refuses a prompt over maxInputTokens before the provider sees it", async () => {
@@ -321,7 +326,7 @@ describe("audit of model calls", () => {
     const idp = createTestIdentity();
     const sink = memorySink();
     const llm = guardModel(scriptedChatModel(["ok"]), { policy: { models: { default: { scopes: [], perUser: "10/min" } } }, audit: { sink } });
-    const principal = await createWarden({ identity: idp.identity, policy: {} }).authenticate(await idp.issue({ sub: "carol" }));
+    const principal = await createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} }).authenticate(await idp.issue({ sub: "carol" }));
     await llm.invoke("hi", { configurable: { __warden_principal: principal, thread_id: "th-1" } });
     const [start] = sink.ofType("model.start");
     const [end] = sink.ofType("model.end");

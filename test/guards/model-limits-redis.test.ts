@@ -83,7 +83,7 @@ describe("limits options that would have no effect are refused", () => {
 
   it("redis when no rule limits anything", () => {
     const fake = { evalsha: async () => 0, eval: async () => 0, smembers: async () => [] };
-    const attempt = () => createWarden({ identity: idp.identity, policy: { models: { default: {} } }, limits: { redis: fake } });
+    const attempt = () => createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: { models: { default: {} } }, limits: { redis: fake } });
     expect(attempt).toThrow(expect.objectContaining({ path: "options.limits.redis" }));
   });
 });

@@ -142,7 +142,7 @@ describe("a guard from elsewhere never replaces this warden's policy", () => {
     const { sink, warden, config } = await setup({ tools: {} });
     let ran = 0;
     const wipe = tool(async () => (ran++, "wiped"), { name: "wipe", description: "Wipe", schema: z.object({}) });
-    const looseGuard = guardTool(wipe, { policy: { tools: { wipe: { scopes: [] } } } });
+    const looseGuard = guardTool(wipe, { audit: { sink: memorySink() }, policy: { tools: { wipe: { scopes: [] } } } });
     const result = await warden.tool(looseGuard).invoke(call("wipe"), config);
     expect((result as ToolMessage).status).toBe("error");
     expect(ran).toBe(0);
@@ -164,7 +164,7 @@ describe("model turns in a prompt", () => {
       seen.push(JSON.stringify(messages));
       return "ok";
     });
-    const warden = createWarden({
+    const warden = createWarden({ audit: { sink: memorySink() },
       identity: idp.identity,
       policy: { tools: {}, models: { default: { scopes: [] } } },
       masking: { maskModelInput: true },

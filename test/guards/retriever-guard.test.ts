@@ -112,8 +112,8 @@ describe("the retriever guard", () => {
 
   it("works standalone and in batch", async () => {
     const idp = createTestIdentity();
-    const principal = await createWarden({ identity: idp.identity, policy: {} }).authenticate(await idp.issue({ sub: "a", tenant: "t2", groups: ["support"] }));
-    const kb = guardRetriever((await tenantStore()).asRetriever({ k: 2 }), { name: "kb", policy: { retrievers: { kb: { scopes: [], documents: { tenantKey: "tenant" } } } } });
+    const principal = await createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} }).authenticate(await idp.issue({ sub: "a", tenant: "t2", groups: ["support"] }));
+    const kb = guardRetriever((await tenantStore()).asRetriever({ k: 2 }), { audit: { sink: memorySink() }, name: "kb", policy: { retrievers: { kb: { scopes: [], documents: { tenantKey: "tenant" } } } } });
     const batches = await kb.batch(["refund", "policy"], { configurable: { __warden_principal: principal } });
     expect(batches.flat().every((d) => d.metadata.tenant === "t2")).toBe(true);
     expect(batches.flat()).toHaveLength(4);

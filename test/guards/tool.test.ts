@@ -72,14 +72,14 @@ describe("guarded tools", () => {
   it("runs an in-scope call and records access.allowed with an argument digest", async () => {
     const { warden, tools, idp, sink, ran } = setup();
     const principal = await warden.authenticate(await idp.issue({ sub: "alice", scope: "orders:read" }));
-    const result = await warden.tool(tools.searchOrders).invoke(call("search_orders", { query: "4242" }), warden.config(principal));
+    const result = await warden.tool(tools.searchOrders).invoke(call("search_orders", { query: "quartz-77" }), warden.config(principal));
     expect(result).toBeInstanceOf(ToolMessage);
-    expect((result as ToolMessage).content).toBe("orders matching 4242");
-    expect(ran).toEqual([{ tool: "search_orders", query: "4242", sub: "alice" }]);
+    expect((result as ToolMessage).content).toBe("orders matching quartz-77");
+    expect(ran).toEqual([{ tool: "search_orders", query: "quartz-77", sub: "alice" }]);
     const [allowed] = sink.ofType("access.allowed");
     expect(allowed?.actor).toEqual({ sub: "alice" });
-    expect(allowed?.data?.argsDigest).toBe(warden.audit.digest({ query: "4242" }));
-    expect(JSON.stringify(sink.events)).not.toContain("4242");
+    expect(allowed?.data?.argsDigest).toBe(warden.audit.digest({ query: "quartz-77" }));
+    expect(JSON.stringify(sink.events)).not.toContain("quartz-77");
   });
 
   it("refuses an out-of-scope call with an error ToolMessage and records it", async () => {
@@ -187,7 +187,7 @@ describe("guarded tools", () => {
 describe("onDenied", () => {
   it("can be set once for the whole warden, and a rule still overrides it", async () => {
     const idp = createTestIdentity();
-    const warden = createWarden({
+    const warden = createWarden({ audit: { sink: memorySink() },
       identity: idp.identity,
       onDenied: "throw",
       policy: { tools: { quiet: { scopes: ["x:y"], onDenied: "message" }, loud: { scopes: ["x:y"] } } },

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { createApiKey, createWarden, InvalidTokenError, memoryApiKeyStore, PolicyError, redisApiKeyStore, type ApiKeyStore, type Warden, type WritableApiKeyStore } from "langchain-warden";
+import { createApiKey, createWarden, InvalidTokenError, memoryApiKeyStore, PolicyError, redisApiKeyStore, type ApiKeyStore, type Warden, type WritableApiKeyStore, memorySink } from "langchain-warden";
 import { postgresApiKeyStore } from "langchain-warden/postgres";
 import { tcpProxy, type TcpProxy } from "../throttle/support/tcp-proxy.js";
 import { POSTGRES_URL, REDIS, serviceAvailable } from "../support/services.js";
@@ -17,7 +17,7 @@ const redisUp = await serviceAvailable("redis");
 const postgresUp = await serviceAvailable("postgres");
 
 const wardenOn = (store: ApiKeyStore, lookupTimeoutMs = 1_000): Warden =>
-  createWarden({ identity: { apiKeys: { store, lookupTimeoutMs } }, policy: { tools: {} } });
+  createWarden({ audit: { sink: memorySink() }, identity: { apiKeys: { store, lookupTimeoutMs } }, policy: { tools: {} } });
 
 const reasonOf = (promise: Promise<unknown>) =>
   promise.then(

@@ -168,7 +168,7 @@ describe("authenticate() with an API key", () => {
 
   it("takes records given inline (identity.apiKeys.records)", async () => {
     const { key, record } = createApiKey({ sub: "inline" });
-    const warden = createWarden({ identity: { apiKeys: { records: [record] } }, policy: { tools: {} } });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: { apiKeys: { records: [record] } }, policy: { tools: {} } });
     expect((await warden.authenticate(key)).sub).toBe("inline");
   });
 
@@ -252,7 +252,7 @@ describe("authenticate() with an API key", () => {
   it("takes JWTs and API keys side by side", async () => {
     const idp = createTestIdentity();
     const { key, record } = createApiKey({ sub: "svc" });
-    const warden = createWarden({ identity: { ...idp.identity, apiKeys: { records: [record] } }, policy: { tools: {} } });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: { ...idp.identity, apiKeys: { records: [record] } }, policy: { tools: {} } });
     expect(await warden.authenticate(await idp.issue({ sub: "alice" }))).toMatchObject({ sub: "alice", kind: "user" });
     expect(await warden.authenticate(key)).toMatchObject({ sub: "svc", kind: "service" });
   });
@@ -304,7 +304,7 @@ describe("a burst of wrong keys", () => {
   it("keeps the refusal memory bounded (refusalCache.maxEntries) and can turn it off", async () => {
     const { key, record } = createApiKey({ sub: "svc" });
     const store = countingStore([record]);
-    const warden = createWarden({
+    const warden = createWarden({ audit: { sink: memorySink() },
       identity: { apiKeys: { store, refusalCache: { maxEntries: 2, ttlMs: 60_000 } } },
       policy: { tools: {} },
     });
@@ -318,7 +318,7 @@ describe("a burst of wrong keys", () => {
     expect(store.gets).toHaveLength(5);
 
     const uncached = countingStore([record]);
-    const plain = createWarden({ identity: { apiKeys: { store: uncached, refusalCache: { maxEntries: 0 } } }, policy: { tools: {} } });
+    const plain = createWarden({ audit: { sink: memorySink() }, identity: { apiKeys: { store: uncached, refusalCache: { maxEntries: 0 } } }, policy: { tools: {} } });
     for (let i = 0; i < 3; i++) await plain.authenticate(a).catch(() => undefined);
     expect(uncached.gets).toHaveLength(3);
   });

@@ -243,7 +243,7 @@ describe("introspection beside the other sources", () => {
   it("verifies JWTs locally, API keys from their store, and everything else through introspection", async () => {
     const idp = createTestIdentity();
     const { key, record } = createApiKey({ sub: "svc" });
-    const warden = createWarden({
+    const warden = createWarden({ audit: { sink: memorySink() },
       identity: { ...idp.identity, apiKeys: { records: [record] }, introspection: introspection() },
       policy: { tools: {} },
     });
@@ -277,9 +277,9 @@ describe("introspection options", () => {
   const base = { endpoint: "https://idp.example.com/introspect", clientId: "c", clientSecret: "s", audience: AUDIENCE };
 
   it("accepts https anywhere and plain http only on the loopback", () => {
-    expect(() => createWarden({ identity: { introspection: base }, policy: { tools: {} } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity: { introspection: base }, policy: { tools: {} } })).not.toThrow();
     for (const endpoint of ["http://localhost:8080/i", "http://127.0.0.1/i", "http://[::1]:9000/i"]) {
-      expect(() => createWarden({ identity: { introspection: { ...base, endpoint } }, policy: { tools: {} } })).not.toThrow();
+      expect(() => createWarden({ audit: { sink: memorySink() }, identity: { introspection: { ...base, endpoint } }, policy: { tools: {} } })).not.toThrow();
     }
     expect(refusedAt({ introspection: { ...base, endpoint: "http://idp.example.com/introspect" } })).toBe("identity.introspection.endpoint");
     expect(refusedAt({ introspection: { ...base, endpoint: "not a url" } })).toBe("identity.introspection.endpoint");

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { JWK } from "jose";
 import { describe, expect, it } from "vitest";
-import { createWarden, PolicyError, type IdentityOptions } from "langchain-warden";
+import { createWarden, PolicyError, type IdentityOptions, memorySink } from "langchain-warden";
 import { AUDIENCE, ISSUER, testKey } from "./helpers.js";
 
 const ec = testKey("ES256", "ec-1");
@@ -36,7 +36,7 @@ describe("identity options", () => {
     ["secret bytes with HS512", { ...base, secret: new Uint8Array(randomBytes(64)), algorithms: ["HS512"] }],
     ["every option", { ...base, jwks: { keys: [ec.jwk] }, algorithms: ["ES256"], clockTolerance: "30s", maxTokenAge: 600, requiredClaims: ["tenant"], typ: "at+jwt", claims: { scopes: ["perms"], tenant: "org", roles: "groups" } }],
   ])("accepts a single key source: %s", (_name, identity) => {
-    expect(() => createWarden({ identity, policy: { tools: {} } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity, policy: { tools: {} } })).not.toThrow();
   });
 
   it("refuses no key source", () => {
@@ -67,7 +67,7 @@ describe("identity options", () => {
   });
 
   it("counts secret length in bytes, not characters", () => {
-    expect(() => createWarden({ identity: { ...base, secret: "é".repeat(16) }, policy: { tools: {} } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity: { ...base, secret: "é".repeat(16) }, policy: { tools: {} } })).not.toThrow();
     refused({ ...base, secret: "é".repeat(15) }, "identity.secret");
   });
 

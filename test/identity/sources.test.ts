@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApiKey, createWarden, memoryApiKeyStore, PolicyError, type IdentityOptions } from "langchain-warden";
-import { createTestIdentity } from "langchain-warden/testing";
+import { createTestIdentity, memorySink } from "langchain-warden/testing";
 
 const idp = createTestIdentity();
 const introspection = { endpoint: "https://idp.example.com/introspect", clientId: "c", clientSecret: "s", audience: "api" };
@@ -23,10 +23,10 @@ function refusal(identity: unknown): PolicyError {
 
 describe("identity sources", () => {
   it("runs on API keys only, or on introspection only", () => {
-    expect(() => createWarden({ identity: { apiKeys: { records: [] } }, policy: { tools: {} } })).not.toThrow();
-    expect(() => createWarden({ identity: { apiKeys: { store: memoryApiKeyStore() } }, policy: { tools: {} } })).not.toThrow();
-    expect(() => createWarden({ identity: { introspection }, policy: { tools: {} } })).not.toThrow();
-    expect(() => createWarden({ identity: { ...idp.identity, apiKeys: { records: [] }, introspection }, policy: { tools: {} } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity: { apiKeys: { records: [] } }, policy: { tools: {} } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity: { apiKeys: { store: memoryApiKeyStore() } }, policy: { tools: {} } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity: { introspection }, policy: { tools: {} } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity: { ...idp.identity, apiKeys: { records: [] }, introspection }, policy: { tools: {} } })).not.toThrow();
   });
 
   it("refuses a warden with no identity source at all", () => {
@@ -45,7 +45,7 @@ describe("identity sources", () => {
     // The claim mapping and the clock tolerance also serve introspection, but not API keys.
     expect(refusal({ apiKeys: { records: [] }, claims: { tenant: "org" } }).path).toBe("identity.claims");
     expect(refusal({ apiKeys: { records: [] }, clockTolerance: 5 }).path).toBe("identity.clockTolerance");
-    expect(() => createWarden({ identity: { introspection, claims: { tenant: "org" }, clockTolerance: 5 }, policy: { tools: {} } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity: { introspection, claims: { tenant: "org" }, clockTolerance: 5 }, policy: { tools: {} } })).not.toThrow();
   });
 
   it("refuses half a JWT configuration beside another source", () => {
@@ -75,7 +75,7 @@ describe("identity sources", () => {
 });
 
 describe("the kind of caller a JWT stands for", () => {
-  const warden = createWarden({ identity: idp.identity, policy: { tools: {} } });
+  const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: { tools: {} } });
 
   it("is a user by default", async () => {
     expect((await warden.authenticate(await idp.issue({ sub: "alice" }))).kind).toBe("user");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createWarden, PolicyError } from "../../src/index.js";
+import { createWarden, memorySink, PolicyError } from "../../src/index.js";
 import { createMasker } from "../../src/masking/index.js";
 import { ALNUM, filler, found, only, types } from "./helpers.js";
 
@@ -59,7 +59,7 @@ describe("phone", () => {
       [{ phoneRegions: "US" }, "masking.phoneRegions"],
       [{ phoneRegions: ["US"], phoneCountry: "GB" }, "masking.phoneCountry"],
     ] as const) {
-      for (const create of [() => createMasker(options as never), () => createWarden({ identity: { issuer: "i", audience: "a", secret }, policy: { tools: {} }, masking: options as never })]) {
+      for (const create of [() => createMasker(options as never), () => createWarden({ audit: { sink: memorySink() }, identity: { issuer: "i", audience: "a", secret }, policy: { tools: {} }, masking: options as never })]) {
         let caught: unknown;
         try {
           create();

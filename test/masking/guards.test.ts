@@ -195,6 +195,8 @@ describe("guarded chat models", () => {
 describe("warden.unmask with an expired principal", () => {
   it("refuses to restore values once the holder's token has expired, and records the refusal", async () => {
     const clock = fakeClock();
+    // Tokens minted on the warden's clock: on real time, a second boundary between the two would make them "not valid yet".
+    const idp = createTestIdentity({ clock });
     const sink = memorySink();
     const warden = createWarden({ identity: idp.identity, clock, audit: { sink }, masking: { strategy: "tokenize" }, policy: { tools: { lookup: { scopes: [] } } } });
     const ann = await warden.authenticate(await idp.issue({ sub: "ann", tenant: "acme", scope: "pii:unmask" }, { expiresIn: "1m" }));
@@ -210,19 +212,19 @@ describe("warden.unmask with an expired principal", () => {
 
 describe("guards without the facade", () => {
   it("guardModel enforces the models policy and masks nothing it was not asked to", async () => {
-    const warden = createWarden({ identity: idp.identity, policy: {} });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} });
     const principal = await warden.authenticate(await idp.issue({ scope: "llm:use" }));
-    const allowed = guardModel(scriptedChatModel(["fine"]), { policy: { models: { default: { scopes: ["llm:use"] } } } });
+    const allowed = guardModel(scriptedChatModel(["fine"]), { audit: { sink: memorySink() }, policy: { models: { default: { scopes: ["llm:use"] } } } });
     expect((await allowed.invoke("hi", { configurable: { __warden_principal: principal } })).content).toBe("fine");
-    const refused = guardModel(scriptedChatModel(["fine"]), { policy: { models: { default: { scopes: ["llm:admin"] } } } });
+    const refused = guardModel(scriptedChatModel(["fine"]), { audit: { sink: memorySink() }, policy: { models: { default: { scopes: ["llm:admin"] } } } });
     await expect(refused.invoke("hi", { configurable: { __warden_principal: principal } })).rejects.toBeInstanceOf(AccessDeniedError);
     await expect(allowed.invoke("hi")).rejects.toMatchObject({ code: "WARDEN_MISSING_PRINCIPAL" });
   });
 
   it("guardTool masks results by default, like warden.tool", async () => {
-    const warden = createWarden({ identity: idp.identity, policy: {} });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} });
     const principal = await warden.authenticate(await idp.issue({}));
-    const guarded = guardTool(lookup, { policy: { tools: { lookup: { scopes: [] } } } });
+    const guarded = guardTool(lookup, { audit: { sink: memorySink() }, policy: { tools: { lookup: { scopes: [] } } } });
     const result = (await guarded.invoke(call("lookup", { id: "c1" }), { configurable: { __warden_principal: principal } })) as ToolMessage;
     expect(result.content).toBe("customer c1: [EMAIL], card [CREDIT_CARD]");
   });

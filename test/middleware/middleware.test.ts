@@ -4,7 +4,7 @@ import { modelRetryMiddleware, summarizationMiddleware } from "langchain";
 import { describe, expect, it } from "vitest";
 import { createWarden, MissingPrincipalError, pendingApprovals, PolicyError, RateLimitedError } from "langchain-warden";
 import { wardenMiddleware } from "langchain-warden/middleware";
-import { createTestIdentity, scriptedChatModel, turnIndex } from "langchain-warden/testing";
+import { createTestIdentity, scriptedChatModel, turnIndex, memorySink } from "langchain-warden/testing";
 import { ask, guardedAgent, rejection, rootCause, setup, toolMessages } from "./support.js";
 
 const thread = (thread_id: string) => ({ configurable: { thread_id } });
@@ -364,7 +364,7 @@ describe("wardenMiddleware: the principal in createAgent's context", () => {
     const alice = await fx.login("alice", "orders:read orders:refund customers:delete");
     const lookAlike = Object.freeze({ ...alice });
     const otherIdp = createTestIdentity({ clock: fx.clock });
-    const other = createWarden({ identity: otherIdp.identity, clock: fx.clock, policy: { tools: {} } });
+    const other = createWarden({ audit: { sink: memorySink() }, identity: otherIdp.identity, clock: fx.clock, policy: { tools: {} } });
     const foreign = await other.authenticate(await otherIdp.issue({ sub: "alice", scope: "orders:read", tenant: "acme" }));
     const model = scriptedChatModel([[{ name: "search_orders", args: { query: "o-1" } }]]);
     const { invoke } = guardedAgent(fx, model);

@@ -1,12 +1,12 @@
 import { GraphInterrupt } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { createWarden, type PolicyInput, type Principal } from "langchain-warden";
-import { createTestIdentity } from "langchain-warden/testing";
+import { createTestIdentity, memorySink } from "langchain-warden/testing";
 import { canEverUse, decideModel, decideTool, effectiveScopes } from "../../src/policy/decision.js";
 import { policySchema } from "../../src/policy/schema.js";
 
 const idp = createTestIdentity();
-const warden = createWarden({ identity: idp.identity, policy: {} });
+const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} });
 const parse = (policy: PolicyInput) => policySchema.parse(policy);
 const login = async (claims: Record<string, unknown>): Promise<Principal> => warden.authenticate(await idp.issue({ sub: "ann", ...claims }));
 

@@ -90,7 +90,7 @@ describe("policy decisions", () => {
 
   it("asks for approval when the approval condition throws (fail closed)", async () => {
     const approver = scriptedApprover(["reject"]);
-    const warden = createWarden({
+    const warden = createWarden({ audit: { sink: memorySink() },
       identity: idp.identity,
       approvals: { approver },
       policy: { tools: { t: { scopes: [], approval: { when: () => { throw new Error("x"); } } } } },
@@ -103,7 +103,7 @@ describe("policy decisions", () => {
   it("refuses calls that need approval when the guard has no approver (standalone guardTool)", async () => {
     const sink = memorySink();
     const guarded = guardTool(echo("t"), { policy: { tools: { t: { scopes: [], approval: true } } }, audit: { sink } });
-    const warden = createWarden({ identity: idp.identity, policy: {} });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} });
     const principal = await warden.authenticate(await idp.issue({}));
     await expect(guarded.invoke({}, { configurable: { __warden_principal: principal } })).rejects.toBeInstanceOf(AccessDeniedError);
     expect(sink.ofType("access.denied")[0]?.data).toMatchObject({ effect: "needs-approval", code: "approval-required", rule: "tools.t.approval" });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createWarden, generateAuditKeys, memoryApprovalStore, PolicyError, scopeGrants } from "langchain-warden";
-import { autoApprove, createTestIdentity } from "langchain-warden/testing";
+import { autoApprove, createTestIdentity, memorySink } from "langchain-warden/testing";
 
 const idp = createTestIdentity();
 
@@ -64,7 +64,7 @@ describe("policy validation", () => {
   });
 
   it("accepts the tools of the design brief, with approval defaults", () => {
-    const warden = createWarden({
+    const warden = createWarden({ audit: { sink: memorySink() },
       identity: idp.identity,
       policy: {
         tools: {
@@ -80,7 +80,7 @@ describe("policy validation", () => {
   });
 
   it("expands the approval: true shorthand to every default, and keeps approval: false", () => {
-    const warden = createWarden({ identity: idp.identity, policy: { tools: { t: { scopes: [], approval: true }, u: { scopes: [], approval: false } } } });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: { tools: { t: { scopes: [], approval: true }, u: { scopes: [], approval: false } } } });
     expect(warden.policy.tools.t?.approval).toEqual({ ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false });
     expect(warden.policy.tools.u?.approval).toBe(false);
   });
@@ -104,7 +104,7 @@ describe("settings that look like protection but are not enforced are refused", 
   });
 
   it("keeps model scopes, which the model guard enforces, and an empty retrievers section", () => {
-    const warden = createWarden({ identity: idp.identity, policy: { models: { default: { scopes: ["llm:use"] }, small: {} }, retrievers: {} } });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: { models: { default: { scopes: ["llm:use"] }, small: {} }, retrievers: {} } });
     expect(warden.policy.models.default?.scopes).toEqual(["llm:use"]);
   });
 
@@ -115,12 +115,12 @@ describe("settings that look like protection but are not enforced are refused", 
       expect(attempt).toThrow(expect.objectContaining({ code: "WARDEN_POLICY", path: `options.audit.${key}` }));
     }
     const signingKey = generateAuditKeys().privateKey;
-    expect(() => createWarden({ identity: idp.identity, policy: {}, audit: { signingKey, signEvery: 10, signIntervalMs: 0, onCheckpoint: () => {} } })).not.toThrow();
+    expect(() => createWarden({ identity: idp.identity, policy: {}, audit: { sink: memorySink(), signingKey, signEvery: 10, signIntervalMs: 0, onCheckpoint: () => {} } })).not.toThrow();
   });
 
   it("refuses an approval store with a callback approver, which never claims", () => {
     const attempt = () => createWarden({ identity: idp.identity, policy: {}, approvals: { approver: autoApprove(), store: memoryApprovalStore() } });
     expect(attempt).toThrow(expect.objectContaining({ code: "WARDEN_POLICY", path: "options.approvals.store" }));
-    expect(() => createWarden({ identity: idp.identity, policy: {}, approvals: { store: memoryApprovalStore() } })).not.toThrow();
+    expect(() => createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {}, approvals: { store: memoryApprovalStore() } })).not.toThrow();
   });
 });
