@@ -1,6 +1,7 @@
 /**
  * The audit trail end to end: sign checkpoints with an Ed25519 key, write an
- * append-only JSONL file, verify it offline, and catch a tampered copy.
+ * append-only JSONL file, verify it offline, render the HTML report a reviewer
+ * reads, and catch a tampered copy.
  *
  *   npm run build && npx tsx examples/audit.ts
  */
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { createWarden, generateAuditKeys, jsonlSink, verifyAuditLog, type AuditEvent } from "langchain-warden";
+import { createWarden, generateAuditKeys, jsonlSink, renderAuditReport, verifyAuditLog, type AuditEvent } from "langchain-warden";
 import { createTestIdentity } from "langchain-warden/testing";
 
 const dir = mkdtempSync(join(tmpdir(), "warden-audit-"));
@@ -53,6 +54,13 @@ const report = await verifyAuditLog(path, { publicKey, expectHead: lastSignedHea
 console.log(`verified ${report.count} events: ok=${report.ok}, ${report.chains[0]?.signed} signatures, head ${report.head?.slice(0, 16)}…`);
 console.log(`no raw value in the log: ${!readFileSync(path, "utf8").includes("jane@example.com")}`);
 
+// The page a reviewer reads (`npx warden audit report audit.jsonl --key audit.public.jwk -o report.html`
+// does the same from the command line): one HTML file, no script, nothing loaded from elsewhere.
+const readEvents = () => readFileSync(path, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as unknown);
+const page = renderAuditReport(readEvents(), report, { source: "audit.jsonl" });
+writeFileSync(join(dir, "report.html"), page);
+console.log(`report.html: ${Math.round(page.length / 1000)} kB, badge "${/<strong>([^<]*)<\/strong>/.exec(page)?.[1]}"`);
+
 // Someone edits a denial into an allow and deletes another line.
 const lines = readFileSync(path, "utf8").trimEnd().split("\n");
 const index = lines.findIndex((line) => (JSON.parse(line) as AuditEvent).type === "access.denied");
@@ -65,5 +73,7 @@ writeFileSync(path, `${lines.join("\n")}\n`);
 const tampered = await verifyAuditLog(path, { publicKey, expectHead: lastSignedHead });
 console.log(`tampered copy: ok=${tampered.ok}`);
 for (const problem of tampered.problems) console.log(`  ${problem.kind} at seq ${problem.seq}: ${problem.message}`);
+const tamperedPage = renderAuditReport(readEvents(), tampered, { source: "audit.jsonl (tampered)" });
+console.log(`its report's badge: "${/<strong>([^<]*)<\/strong>/.exec(tamperedPage)?.[1]}", naming ${[...tamperedPage.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]).join("; ")}`);
 
 rmSync(dir, { recursive: true, force: true });

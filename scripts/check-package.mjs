@@ -16,7 +16,7 @@ const expectedNames = {
     "createWarden", "guardTool", "getPrincipal", "memorySink",
     "WardenError", "InvalidTokenError", "MissingPrincipalError", "AccessDeniedError", "ApprovalRejectedError",
     "ApprovalInvalidError", "RateLimitedError", "BudgetExceededError", "CircuitOpenError", "AuditWriteError", "PolicyError",
-    "createApiKey", "memoryApiKeyStore", "redisApiKeyStore", "isWardenApiKey",
+    "createApiKey", "memoryApiKeyStore", "redisApiKeyStore", "isWardenApiKey", "renderAuditReport",
   ],
   "./testing": ["createTestIdentity", "memorySink", "fakeClock"],
   "./postgres": ["postgresSink", "migrateAuditTable", "readAuditEvents", "postgresRetriever", "postgresApiKeyStore", "migrateApiKeyTable"],

@@ -65,6 +65,22 @@ export type { AuditKeyPair } from "./audit/keys.js";
 export { verifyAuditLog, auditEventHash } from "./audit/verify.js";
 export type { AuditVerification, AuditProblem, AuditProblemKind, AuditChainSummary, VerifyAuditOptions, ExpectedHead } from "./audit/verify.js";
 export { auditEventSchema } from "./audit/schema.js";
+export { renderAuditReport } from "./audit/report.js";
+export type { AuditReportOptions } from "./audit/report.js";
+export { summarizeAuditEvents, createAuditReportSummarizer } from "./audit/report-summary.js";
+export type {
+  AuditReportSummary,
+  AuditReportSummarizer,
+  AuditReportLimits,
+  AuditTimelineBucket,
+  AuditUserActivity,
+  AuditDenialGroup,
+  AuditApprovalRow,
+  AuditApprovalDecision,
+  AuditThrottleEvent,
+  AuditTargetActivity,
+  AuditCounts,
+} from "./audit/report-summary.js";
 export { WardenAuditHandler } from "./audit/callback-handler.js";
 export type {
   AuditEvent,

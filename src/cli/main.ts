@@ -1,11 +1,12 @@
 /**
- * The `warden` command: generate audit keys and service API keys, verify audit logs offline, and compute the keyed digest a log records for a value.
+ * The `warden` command: generate audit keys and service API keys, verify audit logs offline, report on them, and compute the keyed digest a log records for a value.
  *
  *   warden keys generate [--out DIR] [--name NAME] [--force]
  *   warden keys api create --sub SUB [--tenant T] [--scope "a b"]… [--role R]… [--expires 30d] [--env live] [--json]
  *   warden audit verify <file.jsonl | postgres://…> --key <public.jwk | jwks.json> [--head HEAD]… [--heads FILE]
  *                       [--table NAME] [--chain ID] [--strict] [--json]
  *   warden audit digest <json | --text TEXT> (--signing-key private.jwk | --digest-key FILE)
+ *   warden audit report <file.jsonl | postgres://…> --key <public.jwk | jwks.json> -o report.html [--head …] [--table NAME] [--chain ID]
  *
  * Exit codes: 0 valid, 1 tampered (or a problem found), 2 bad usage.
  *
@@ -19,7 +20,10 @@ import { digestFor, type AuditDigestKey } from "../audit/digest.js";
 import { generateAuditKeys } from "../audit/keys.js";
 import { PolicyError } from "../errors.js";
 import { createApiKey } from "../identity/api-key-record.js";
-import { verifyAuditLog, type AuditVerification, type ExpectedHead, type VerifyAuditOptions } from "../audit/verify.js";
+import type { AuditVerification } from "../audit/verify.js";
+import { auditReport, REPORT_USAGE } from "./audit-report.js";
+import { UsageError } from "./usage-error.js";
+import { VERIFY_ARGS, verifyFromArgs } from "./verify-options.js";
 
 const USAGE = `Usage:
   warden keys generate [--out DIR] [--name NAME] [--force]
@@ -42,101 +46,8 @@ const USAGE = `Usage:
   warden audit digest --text TEXT (--signing-key private.jwk | --digest-key FILE)
       Prints the digest a log with that key records for a value (e.g. '{"ssn":"078-05-1120"}' for
       a tool's arguments), to look for in the log. --digest-key FILE holds audit.digestKey as text
-      (one trailing newline is dropped); --signing-key derives the key as the log does.`;
-
-class UsageError extends Error {}
-
-function readKeys(path: string): Pick<VerifyAuditOptions, "publicKey" | "jwks"> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    throw new UsageError(`cannot read a JSON key from ${path}`);
-  }
-  const value = parsed as { keys?: JWK[]; d?: string };
-  if (Array.isArray(value.keys)) {
-    // Without a key nothing can be verified: bad usage, not a tampered log.
-    if (value.keys.length === 0) throw new UsageError(`${path} holds no key`);
-    return { jwks: { keys: value.keys.map(publicPart) } };
-  }
-  return { publicKey: publicPart(value as JWK) };
-}
-
-/** Only the public members of a key are ever used, even if a private key file is passed. */
-function publicPart(jwk: JWK): JWK {
-  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...(jwk.kid ? { kid: jwk.kid } : {}) };
-}
-
-const HEX_HASH = /^[0-9a-f]{64}$/;
-
-/** A `--head`: a bare hash, or `CHAIN:SEQ:HASH` (the chain may itself hold colons). */
-function parseHead(text: string): ExpectedHead {
-  if (HEX_HASH.test(text)) return { hash: text };
-  const match = /^(.+):([1-9]\d*):([0-9a-f]{64})$/.exec(text);
-  if (!match) throw new UsageError("--head must be a 64-character hex hash or CHAIN:SEQ:HASH");
-  return { chain: match[1]!, seq: Number(match[2]), hash: match[3]! };
-}
-
-/**
- * The heads of a `--heads` file: a JSON list of heads, a record of heads by
- * chain, or JSON Lines of heads (e.g. the events `onCheckpoint` published).
- */
-function readHeads(path: string): NonNullable<VerifyAuditOptions["expectHead"]> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new UsageError(`cannot read heads from ${path}`);
-  }
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (Array.isArray(parsed) || (typeof parsed === "object" && parsed !== null && typeof (parsed as { hash?: unknown }).hash !== "string")) {
-      return parsed as NonNullable<VerifyAuditOptions["expectHead"]>;
-    }
-  } catch {
-    // Not one JSON document: JSON Lines.
-  }
-  try {
-    const heads = text.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as ExpectedHead);
-    if (heads.length === 0) throw new UsageError(`${path} holds no head`);
-    return heads;
-  } catch (error) {
-    throw error instanceof UsageError ? error : new UsageError(`${path} is neither JSON nor JSON Lines of heads`);
-  }
-}
-
-/**
- * The expected heads of `--head` and `--heads`: one bare `--head` hash keeps
- * its single-head meaning; anything else is a head per chain. With `--chain`,
- * only that chain's heads (and those naming no chain) apply.
- */
-function expectedHeads(heads: readonly string[], headsFile: string | undefined, chain: string | undefined): VerifyAuditOptions["expectHead"] {
-  if (heads.length === 0 && headsFile === undefined) return undefined;
-  if (heads.length === 1 && headsFile === undefined && HEX_HASH.test(heads[0]!)) return heads[0];
-  const fromFile = headsFile === undefined ? [] : readHeads(headsFile);
-  const listed: (ExpectedHead | string)[] = Array.isArray(fromFile)
-    ? [...fromFile]
-    : Object.entries(fromFile).map(([name, head]) => (typeof head === "string" ? { chain: name, hash: head } : { ...head, chain: name }));
-  listed.push(...heads.map(parseHead));
-  return chain === undefined ? listed : listed.filter((head) => typeof head === "string" || head.chain === undefined || head.chain === chain);
-}
-
-async function readPostgres(url: string, table: string, chain: string | undefined): Promise<unknown[]> {
-  let postgres: typeof import("../postgres/index.js");
-  let pgModule: typeof import("pg");
-  try {
-    postgres = await import("../postgres/index.js");
-    pgModule = (await import("pg")).default as unknown as typeof import("pg");
-  } catch {
-    throw new UsageError('verifying a PostgreSQL log needs the "pg" package: npm install pg');
-  }
-  const pool = new pgModule.Pool({ connectionString: url, max: 1 });
-  try {
-    return await postgres.readAuditEvents(pool, table, chain === undefined ? {} : { chain });
-  } finally {
-    await pool.end();
-  }
-}
+      (one trailing newline is dropped); --signing-key derives the key as the log does.
+${REPORT_USAGE}`;
 
 function report(result: AuditVerification, source: string): string {
   const lines: string[] = [];
@@ -256,41 +167,10 @@ async function keysApiCreate(args: string[]): Promise<number> {
 }
 
 async function auditVerify(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      key: { type: "string" },
-      head: { type: "string", multiple: true },
-      heads: { type: "string" },
-      table: { type: "string" },
-      chain: { type: "string" },
-      strict: { type: "boolean" },
-      json: { type: "boolean" },
-    },
-  });
-  const source = positionals[0];
-  if (!source || positionals.length > 1) throw new UsageError("give exactly one log: a JSONL file or a postgres:// URL");
-  if (!values.key) throw new UsageError("--key <public.jwk> is required");
-  const expectHead = expectedHeads(values.head ?? [], values.heads, values.chain);
-  const options: VerifyAuditOptions = {
-    ...readKeys(values.key),
-    ...(expectHead !== undefined ? { expectHead } : {}),
-    ...(values.strict ? { strict: true } : {}),
-  };
-  const isPostgres = /^postgres(ql)?:\/\//.test(source);
-  if (!isPostgres && !existsSync(source)) throw new UsageError(`no such file: ${source}`);
-  let events: unknown[] | string = source;
-  if (isPostgres) events = await readPostgres(source, values.table ?? "warden_audit", values.chain);
-  let result: AuditVerification;
-  try {
-    result = await verifyAuditLog(events, options);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : "verification could not run");
-  }
-  const label = isPostgres ? `${new URL(source).host}${new URL(source).pathname} (${values.table ?? "warden_audit"})` : source;
-  process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${report(result, label)}\n`);
-  return result.ok ? 0 : 1;
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...VERIFY_ARGS, json: { type: "boolean" } } });
+  const { log, verification } = await verifyFromArgs(positionals, values, "--key <public.jwk> is required");
+  process.stdout.write(values.json ? `${JSON.stringify(verification, null, 2)}\n` : `${report(verification, log.label)}\n`);
+  return verification.ok ? 0 : 1;
 }
 
 /** The digest key of `--digest-key FILE` (its text) or `--signing-key FILE` (a private JWK). */
@@ -351,8 +231,14 @@ export async function main(argv: string[]): Promise<number> {
     if (group === "keys" && command === "api" && rest[0] === "create") return await keysApiCreate(rest.slice(1));
     if (group === "audit" && command === "verify") return await auditVerify(rest);
     if (group === "audit" && command === "digest") return await auditDigest(rest);
+    if (group === "audit" && command === "report") return await auditReport(rest);
     throw new UsageError(`unknown command: ${[group, command, ...(command === "api" ? rest.slice(0, 1) : [])].filter(Boolean).join(" ")}`);
   } catch (error) {
+    if (error instanceof UsageError && error.code !== "WARDEN_CLI_USAGE") {
+      // A key or a log that cannot be read: the message says which; the usage would only hide it.
+      process.stderr.write(`warden: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`warden: ${(error as Error).message}\n\n${USAGE}\n`);
       return 2;

@@ -2,27 +2,16 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { AuditLog, createWarden, isWardenApiKey, jsonlSink, type AuditEvent, memorySink } from "langchain-warden";
 import { postgresSink } from "langchain-warden/postgres";
-import { main } from "../../src/cli/main.js";
+import { runCli } from "../support/run-cli.js";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
 
 const dir = mkdtempSync(join(tmpdir(), "warden-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((out += String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const run = runCli;
 
 async function writeLog(path: string, privateKeyPath: string, events = 30): Promise<AuditLog> {
   const signingKey = JSON.parse(readFileSync(privateKeyPath, "utf8"));
