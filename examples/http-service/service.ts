@@ -14,7 +14,6 @@ import { randomBytes } from "node:crypto";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { MemorySaver } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import type { Hono } from "hono";
 import type { JWK } from "jose";
 import { createWarden, generateAuditKeys, jsonlSink, type AuditSink, type IdentityOptions, type Warden } from "langchain-warden";
 import { postgresSink } from "langchain-warden/postgres";
@@ -60,7 +59,7 @@ export interface ServiceSettings {
 
 /** A built service. */
 export interface Service {
-  app: Hono<any>;
+  app: ReturnType<typeof createApp>;
   warden: Warden;
   store: CustomerStore;
   /** The local test issuer, when no IdP was configured (mint demo tokens with `issue`). */

@@ -209,7 +209,7 @@ export class GuardedChatModel extends BaseChatModel {
     for (const message of messages) if (maskedPrompts.get(message)?.scope !== tenant) fresh.push(message);
     if (fresh.length > 0) {
       const { messages: masked, findings } = maskMessages(masking.masker, fresh, { tenant });
-      fresh.forEach((message, index) => maskedPrompts.set(message, { scope: tenant, masked: masked[index]! }));
+      for (const [index, message] of fresh.entries()) maskedPrompts.set(message, { scope: tenant, masked: masked[index]! });
       if (findings.length > 0) this.pendingFindings.set(context, findings);
     }
     return messages.map((message) => maskedPrompts.get(message)!.masked);

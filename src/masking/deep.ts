@@ -123,7 +123,7 @@ export function mapDeep(value: unknown, mapper: DeepMapper): unknown {
           blocks.map((_, i) => [...path, start + i, "text"]),
         );
         runs ??= new Map();
-        replaced.forEach((item, i) => runs!.set(start + i, item));
+        for (const [i, item] of replaced.entries()) runs.set(start + i, item);
       }
       start = end === start ? start + 1 : end;
     }

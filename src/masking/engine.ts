@@ -208,7 +208,7 @@ export function resolveOverlaps(spans: readonly Span[], priority: (type: string)
     if (last === undefined || span.start >= last.end) {
       kept.push(span);
     } else if (span.end <= last.end) {
-      continue;
+      // Inside the span kept: dropped, the outer one hides it whole.
     } else if (span.start === last.start) {
       kept[kept.length - 1] = span;
     } else {

@@ -31,7 +31,7 @@ const FOLDABLE = /[\u00A0\u00AD\u180E\u2000-\u200F\u202F\u205F-\u2064\u3000\uFEF
  * lies. V8 finds them faster than it tests {@link FOLDABLE} character by
  * character over the whole text, and text holds few.
  */
-const HIGH_RUN = /[^\u0000-\u009F]+/g;
+const HIGH_RUN = /[\u00A0-\uFFFF]+/g;
 
 /** Whether `text` holds a character folding changes. */
 function foldable(text: string): boolean {

@@ -28,6 +28,7 @@ export interface ConditionInput {
    * The call's arguments, after schema validation. Typed loosely so conditions
    * read naturally (`args.amount > 100`); they come from the model: check them.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: conditions read the model's arguments without casts; they check them.
   args: Record<string, any>;
 }
 

@@ -111,17 +111,17 @@ export class ScriptedChatModel extends BaseChatModel {
     const chunks: AIMessageChunk[] = [];
     const text = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
     for (const piece of pieces(text, this.chunkSize)) chunks.push(new AIMessageChunk({ content: piece, id: message.id }));
-    (message.tool_calls ?? []).forEach((call, index) => {
-      pieces(JSON.stringify(call.args), this.chunkSize).forEach((args, at) =>
+    for (const [index, call] of (message.tool_calls ?? []).entries()) {
+      for (const [at, args] of pieces(JSON.stringify(call.args), this.chunkSize).entries()) {
         chunks.push(
           new AIMessageChunk({
             content: "",
             id: message.id,
             tool_call_chunks: [{ type: "tool_call_chunk", index, args, ...(at === 0 ? { id: call.id, name: call.name } : {}) }],
           }),
-        ),
-      );
-    });
+        );
+      }
+    }
     const last = chunks.length - 1;
     for (const [i, chunk] of chunks.entries()) {
       if (i === last && message.usage_metadata) chunk.usage_metadata = message.usage_metadata;

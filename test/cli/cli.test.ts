@@ -192,7 +192,7 @@ describe("warden audit verify", () => {
 
     it("a malformed --head or --heads file is bad usage", async () => {
       const { path, key } = await twoChainFile("mc-bad");
-      expect((await run("audit", "verify", path, "--key", key, "--head", "a:0:" + "f".repeat(64))).code).toBe(2);
+      expect((await run("audit", "verify", path, "--key", key, "--head", `a:0:${"f".repeat(64)}`)).code).toBe(2);
       expect((await run("audit", "verify", path, "--key", key, "--head", "f".repeat(64), "--head", "nothex")).code).toBe(2);
       writeFileSync(join(dir, "bad.heads"), "not json\n");
       expect((await run("audit", "verify", path, "--key", key, "--heads", join(dir, "bad.heads"))).code).toBe(2);

@@ -283,7 +283,7 @@ describe("custom detectors and selection", () => {
     expect(masker.mask("abc").findings).toEqual([]);
   });
   it("selects detectors by type and by group", () => {
-    const text = "ana@example.org 10.0.0.1 ghp_" + filler(ALNUM, 36);
+    const text = `ana@example.org 10.0.0.1 ghp_${filler(ALNUM, 36)}`;
     expect(types(text, createMasker({ detectors: ["email"] }))).toEqual(["email"]);
     expect(types(text, createMasker({ detectors: ["ip"] }))).toEqual(["ipv4"]);
     expect(types(text, createMasker({ detectors: ["secrets"] }))).toEqual(["github_token"]);

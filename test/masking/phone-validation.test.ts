@@ -56,7 +56,7 @@ function nearMisses(text: string): string[] {
     text.slice(0, at) + other + text.slice(at),
     swapped,
     `${text}${other}`,
-    text.slice(0, at) + "+" + text.slice(at),
+    `${text.slice(0, at)}+${text.slice(at)}`,
     `+${text}`,
     `++${text.replace(/^\+/, "")}`,
     text.replace(/^\+/, ""),
