@@ -28,14 +28,14 @@
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
-import { Command, MemorySaver, type Interrupt } from "@langchain/langgraph";
+import { Command, type Interrupt, MemorySaver } from "@langchain/langgraph";
 import { createAgent, humanInTheLoopMiddleware } from "langchain";
-import { z } from "zod";
-import { createWarden, generateAuditKeys, pendingApprovals, type Principal, type Warden } from "langchain-warden";
+import { createWarden, generateAuditKeys, type Principal, pendingApprovals, type Warden } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { z } from "zod";
 import { compare, describe, pair, type Variant } from "./compare.js";
 import { fixed, median } from "./stats.js";
 

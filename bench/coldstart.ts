@@ -108,8 +108,14 @@ for (const [name, { baseline, variant }] of Object.entries(scenarios)) {
     }
   }
   const result: ScenarioResult = {
-    wall: figures(base.map((s) => s.wall), withWarden.map((s) => s.wall)),
-    cpu: figures(base.map((s) => s.cpu), withWarden.map((s) => s.cpu)),
+    wall: figures(
+      base.map((s) => s.wall),
+      withWarden.map((s) => s.wall),
+    ),
+    cpu: figures(
+      base.map((s) => s.cpu),
+      withWarden.map((s) => s.cpu),
+    ),
     rounds: ROUNDS,
   };
   results[name] = result;

@@ -19,9 +19,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { z } from "zod";
-import { createWarden, jsonlSink, memorySink, type AuditSink } from "langchain-warden";
+import { type AuditSink, createWarden, jsonlSink, memorySink } from "langchain-warden";
 import { createTestIdentity } from "langchain-warden/testing";
+import { z } from "zod";
 import { fixed } from "./stats.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -157,7 +157,9 @@ const arcjetPass = (inputs: readonly string[]) => async () => {
 const corpus = corpusText(5_000_000);
 const sparse = corpusText(5_000_000, 11, 12);
 const densityOf = (text: string) => round((createMasker().mask(text.slice(0, 1_000_000)).findings.length / 1_000_000) * 1_000, 2);
-console.log(`corpus: ${(corpus.length / MB).toFixed(1)} MB, ${densityOf(corpus)} findings per KB (sparse variant: ${densityOf(sparse)} per KB); generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `corpus: ${(corpus.length / MB).toFixed(1)} MB, ${densityOf(corpus)} findings per KB (sparse variant: ${densityOf(sparse)} per KB); generated in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 
 // Warm-up: the JIT (and libphonenumber's code paths) reach their steady state
 // only after a few thousand calls; a long-running service is measured there.
@@ -173,11 +175,21 @@ for (const size of SIZES) {
   row.warden = await measure(bytes, 2, size.runs, wardenPass(inputs));
   row.wardenSameTypes = await measure(bytes, 2, size.runs, wardenPass(inputs, ["email", "credit_card", "ip", "mac_address"]));
   const sparseInputs = inputsFor(sparse, size);
-  row.wardenSparseCorpus = await measure(sparseInputs.reduce((n, s) => n + s.length, 0), 2, size.runs, wardenPass(sparseInputs));
+  row.wardenSparseCorpus = await measure(
+    sparseInputs.reduce((n, s) => n + s.length, 0),
+    2,
+    size.runs,
+    wardenPass(sparseInputs),
+  );
 
   const big = size.bytes >= 5_000_000;
   row.langchainDetectOnly = await measure(bytes, 1, big ? 3 : 5, langchainDetectPass(inputs));
-  row.langchainSparseDetectOnly = await measure(sparseInputs.reduce((n, s) => n + s.length, 0), 1, big ? 3 : 5, langchainDetectPass(sparseInputs));
+  row.langchainSparseDetectOnly = await measure(
+    sparseInputs.reduce((n, s) => n + s.length, 0),
+    1,
+    big ? 3 : 5,
+    langchainDetectPass(sparseInputs),
+  );
   if (big && QUICK) {
     row.langchain = { ...row.langchainDetectOnly, mbps: Number.NaN, runs: [], note: "skipped (BENCH_QUICK=1)" };
   } else {
@@ -292,16 +304,15 @@ const output = {
     sparse: { generator: "corpusText(5_000_000, 11, 12): twelve sentences between values", findingsPerKB: densityOf(sparse) },
   },
   method: {
-    inputs: Object.fromEntries(
-      SIZES.map((s) => [s.label, s.count > 1 ? `${s.count} distinct slices per run, each its own string (JSON-decoded copy)` : "the whole corpus"]),
-    ),
+    inputs: Object.fromEntries(SIZES.map((s) => [s.label, s.count > 1 ? `${s.count} distinct slices per run, each its own string (JSON-decoded copy)` : "the whole corpus"])),
     clock: "CPU time of the process (process.cpuUsage(): user + system), not wall-clock time",
     warden: "createMasker() with every detector (27 types), a new masker per run, mask() of each input; median of runs after 2 warm-up runs",
     wardenSameTypes: "the same with detectors email, credit_card, ip, mac_address (LangChain's types without url)",
     langchain: "langchain's detectEmail, detectCreditCard, detectIP, detectMacAddress, detectUrl, each followed by applyStrategy(redact) as piiMiddleware does",
     langchainDetectOnly: "the same five detector functions without replacement",
     langchainSparseDetectOnly: "the same on the sparse corpus's inputs",
-    small: "one createMasker() for all calls; 200 distinct JSON tool outputs of about 2 KB (one email, or none) cycled; mask() of the JSON string and maskDeep() of the object; median µs per call over 40 batches of 1000 calls after 20 warm-up batches",
+    small:
+      "one createMasker() for all calls; 200 distinct JSON tool outputs of about 2 KB (one email, or none) cycled; mask() of the JSON string and maskDeep() of the object; median µs per call over 40 batches of 1000 calls after 20 warm-up batches",
     arcjet: "@arcjet/redact redact() with email, phone-number, ip-address, credit-card-number; found = replace() calls",
   },
   results,
@@ -310,9 +321,7 @@ const output = {
   targets: {
     wardenAtLeast100MBps: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, (v.warden?.mbps ?? 0) >= 100])),
     wardenSparseAtLeast100MBps: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, (v.wardenSparseCorpus?.mbps ?? 0) >= 100])),
-    notBelowLangChainDetectOnly: Object.fromEntries(
-      Object.entries(ratios).map(([k, v]) => [k, (v.denseVsDetectOnly ?? 0) >= 1 && (v.sparseVsDetectOnly ?? 0) >= 1]),
-    ),
+    notBelowLangChainDetectOnly: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, (v.denseVsDetectOnly ?? 0) >= 1 && (v.sparseVsDetectOnly ?? 0) >= 1])),
     ratio5MBto50KB: round(ratio, 2),
     sparseRatio5MBto50KB: round(sparseRatio, 2),
     within25Percent: ratio >= 0.75 && sparseRatio >= 0.75,
@@ -320,4 +329,6 @@ const output = {
   seconds: round((performance.now() - started) / 1000),
 };
 writeFileSync(new URL("./masking-results.json", import.meta.url), `${JSON.stringify(output, null, 2)}\n`);
-console.log(`5 MB / 50 KB throughput: dense ${output.targets.ratio5MBto50KB}, sparse ${output.targets.sparseRatio5MBto50KB}; total ${output.seconds} s; wrote bench/masking-results.json`);
+console.log(
+  `5 MB / 50 KB throughput: dense ${output.targets.ratio5MBto50KB}, sparse ${output.targets.sparseRatio5MBto50KB}; total ${output.seconds} s; wrote bench/masking-results.json`,
+);

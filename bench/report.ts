@@ -14,15 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  AuditLog,
-  generateAuditKeys,
-  jsonlSink,
-  renderAuditReport,
-  summarizeAuditEvents,
-  verifyAuditLog,
-  type AuditEventInput,
-} from "langchain-warden";
+import { type AuditEventInput, AuditLog, generateAuditKeys, jsonlSink, renderAuditReport, summarizeAuditEvents, verifyAuditLog } from "langchain-warden";
 import { alternate, fixed, median } from "./stats.js";
 
 const EVENTS = 100_000;
@@ -54,17 +46,65 @@ function eventFor(i: number): AuditEventInput {
   const tool = { kind: "tool" as const, name: `tool_${i % 20}` };
   const model = { kind: "model" as const, name: "default" };
   const kind = i % 20;
-  if (kind < 6) return { type: "access.allowed", outcome: "success", actor, target: tool, reason: "allowed by policy", data: { argsDigest: digest(i), code: "allowed", effect: "allow", rule: `tools.${tool.name}` } };
+  if (kind < 6)
+    return {
+      type: "access.allowed",
+      outcome: "success",
+      actor,
+      target: tool,
+      reason: "allowed by policy",
+      data: { argsDigest: digest(i), code: "allowed", effect: "allow", rule: `tools.${tool.name}` },
+    };
   if (kind < 10) return { type: "tool.end", outcome: i % 50 === 0 ? "failure" : "success", actor, target: tool, data: { outputDigest: digest(i) } };
-  if (kind === 10) return { type: "access.denied", outcome: "denied", actor, target: tool, reason: `missing scope ${tool.name}:write`, data: { argsDigest: digest(i), code: "missing-scope", effect: "deny", rule: `tools.${tool.name}` } };
+  if (kind === 10)
+    return {
+      type: "access.denied",
+      outcome: "denied",
+      actor,
+      target: tool,
+      reason: `missing scope ${tool.name}:write`,
+      data: { argsDigest: digest(i), code: "missing-scope", effect: "deny", rule: `tools.${tool.name}` },
+    };
   if (kind === 11) return { type: "mask.applied", outcome: "success", actor, target: tool, data: { counts: { email: 1 + (i % 3), credit_card: i % 2 } } };
   if (kind === 12) return { type: "model.start", outcome: "pending", actor, target: model, data: { messages: 4, reservedTokens: 900, rule: "models.default" } };
   if (kind === 13) return { type: "model.end", outcome: "success", actor, target: model, data: { usage: { input: 700, output: 180, total: 880 } } };
-  if (kind === 14) return { type: "approval.requested", outcome: "pending", actor, target: { kind: "approval", name: tool.name }, reason: "the call requires human approval", data: { argsDigest: digest(i), quorum: 1, requestId: `req-${i}` } };
-  if (kind === 15) return { type: "approval.granted", outcome: "success", actor: { sub: `approver-${i % 5}` }, target: { kind: "approval", name: `tool_${(i - 1) % 20}` }, reason: "approved", data: { approvals: 1, argsDigest: digest(i - 1), quorum: 1, requestId: `req-${i - 1}` } };
-  if (kind === 16) return { type: "ratelimit.exceeded", outcome: "denied", actor, target: model, reason: "rate limit reached", data: { kind: "rate", limit: "30/min", retryAfterMs: 1_500, rule: "models.default", scope: "user" } };
+  if (kind === 14)
+    return {
+      type: "approval.requested",
+      outcome: "pending",
+      actor,
+      target: { kind: "approval", name: tool.name },
+      reason: "the call requires human approval",
+      data: { argsDigest: digest(i), quorum: 1, requestId: `req-${i}` },
+    };
+  if (kind === 15)
+    return {
+      type: "approval.granted",
+      outcome: "success",
+      actor: { sub: `approver-${i % 5}` },
+      target: { kind: "approval", name: `tool_${(i - 1) % 20}` },
+      reason: "approved",
+      data: { approvals: 1, argsDigest: digest(i - 1), quorum: 1, requestId: `req-${i - 1}` },
+    };
+  if (kind === 16)
+    return {
+      type: "ratelimit.exceeded",
+      outcome: "denied",
+      actor,
+      target: model,
+      reason: "rate limit reached",
+      data: { kind: "rate", limit: "30/min", retryAfterMs: 1_500, rule: "models.default", scope: "user" },
+    };
   if (kind === 17) return { type: "retriever.end", outcome: "success", actor, target: { kind: "retriever", name: "kb" }, data: { documents: 4 } };
-  if (kind === 18) return { type: "token.rejected", outcome: "denied", actor: { sub: "anonymous" }, target: { kind: "identity", name: "authenticate" }, reason: "expired", data: { source: "jwt", tokenDigest: digest(i) } };
+  if (kind === 18)
+    return {
+      type: "token.rejected",
+      outcome: "denied",
+      actor: { sub: "anonymous" },
+      target: { kind: "identity", name: "authenticate" },
+      reason: "expired",
+      data: { source: "jwt", tokenDigest: digest(i) },
+    };
   return { type: "budget.exceeded", outcome: "denied", actor, target: model, reason: "token budget spent", data: { retryAfterMs: 3_600_000, rule: "models.default" } };
 }
 
@@ -149,7 +189,9 @@ const result = {
 
 console.log(`audit report of ${EVENTS.toLocaleString("en-US")} events (${result.logMb} MB of JSONL; median of ${ROUNDS} alternating runs, each in its own process)`);
 console.log(`  warden audit verify   ${result.verifySeconds} s   peak RSS ${result.verifyPeakRssMb} MB`);
-console.log(`  warden audit report   ${result.reportSeconds} s   peak RSS ${result.reportPeakRssMb} MB   (×${result.reportOverVerify} of verify; ${result.reportEventsPerSecond.toLocaleString("en-US")} events/s)`);
+console.log(
+  `  warden audit report   ${result.reportSeconds} s   peak RSS ${result.reportPeakRssMb} MB   (×${result.reportOverVerify} of verify; ${result.reportEventsPerSecond.toLocaleString("en-US")} events/s)`,
+);
 console.log(`  of which, in process: summary ${result.summaryMs} ms, page ${result.renderMs} ms; summary ${result.summaryKb} kB as JSON, page ${result.htmlKb} kB`);
 
 writeFileSync(new URL("./report-results.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

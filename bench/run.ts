@@ -23,27 +23,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { tool, type StructuredToolInterface } from "@langchain/core/tools";
+import { type StructuredToolInterface, tool } from "@langchain/core/tools";
 import { MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
-import { z } from "zod";
 import {
+  type AuditEvent,
+  type AuditEventInput,
   AuditLog,
   callbackSink,
   createWarden,
   generateAuditKeys,
   jsonlSink,
-  verifyAuditLog,
-  type AuditEvent,
-  type AuditEventInput,
   type Principal,
+  verifyAuditLog,
   type Warden,
 } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
-import { compare, describe, pair, ROUNDS, type Pair, type Variant } from "./compare.js";
+import { z } from "zod";
+import { compare, describe, type Pair, pair, ROUNDS, type Variant } from "./compare.js";
 import { fixed, median } from "./stats.js";
 
 const started = performance.now();
@@ -153,12 +153,17 @@ function agentVariant(key: string, warden: Warden | undefined, handler: boolean)
 
 /** Guarded / plain with the app's callbacks held equal (one no-op handler on both) and with none. */
 async function graphPairs(name: string, make: (key: string, warden: Warden | undefined, handler: boolean) => Promise<Variant>) {
-  const result = await compare([
-    await make("plain", undefined, false),
-    await make("guarded", memoryWarden, false),
-    await make("plainHandler", undefined, true),
-    await make("guardedHandler", memoryWarden, true),
-  ], ROUNDS, CLOCK, WARM_GRAPH);
+  const result = await compare(
+    [
+      await make("plain", undefined, false),
+      await make("guarded", memoryWarden, false),
+      await make("plainHandler", undefined, true),
+      await make("guardedHandler", memoryWarden, true),
+    ],
+    ROUNDS,
+    CLOCK,
+    WARM_GRAPH,
+  );
   const held = pair(result, "plainHandler", "guardedHandler");
   const none = pair(result, "plain", "guarded");
   const handlerAlone = pair(result, "plain", "plainHandler");
@@ -179,22 +184,35 @@ const agent = await graphPairs("createAgent step", agentVariant);
 console.log("3. direct: guarded.invoke(toolCall, warden.config(principal)) / tool.invoke(toolCall)");
 const guardedLookup = memoryWarden.tool(lookup);
 const directConfig = configOf(memoryWarden, false);
-const directResult = await compare([
-  await checked({ key: "plain", call: () => lookup.invoke(toolCall) }, (r) => (r as ToolMessage).content === "o-1:42"),
-  await checked({ key: "guarded", call: () => guardedLookup.invoke(toolCall, directConfig), reset: () => memory.clear() }, (r) => (r as ToolMessage).content === "o-1:42" && (r as ToolMessage).status !== "error"),
-], ROUNDS, CLOCK, WARM_DIRECT);
+const directResult = await compare(
+  [
+    await checked({ key: "plain", call: () => lookup.invoke(toolCall) }, (r) => (r as ToolMessage).content === "o-1:42"),
+    await checked(
+      { key: "guarded", call: () => guardedLookup.invoke(toolCall, directConfig), reset: () => memory.clear() },
+      (r) => (r as ToolMessage).content === "o-1:42" && (r as ToolMessage).status !== "error",
+    ),
+  ],
+  ROUNDS,
+  CLOCK,
+  WARM_DIRECT,
+);
 const direct = pair(directResult, "plain", "guarded");
 console.log(`   direct tool.invoke: ${describe(direct, 1.5)}`);
 
 // ── 4. Recording alone, through the ToolNode graph ──────────────────────────
 
 console.log("4. recording alone through the ToolNode graph (no callbacks): the guard recording / the same guard recording nothing");
-const recordingResult = await compare([
-  await toolNodeVariant("unrecorded", unrecordedWarden, false),
-  await toolNodeVariant("recording", forwardedWarden, false),
-  await toolNodeVariant("memory", memoryWarden, false),
-  await toolNodeVariant("jsonl", fileWarden, false),
-], ROUNDS, CLOCK, WARM_GRAPH);
+const recordingResult = await compare(
+  [
+    await toolNodeVariant("unrecorded", unrecordedWarden, false),
+    await toolNodeVariant("recording", forwardedWarden, false),
+    await toolNodeVariant("memory", memoryWarden, false),
+    await toolNodeVariant("jsonl", fileWarden, false),
+  ],
+  ROUNDS,
+  CLOCK,
+  WARM_GRAPH,
+);
 const recording = {
   alone: pair(recordingResult, "unrecorded", "recording"),
   memory: pair(recordingResult, "unrecorded", "memory"),

@@ -7,9 +7,9 @@
  * (`redisApiKeyStore`, `postgresApiKeyStore`); an in-memory list stands in.
  */
 import { tool } from "@langchain/core/tools";
-import { z } from "zod";
 import { createApiKey, createWarden, InvalidTokenError, isWardenApiKey, memoryApiKeyStore } from "langchain-warden";
 import { memorySink } from "langchain-warden/testing";
+import { z } from "zod";
 
 // Created once (or with `warden keys api create`): the key goes to the service, the record to the store.
 const { key, record } = createApiKey({ sub: "billing-service", tenant: "acme", scopes: ["orders:read"] });
@@ -28,7 +28,11 @@ const warden = createWarden({
   audit: { sink: audit },
 });
 
-const searchOrders = tool(async ({ query }) => `orders matching ${query}: A-1042`, { name: "search_orders", description: "Search orders", schema: z.object({ query: z.string() }) });
+const searchOrders = tool(async ({ query }) => `orders matching ${query}: A-1042`, {
+  name: "search_orders",
+  description: "Search orders",
+  schema: z.object({ query: z.string() }),
+});
 const refundOrder = tool(async ({ orderId }) => `refunded ${orderId}`, { name: "refund_order", description: "Refund an order", schema: z.object({ orderId: z.string() }) });
 
 // The request's header as it comes: `Authorization: Bearer wdn_live_…`.

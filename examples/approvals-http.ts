@@ -17,27 +17,28 @@
  * is refused, the manager approves, the customer is deleted once. Two stand-ins
  * keep it offline: a test identity provider for tokens and a scripted chat model.
  */
+
+import { realpathSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { createAgent } from "langchain";
-import { z } from "zod";
 import {
-  createWarden,
-  memorySink,
-  pendingApprovals,
   type ApprovalDecision,
   type AuditEvent,
+  createWarden,
   type MemorySink,
+  memorySink,
   type PendingApproval,
   type Principal,
+  pendingApprovals,
   type Warden,
 } from "langchain-warden";
 import { createTestIdentity, scriptedChatModel } from "langchain-warden/testing";
+import { z } from "zod";
 import { callTool, lastToolMessage, textOf } from "./support/messages.js";
 
 // ── The approval endpoint ───────────────────────────────────────────────────
@@ -196,9 +197,7 @@ export function createApprovalServer({ warden, agent, threads, audit }: Approval
     const decision: ApprovalDecision = { requestId, approverToken: token, ...parsed.data };
     const before = audit.events.length;
     const result = await agent.invoke(new Command({ resume: { [target.interruptId]: decision } }), configOf(target.threadId, requester));
-    const event: AuditEvent | undefined = audit.events
-      .slice(before)
-      .find((e) => e.run?.threadId === target.threadId && (DECISION_TYPES as readonly string[]).includes(e.type));
+    const event: AuditEvent | undefined = audit.events.slice(before).find((e) => e.run?.threadId === target.threadId && (DECISION_TYPES as readonly string[]).includes(e.type));
     const still = pendingApprovals(result).map((entry) => view(target.threadId, entry));
     const body: DecisionResponse = {
       outcome: event?.type === "approval.granted" ? "approved" : event?.type === "approval.rejected" ? "rejected" : event ? "invalid" : "pending",
@@ -297,10 +296,7 @@ export async function main(log: (line: string) => void = console.log): Promise<A
     // Several instances behind a load balancer share this (and a PostgreSQL checkpointer).
     approvals: { secret: "an approvals secret of at least 32 bytes, from your secret store" },
   });
-  const model = scriptedChatModel([
-    callTool("delete_customer", { id: "cus_42" }, "call_delete"),
-    (messages) => `Done: ${textOf(lastToolMessage(messages))}.`,
-  ]);
+  const model = scriptedChatModel([callTool("delete_customer", { id: "cus_42" }, "call_delete"), (messages) => `Done: ${textOf(lastToolMessage(messages))}.`]);
   const agent = createAgent({ model, tools: warden.tools([deleteCustomer]), checkpointer: new MemorySaver() });
   const threads = new Map<string, Principal>();
 

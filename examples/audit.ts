@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tool } from "@langchain/core/tools";
-import { z } from "zod";
-import { createWarden, generateAuditKeys, jsonlSink, renderAuditReport, verifyAuditLog, type AuditEvent } from "langchain-warden";
+import { type AuditEvent, createWarden, generateAuditKeys, jsonlSink, renderAuditReport, verifyAuditLog } from "langchain-warden";
 import { createTestIdentity } from "langchain-warden/testing";
+import { z } from "zod";
 
 const dir = mkdtempSync(join(tmpdir(), "warden-audit-"));
 const path = join(dir, "audit.jsonl");
@@ -56,7 +56,11 @@ console.log(`no raw value in the log: ${!readFileSync(path, "utf8").includes("ja
 
 // The page a reviewer reads (`npx warden audit report audit.jsonl --key audit.public.jwk -o report.html`
 // does the same from the command line): one HTML file, no script, nothing loaded from elsewhere.
-const readEvents = () => readFileSync(path, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as unknown);
+const readEvents = () =>
+  readFileSync(path, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as unknown);
 const page = renderAuditReport(readEvents(), report, { source: "audit.jsonl" });
 writeFileSync(join(dir, "report.html"), page);
 console.log(`report.html: ${Math.round(page.length / 1000)} kB, badge "${/<strong>([^<]*)<\/strong>/.exec(page)?.[1]}"`);

@@ -4,26 +4,27 @@
  *
  *   npm run demo
  */
-import { HumanMessage, type AIMessage, type BaseMessage, type ToolMessage } from "@langchain/core/messages";
-import { tool, type StructuredToolInterface } from "@langchain/core/tools";
+
 import { Document, type DocumentInterface } from "@langchain/core/documents";
+import { type AIMessage, type BaseMessage, HumanMessage, type ToolMessage } from "@langchain/core/messages";
 import { BaseRetriever } from "@langchain/core/retrievers";
-import { Command, MemorySaver } from "@langchain/langgraph";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { type StructuredToolInterface, tool } from "@langchain/core/tools";
+import { Command, MemorySaver } from "@langchain/langgraph";
 import { createAgent } from "langchain";
-import { z } from "zod";
 import {
+  type AuditEvent,
   createWarden,
   generateAuditKeys,
-  pendingApprovals,
-  verifyAuditLog,
   InvalidTokenError,
-  RateLimitedError,
   MissingPrincipalError,
-  type AuditEvent,
   type Principal,
+  pendingApprovals,
+  RateLimitedError,
+  verifyAuditLog,
 } from "langchain-warden";
-import { createTestIdentity, fakeClock, memorySink, scriptedChatModel, type ScriptedTurn } from "langchain-warden/testing";
+import { createTestIdentity, fakeClock, memorySink, type ScriptedTurn, scriptedChatModel } from "langchain-warden/testing";
+import { z } from "zod";
 import { callTool, lastToolMessage, textOf } from "./support/messages.js";
 
 // ── Output helpers ──────────────────────────────────────────────────────────
@@ -140,7 +141,10 @@ const answerFromTool: ScriptedTurn = (messages) => {
   const result = lastToolMessage(messages);
   const text = firstLine(textOf(result));
   if (result?.status !== "error") return `Here you go: ${text}`;
-  const why = text.replace(/^Access denied: /, "").replace(/^\w+Error: /, "").replace(/\.$/, "");
+  const why = text
+    .replace(/^Access denied: /, "")
+    .replace(/^\w+Error: /, "")
+    .replace(/\.$/, "");
   return `Sorry, I can't do that: ${why.charAt(0).toLowerCase()}${why.slice(1)}.`;
 };
 
@@ -266,8 +270,18 @@ async function main(): Promise<void> {
   });
 
   scene("What each user's model is offered (warden.toolsFor)");
-  for (const [name, principal] of [["alice", alice], ["maria", maria], ["dana", dana]] as const) {
-    row(name, `[${warden.toolsFor(principal, allTools).map((t) => t.name).join(", ")}]`);
+  for (const [name, principal] of [
+    ["alice", alice],
+    ["maria", maria],
+    ["dana", dana],
+  ] as const) {
+    row(
+      name,
+      `[${warden
+        .toolsFor(principal, allTools)
+        .map((t) => t.name)
+        .join(", ")}]`,
+    );
   }
   const offered = scriptedChatModel(["I can look up orders for you."]);
   const scoped = createAgent({ model: offered, tools: warden.toolsFor(alice, allTools), checkpointer });
@@ -415,7 +429,10 @@ async function main(): Promise<void> {
     checkpointer,
   });
   row("maria", '"What does ticket 88 say?"');
-  const injected = await injectionAgent.invoke({ messages: [{ role: "user", content: "What does ticket 88 say?" }] }, warden.config(maria, { configurable: { thread_id: "maria-tickets" } }));
+  const injected = await injectionAgent.invoke(
+    { messages: [{ role: "user", content: "What does ticket 88 say?" }] },
+    warden.config(maria, { configurable: { thread_id: "maria-tickets" } }),
+  );
   row("ticket", `"${TICKET_88}"`);
   const [held] = pendingApprovals(injected);
   row("warden", `${sink.ofType("taint.marked").at(-1)?.reason}`);

@@ -12,10 +12,10 @@
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { createAgent } from "langchain";
-import { z } from "zod";
-import { createWarden, getPrincipal, pendingApprovals, type HITLApprovalResponse } from "langchain-warden";
+import { createWarden, getPrincipal, type HITLApprovalResponse, pendingApprovals } from "langchain-warden";
 import { wardenMiddleware } from "langchain-warden/middleware";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { z } from "zod";
 import { lastToolMessage, textOf } from "./support/messages.js";
 
 const idp = createTestIdentity();
@@ -64,7 +64,9 @@ const paused = await agent.invoke(ask, carlRun);
 const [pending] = pendingApprovals(paused);
 if (!pending) throw new Error("expected a pending approval");
 // The interrupt value is also LangChain's HITLRequest: an inbox UI built for humanInTheLoopMiddleware shows it.
-console.log(`carl: waiting for approval of ${pending.request.actionRequests[0].name} ${JSON.stringify(pending.request.actionRequests[0].args)}, allowed ${pending.request.reviewConfigs[0].allowedDecisions.join("/")}`);
+console.log(
+  `carl: waiting for approval of ${pending.request.actionRequests[0].name} ${JSON.stringify(pending.request.actionRequests[0].args)}, allowed ${pending.request.reviewConfigs[0].allowedDecisions.join("/")}`,
+);
 
 // 3. The approver answers in the HITLResponse format, with their own token and the request id.
 const approverToken = await idp.issue({ sub: "fiona", scope: "approvals:refunds", tenant: "acme" });
@@ -73,5 +75,10 @@ const done = await agent.invoke(new Command({ resume: { [pending.interruptId]: r
 console.log(`carl: ${textOf(done.messages.at(-1))}`);
 
 const denied = audit.ofType("access.denied").map((event) => `${event.actor.sub} → ${event.target.name}`);
-console.log(`audit: ${audit.events.length} events; denied: ${denied.join(", ")}; approved by ${audit.ofType("approval.granted").map((event) => event.actor.sub).join(", ")}`);
+console.log(
+  `audit: ${audit.events.length} events; denied: ${denied.join(", ")}; approved by ${audit
+    .ofType("approval.granted")
+    .map((event) => event.actor.sub)
+    .join(", ")}`,
+);
 await warden.close();

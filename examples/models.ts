@@ -62,5 +62,7 @@ try {
 }
 
 const usage = audit.ofType("model.end").map((event) => (event.data?.usage as { total: number } | undefined)?.total ?? 0);
-console.log(`audit: ${audit.ofType("model.end").length} model.end (tokens ${usage.join(" + ")}), ${audit.ofType("ratelimit.exceeded").length} ratelimit.exceeded, ${audit.ofType("budget.exceeded").length} budget.exceeded`);
+console.log(
+  `audit: ${audit.ofType("model.end").length} model.end (tokens ${usage.join(" + ")}), ${audit.ofType("ratelimit.exceeded").length} ratelimit.exceeded, ${audit.ofType("budget.exceeded").length} budget.exceeded`,
+);
 await warden.close();

@@ -11,15 +11,16 @@
 import { tool } from "@langchain/core/tools";
 import { MemorySaver } from "@langchain/langgraph";
 import { createAgent } from "langchain";
-import { z } from "zod";
 import { createWarden, getPrincipal, memorySink } from "langchain-warden";
 import { createTestIdentity, scriptedChatModel } from "langchain-warden/testing";
+import { z } from "zod";
 import { callTool, lastToolMessage, textOf } from "./support/messages.js";
 
-const searchOrders = tool(
-  async ({ query }, config) => `orders of ${getPrincipal(config)?.sub} matching ${query}: A-1042 (shipped)`,
-  { name: "search_orders", description: "Search the caller's orders", schema: z.object({ query: z.string() }) },
-);
+const searchOrders = tool(async ({ query }, config) => `orders of ${getPrincipal(config)?.sub} matching ${query}: A-1042 (shipped)`, {
+  name: "search_orders",
+  description: "Search the caller's orders",
+  schema: z.object({ query: z.string() }),
+});
 const refundOrder = tool(async ({ orderId, amount }) => `refunded ${amount} on ${orderId}`, {
   name: "refund_order",
   description: "Refund an order",
@@ -47,16 +48,10 @@ const headers: { authorization?: string } = { authorization: `Bearer ${await idp
 const principal = await warden.authenticate(headers.authorization); // InvalidTokenError if absent or not valid
 
 // Stand-in for a chat model: asks for one tool call, then answers from its result.
-const model = scriptedChatModel([
-  callTool("search_orders", { query: "last week" }, "call_1"),
-  (messages) => `You have one recent order: ${textOf(lastToolMessage(messages))}`,
-]);
+const model = scriptedChatModel([callTool("search_orders", { query: "last week" }, "call_1"), (messages) => `You have one recent order: ${textOf(lastToolMessage(messages))}`]);
 
 const agent = createAgent({ model, tools: warden.toolsFor(principal, [searchOrders, refundOrder]), checkpointer: new MemorySaver() });
-const result = await agent.invoke(
-  { messages: [{ role: "user", content: "Where is my order?" }] },
-  warden.config(principal, { configurable: { thread_id: "t-1" } }),
-);
+const result = await agent.invoke({ messages: [{ role: "user", content: "Where is my order?" }] }, warden.config(principal, { configurable: { thread_id: "t-1" } }));
 
 console.log(`tools offered to the model: ${model.lastBoundTools?.join(", ")}`);
 console.log(`answer: ${textOf(result.messages.at(-1))}`);

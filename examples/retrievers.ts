@@ -16,9 +16,9 @@ import { tool } from "@langchain/core/tools";
 import { FakeVectorStore } from "@langchain/core/utils/testing";
 import { MemorySaver } from "@langchain/langgraph";
 import { createAgent } from "langchain";
-import { z } from "zod";
 import { aclEntry, createWarden, pendingApprovals } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { z } from "zod";
 
 /** A bag-of-words embedding: enough to rank documents by shared words, offline. */
 class WordEmbeddings extends Embeddings {
@@ -85,5 +85,10 @@ const agent = createAgent({ model: warden.model(model), tools: warden.tools([sea
 const paused = await agent.invoke({ messages: [new HumanMessage("What does ticket 88 say?")] }, warden.config(alice, { configurable: { thread_id: "support-88" } }));
 const [pending] = pendingApprovals(paused);
 console.log(`send_email paused for approval: ${pending?.request.reason}`);
-console.log(`audit: ${audit.ofType("taint.marked").map((e) => e.reason).join("; ")}`);
+console.log(
+  `audit: ${audit
+    .ofType("taint.marked")
+    .map((e) => e.reason)
+    .join("; ")}`,
+);
 await warden.close();

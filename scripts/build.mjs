@@ -2,8 +2,9 @@
 // `warden` binary), code they share in common chunks, dependencies and peers left as imports;
 // then `tsc` emits the type declarations. One bundle per entry keeps `import("langchain-warden")`
 // to a few files instead of one per source module.
-import { rmSync } from "node:fs";
+
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 

@@ -67,11 +67,7 @@ function withHandler(callbacks: RunnableConfig["callbacks"], handler: BaseCallba
  * `metadata` so callback handlers can name the actor.
  * @internal
  */
-export function configWithPrincipal<C extends RunnableConfig>(
-  principal: Principal,
-  base: C | undefined,
-  handler: BaseCallbackHandler | undefined,
-): C & RunnableConfig {
+export function configWithPrincipal<C extends RunnableConfig>(principal: Principal, base: C | undefined, handler: BaseCallbackHandler | undefined): C & RunnableConfig {
   const threadId = base?.configurable?.thread_id;
   // The actor comes from the principal only: a warden_tenant the base config carries (another
   // user's, or the caller's own words) must not survive for a principal without a tenant.

@@ -1,38 +1,38 @@
-import type { RunnableConfig } from "@langchain/core/runnables";
-import { z } from "zod";
-import { AuditLog, type AuditLogOptions } from "./audit/audit-log.js";
-import { WardenAuditHandler } from "./audit/callback-handler.js";
-import { MIN_DIGEST_KEY_BYTES } from "./audit/digest.js";
 import { randomUUID } from "node:crypto";
-import { actorOf, auditRun, type AuditEvent, type AuditSink } from "./audit/event.js";
-import type { JWK } from "jose";
-import { defaultAuditSink } from "./audit/default-sink.js";
-import { systemClock, type Clock } from "./clock.js";
-import { AccessDeniedError, InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { GuardedChatModel } from "./guards/model.js";
-import { GuardedRetriever, type RetrieverGuardOptions } from "./guards/retriever.js";
 import type { BaseRetrieverInterface } from "@langchain/core/retrievers";
-import { createMaskingRuntime, tokenScope, type MaskingPolicy } from "./guards/masking-runtime.js";
-import { hasScope } from "./identity/scopes.js";
-import type { Masker, MaskerOptions } from "./masking/masker.js";
-import { identityOptionsSchema, type IdentityOptions } from "./identity/options.js";
-import { principalIssuerKey, type Principal } from "./identity/principal.js";
-import { createAuthenticator, type Authenticator } from "./identity/authenticator.js";
-import { canEverUse, effectiveScopes } from "./policy/decision.js";
-import { policySchema, type Policy, type PolicyInput } from "./policy/schema.js";
-import { GuardedTool, type GuardableTool, type ToolGuardOptions } from "./guards/tool.js";
-import type { ApprovalRuntime, GuardRuntime } from "./guards/runtime.js";
-import { interruptApprover, type Approver } from "./approval/approver.js";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { JWK } from "jose";
+import { z } from "zod";
+import { type Approver, interruptApprover } from "./approval/approver.js";
 import { ApprovalLedger, type ApprovalLedgerOptions } from "./approval/ledger.js";
 import { RequestBinder } from "./approval/request.js";
 import { approvalKey } from "./approval/secret.js";
-import { memoryApprovalStore, type ApprovalStore } from "./approval/store.js";
-import { configWithPrincipal, PRINCIPAL_KEY } from "./run-config.js";
+import { type ApprovalStore, memoryApprovalStore } from "./approval/store.js";
+import { AuditLog, type AuditLogOptions } from "./audit/audit-log.js";
+import { WardenAuditHandler } from "./audit/callback-handler.js";
+import { defaultAuditSink } from "./audit/default-sink.js";
+import { MIN_DIGEST_KEY_BYTES } from "./audit/digest.js";
+import { type AuditEvent, type AuditSink, actorOf, auditRun } from "./audit/event.js";
+import { type Clock, systemClock } from "./clock.js";
+import { AccessDeniedError, InvalidTokenError, MissingPrincipalError, PolicyError } from "./errors.js";
+import { createMaskingRuntime, type MaskingPolicy, tokenScope } from "./guards/masking-runtime.js";
+import { GuardedChatModel } from "./guards/model.js";
 import { requirePrincipal } from "./guards/principal.js";
+import { GuardedRetriever, type RetrieverGuardOptions } from "./guards/retriever.js";
+import type { ApprovalRuntime, GuardRuntime } from "./guards/runtime.js";
 import { registerRuntime } from "./guards/runtime-registry.js";
+import { type GuardableTool, GuardedTool, type ToolGuardOptions } from "./guards/tool.js";
+import { type Authenticator, createAuthenticator } from "./identity/authenticator.js";
+import { type IdentityOptions, identityOptionsSchema } from "./identity/options.js";
+import { type Principal, principalIssuerKey } from "./identity/principal.js";
+import { hasScope } from "./identity/scopes.js";
+import type { Masker, MaskerOptions } from "./masking/masker.js";
+import { canEverUse, effectiveScopes } from "./policy/decision.js";
+import { type Policy, type PolicyInput, policySchema } from "./policy/schema.js";
+import { configWithPrincipal, PRINCIPAL_KEY } from "./run-config.js";
+import { createLimitsRuntime, createTaintStore, type LimitsOptions, limitsOptionsSchema, policyUsesSharedState } from "./throttle/limits-runtime.js";
 import { parseOptions } from "./validate.js";
-import { createLimitsRuntime, createTaintStore, limitsOptionsSchema, policyUsesSharedState, type LimitsOptions } from "./throttle/limits-runtime.js";
 
 /**
  * Audit options of {@link createWarden}: those of {@link AuditLogOptions}
@@ -205,7 +205,9 @@ const wardenOptionsSchema = z.strictObject({
         .optional(),
       digestKey: z
         .union([z.string(), z.instanceof(Uint8Array)])
-        .refine((v) => (typeof v === "string" ? Buffer.byteLength(v) : v.length) >= MIN_DIGEST_KEY_BYTES, { message: `the digest key must be at least ${MIN_DIGEST_KEY_BYTES} bytes` })
+        .refine((v) => (typeof v === "string" ? Buffer.byteLength(v) : v.length) >= MIN_DIGEST_KEY_BYTES, {
+          message: `the digest key must be at least ${MIN_DIGEST_KEY_BYTES} bytes`,
+        })
         .optional(),
       signEvery: z.number().int().positive().optional(),
       signIntervalMs: z.number().int().nonnegative().optional(),
@@ -227,7 +229,16 @@ const wardenOptionsSchema = z.strictObject({
   clock: z.custom<Clock>((v) => typeof (v as Clock)?.now === "function", { message: "expected a clock with now()" }).optional(),
   limits: limitsOptionsSchema.optional(),
   onDenied: z.enum(["message", "throw"]).optional(),
-  masking: z.union([z.literal(false), z.looseObject({ reveal: z.record(z.string().min(1), z.array(z.string().min(1))).optional(), unmaskScope: z.string().min(1).optional(), maskModelInput: z.boolean().optional() })]).optional(),
+  masking: z
+    .union([
+      z.literal(false),
+      z.looseObject({
+        reveal: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+        unmaskScope: z.string().min(1).optional(),
+        maskModelInput: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
   approvals: z
     .strictObject({
       approver: z
@@ -369,9 +380,7 @@ export function createWarden(options: WardenOptions): Warden {
     tools: (tools, guardOptions) => tools.map((tool) => guard(tool, guardOptions)),
     toolsFor(principal, tools, guardOptions) {
       if (!trusts(principal)) throw new MissingPrincipalError("toolsFor() needs a principal minted by this warden");
-      return tools
-        .filter((tool) => canEverUse(policy, principal, tool.name))
-        .map((tool) => guard(tool, guardOptions));
+      return tools.filter((tool) => canEverUse(policy, principal, tool.name)).map((tool) => guard(tool, guardOptions));
     },
     config(principal, base) {
       if (!trusts(principal)) throw new MissingPrincipalError("config() needs a principal minted by this warden");

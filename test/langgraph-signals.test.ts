@@ -21,7 +21,12 @@ const subjects: [string, unknown][] = [
   ["undefined", undefined],
   ["a Command", new Command({ update: { a: 1 } })],
   ["a Command-like plain object", { lg_name: "Command", update: {} }],
-  ["a Command-like instance", new (class { lg_name = "Command"; })()],
+  [
+    "a Command-like instance",
+    new (class {
+      lg_name = "Command";
+    })(),
+  ],
   ["a Send", new Send("node", { a: 1 })],
   ["a Send-like plain object", { lg_name: "Send", node: "n", args: {} }],
   ["an object without prototype", Object.create(null) as object],
@@ -31,7 +36,9 @@ const subjects: [string, unknown][] = [
 describe("LangGraph signals recognised without loading LangGraph", () => {
   for (const name of ["isGraphBubbleUp", "isGraphInterrupt", "isParentCommand", "isGraphDrained", "isCommand"] as const) {
     it(`${name} agrees with LangGraph's own on every subject`, () => {
+      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the test compares each function of both modules by name
       const theirs = LangGraph[name] as (value: unknown) => boolean;
+      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: as above
       const ours = signals[name] as (value: unknown) => boolean;
       for (const [label, value] of subjects) expect(ours(value), `${name}(${label})`).toBe(theirs(value));
     });

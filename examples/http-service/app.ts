@@ -11,24 +11,17 @@
  * (`warden.config`), so the guarded model and tools check the caller's policy
  * on each call. See docs/http-service.md for the status codes.
  */
-import { Hono, type Context } from "hono";
+
+import { AIMessage } from "@langchain/core/messages";
+import { Command } from "@langchain/langgraph";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import { validator } from "hono/validator";
-import { AIMessage } from "@langchain/core/messages";
-import { Command } from "@langchain/langgraph";
+import { type ApprovalDecision, type AuditEvent, InvalidTokenError, type PendingApproval, type Principal, pendingApprovals, type Warden } from "langchain-warden";
 import { z } from "zod";
-import {
-  InvalidTokenError,
-  pendingApprovals,
-  type ApprovalDecision,
-  type AuditEvent,
-  type PendingApproval,
-  type Principal,
-  type Warden,
-} from "langchain-warden";
-import { approvalView, type ApprovalView } from "./approval-view.js";
+import { type ApprovalView, approvalView } from "./approval-view.js";
 import { approverAccess } from "./approver-access.js";
 import type { AuditTap } from "./audit-tap.js";
 import { bearerChallenge, HttpProblem, problemFor } from "./http-errors.js";
@@ -154,7 +147,14 @@ export function createApp(options: HttpServiceOptions): Hono<Env> {
   const { warden, agent, pending, audit } = options;
   const realm = options.realm ?? "support-api";
   const onUnexpected = options.onUnexpectedError ?? ((error: unknown) => console.error(error));
-  const chatBodySchema = z.strictObject({ threadId: threadIdSchema, message: z.string().trim().min(1).max(options.maxMessageChars ?? 4_000) });
+  const chatBodySchema = z.strictObject({
+    threadId: threadIdSchema,
+    message: z
+      .string()
+      .trim()
+      .min(1)
+      .max(options.maxMessageChars ?? 4_000),
+  });
   const locks = new ThreadLocks();
   // Request ids this instance has shown, and the call each asks about. Warden raises a request
   // again with a fresh id when its thread resumes without answering it (a refused decision, say);
@@ -221,9 +221,15 @@ export function createApp(options: HttpServiceOptions): Hono<Env> {
         // A new turn would abandon the paused call. The requester's fresh sign-in is kept, so an
         // approver can still resume the thread after the token it paused with has expired.
         await pending.put(note);
-        throw new HttpProblem(409, "approval-pending", "this thread waits for an approval; send the next message once it is decided", {}, {
-          pending: waiting.map((entry) => approvalView(threadId, entry)),
-        });
+        throw new HttpProblem(
+          409,
+          "approval-pending",
+          "this thread waits for an approval; send the next message once it is decided",
+          {},
+          {
+            pending: waiting.map((entry) => approvalView(threadId, entry)),
+          },
+        );
       }
       const result = await agent.invoke({ messages: [{ role: "user", content: message }] }, config);
       const paused = pendingApprovals(result);
@@ -324,7 +330,14 @@ export function createApp(options: HttpServiceOptions): Hono<Env> {
 
   function answerDecision(
     c: Context<Env>,
-    { requestId, thread, result, still, verdict, approver }: { requestId: string; thread: PendingThread; result: AgentOutput; still: PendingApproval[]; verdict: AuditEvent | undefined; approver: Principal },
+    {
+      requestId,
+      thread,
+      result,
+      still,
+      verdict,
+      approver,
+    }: { requestId: string; thread: PendingThread; result: AgentOutput; still: PendingApproval[]; verdict: AuditEvent | undefined; approver: Principal },
   ) {
     if (!verdict) throw new HttpProblem(409, "not-decided", "the thread resumed without a verdict on this request; read /approvals again");
     const visible = still.filter((entry) => approverAccess(warden.policy, approver, entry.request) === "ok");

@@ -4,7 +4,7 @@
  * is touched. Warden checks all of it again (and more: the token, the binding,
  * the expiry) when the thread resumes; this is the service's own view.
  */
-import { scopeGrants, type ApprovalRequest, type Policy, type Principal } from "langchain-warden";
+import { type ApprovalRequest, type Policy, type Principal, scopeGrants } from "langchain-warden";
 
 /** Why an approver may not decide a request (Warden's refusal codes for the same checks), or `ok`. */
 export type ApproverAccess = "ok" | "approver-kind" | "other-tenant" | "self-approval" | "approver-scope";

@@ -9,8 +9,9 @@
  * (see examples/http-service/README.md). Without an IdP it prints bearer
  * tokens of three demo users at start.
  */
-import { serve } from "@hono/node-server";
+
 import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { createService, settingsFromEnv } from "./service.js";
 
 /** The demo users minted by the local test issuer: who they are and what they may do. */
@@ -29,9 +30,7 @@ const server = serve({ fetch: service.app.fetch, port, hostname }, (info: Addres
   if (service.auditPublicKey) console.log(`audit public key: ${JSON.stringify(service.auditPublicKey)}`);
   if (!service.testIdentity) return;
   const idp = service.testIdentity;
-  void Promise.all(
-    DEMO_USERS.map(async ({ note, ...claims }) => ({ sub: claims.sub, note, token: await idp.issue(claims, { expiresIn: "8h" }) })),
-  ).then((users) => {
+  void Promise.all(DEMO_USERS.map(async ({ note, ...claims }) => ({ sub: claims.sub, note, token: await idp.issue(claims, { expiresIn: "8h" }) }))).then((users) => {
     console.log("\nNo IdP configured: demo tokens from a local test issuer (valid 8 hours):");
     for (const { sub, note, token } of users) console.log(`\n${sub} (${note}):\n  export ${sub.toUpperCase()}=${token}`);
     console.log(`\ncurl -s ${base}/chat -H "authorization: Bearer $ALICE" -H 'content-type: application/json' \\`);

@@ -15,7 +15,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { MemorySaver } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { JWK } from "jose";
-import { createWarden, generateAuditKeys, jsonlSink, type AuditSink, type IdentityOptions, type Warden } from "langchain-warden";
+import { type AuditSink, createWarden, generateAuditKeys, type IdentityOptions, jsonlSink, type Warden } from "langchain-warden";
 import { postgresSink } from "langchain-warden/postgres";
 import { createTestIdentity, type TestIdentity } from "langchain-warden/testing";
 import { createApp } from "./app.js";

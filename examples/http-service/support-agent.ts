@@ -3,14 +3,15 @@
  * customer store, the policy that guards them, and a scripted chat model so the
  * service runs offline (swap in any LangChain chat model).
  */
+
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { createAgent } from "langchain";
-import { z } from "zod";
 import type { PolicyInput, Warden } from "langchain-warden";
-import { scriptedChatModel, turnIndex, type ScriptedAnswer } from "langchain-warden/testing";
+import { type ScriptedAnswer, scriptedChatModel, turnIndex } from "langchain-warden/testing";
+import { z } from "zod";
 import type { ServiceAgent } from "./service-agent.js";
 
 /** One customer of the demo store. */

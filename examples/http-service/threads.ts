@@ -3,8 +3,9 @@
  * the service stores each under a key that also names the caller, so one user
  * can never read, continue or resume another user's thread, whatever id they send.
  */
-import { z } from "zod";
+
 import type { Principal } from "langchain-warden";
+import { z } from "zod";
 
 /** A client's thread id: 1–64 letters, digits, `.`, `_` or `-`. */
 export const threadIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "1–64 letters, digits, '.', '_' or '-'");

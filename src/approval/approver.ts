@@ -37,10 +37,7 @@ export interface CallbackApproverOptions {
  * request and returns the approver's decision (with the approver's own token,
  * verified like any other). No answer within `timeout` rejects the request.
  */
-export function callbackApprover(
-  decide: (request: ApprovalRequest) => unknown,
-  options: CallbackApproverOptions = {},
-): Approver {
+export function callbackApprover(decide: (request: ApprovalRequest) => unknown, options: CallbackApproverOptions = {}): Approver {
   if (typeof decide !== "function") throw new TypeError("callbackApprover() takes a function");
   const timeout = options.timeout ?? 300_000;
   if (!Number.isFinite(timeout) || timeout <= 0) throw new RangeError("callbackApprover(): timeout must be a positive number of ms");

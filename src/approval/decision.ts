@@ -8,7 +8,10 @@ import { z } from "zod";
 export const approvalDecisionSchema = z.strictObject({
   requestId: z.string().min(1).max(64),
   decision: z.enum(["approve", "edit", "reject"]),
-  approverToken: z.string().min(1).max(16 * 1024),
+  approverToken: z
+    .string()
+    .min(1)
+    .max(16 * 1024),
   args: z.record(z.string(), z.unknown()).optional(),
   message: z.string().max(2_000).optional(),
 });

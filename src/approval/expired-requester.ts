@@ -1,9 +1,9 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { actorOf, type AuditActor, type AuditRun, type AuditTarget } from "../audit/event.js";
-import type { Principal } from "../identity/principal.js";
-import { ruleOf, taintSensitive, type PolicyDecision } from "../policy/decision.js";
-import { principalSlot } from "../run-config.js";
+import { type AuditActor, type AuditRun, type AuditTarget, actorOf } from "../audit/event.js";
 import type { GuardRuntime } from "../guards/runtime.js";
+import type { Principal } from "../identity/principal.js";
+import { type PolicyDecision, ruleOf, taintSensitive } from "../policy/decision.js";
+import { principalSlot } from "../run-config.js";
 import type { Approver } from "./approver.js";
 
 /*
@@ -28,7 +28,7 @@ export function expiredRequester(runtime: GuardRuntime, config: RunnableConfig |
   if (!runtime.trusts(value) || value.expiresAt > runtime.clock.now()) return undefined;
   if (runtime.approvals?.approver.kind !== "interrupt") return undefined;
   const rule = ruleOf(runtime.policy, "tools", tool);
-  return rule !== undefined && (rule.approval !== undefined && rule.approval !== false || taintSensitive(runtime.policy, tool)) ? value : undefined;
+  return rule !== undefined && ((rule.approval !== undefined && rule.approval !== false) || taintSensitive(runtime.policy, tool)) ? value : undefined;
 }
 
 /** True when an expired requester's call may go on to its approval: the policy asks for one. */

@@ -1,15 +1,15 @@
-import { isGraphBubbleUp } from "../langgraph-signals.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { ApprovalInvalidError } from "../errors.js";
 import { sha256Hex } from "../audit/digest.js";
-import { actorOf, type AuditActor, type AuditRun } from "../audit/event.js";
+import { type AuditActor, type AuditRun, actorOf } from "../audit/event.js";
 import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
+import { ApprovalInvalidError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { missingScopes } from "../identity/scopes.js";
-import { decideTool, effectiveScopes, type EffectiveApprovalRule } from "../policy/decision.js";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
+import { decideTool, type EffectiveApprovalRule, effectiveScopes } from "../policy/decision.js";
 import type { Policy, ToolRule } from "../policy/schema.js";
-import { TIMED_OUT, type Approver } from "./approver.js";
+import { type Approver, TIMED_OUT } from "./approver.js";
 import { hitlRequestView, readApprovalAnswer } from "./hitl-format.js";
 import type { ApprovalLedger } from "./ledger.js";
 import type { ApprovalDecisionKind, ApprovalRequest, RequestBinder, RequestBinding } from "./request.js";
@@ -96,14 +96,8 @@ type Verdict =
   | { ok: true; kind: ApprovalDecisionKind; approver: AuditActor; args?: Record<string, unknown>; message?: string; requestId: string; timedOut?: true }
   | { ok: false; code: InvalidDecisionCode; approver?: AuditActor; requestId?: string };
 
-
 /** Checks one answer against the request it claims to answer. */
-async function verify(
-  value: unknown,
-  context: ApprovalContext,
-  binding: RequestBinding,
-  approvers: readonly AuditActor[],
-): Promise<Verdict> {
+async function verify(value: unknown, context: ApprovalContext, binding: RequestBinding, approvers: readonly AuditActor[]): Promise<Verdict> {
   const { rule, requester } = context;
   const now = context.clock.now();
   let kind: ApprovalDecisionKind;
@@ -244,7 +238,16 @@ export async function runApproval(context: ApprovalContext): Promise<ApprovalOut
     const fingerprint = sha256Hex(canonicalJson(isTrustedDecision(answer) ? { ...answer, attempt } : answer === TIMED_OUT ? "timeout" : answer));
     // A JSON array: thread ids and tool-call ids come from the client and the model, so no
     // separator character may let two different bindings share a key.
-    const answerKey = JSON.stringify([binding.tool, binding.requester.sub, binding.requester.tenant ?? null, binding.threadId, binding.toolCallId, binding.argsHash, attempt, fingerprint]);
+    const answerKey = JSON.stringify([
+      binding.tool,
+      binding.requester.sub,
+      binding.requester.tenant ?? null,
+      binding.threadId,
+      binding.toolCallId,
+      binding.argsHash,
+      attempt,
+      fingerprint,
+    ]);
     // LangGraph replays earlier answers on every resume: an answer is judged once and keeps
     // its verdict (its token or the request may have expired, or a not-yet-valid token become
     // valid, since), so a replay never diverges from what was recorded and answered.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { approvalDecisionSchema, type ApprovalDecision } from "./decision.js";
+import { type ApprovalDecision, approvalDecisionSchema } from "./decision.js";
 import type { ApprovalDecisionKind } from "./request.js";
 
 /**
@@ -74,7 +74,10 @@ export type HITLDecision = z.infer<typeof hitlDecisionSchema>;
  */
 export const hitlApprovalResponseSchema = z.strictObject({
   decisions: z.array(hitlDecisionSchema).length(1),
-  approverToken: z.string().min(1).max(16 * 1024),
+  approverToken: z
+    .string()
+    .min(1)
+    .max(16 * 1024),
   requestId: z.string().min(1).max(64),
 });
 

@@ -4,7 +4,7 @@ import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
 import type { Clock } from "../clock.js";
 import { AuditWriteError } from "../errors.js";
-import { createDigester, resolveDigestKey, sha256Hex, type AuditDigester, type AuditDigestKey } from "./digest.js";
+import { type AuditDigester, type AuditDigestKey, createDigester, resolveDigestKey, sha256Hex } from "./digest.js";
 import type { AuditEvent, AuditEventInput, AuditOrigin, AuditSigning, AuditSink } from "./event.js";
 import { createHashSigner, type HashSigner } from "./signer.js";
 
@@ -270,8 +270,7 @@ export class AuditLog implements AuditDigester {
     // sorted order (RFC 8785); nested values are canonicalised on their own, or
     // taken as they are when the caller built them in canonical order.
     const actor = ordered ? this.lastActor.of(input.actor) : canonicalJson(input.actor);
-    const data =
-      input.data === undefined ? "" : `,"data":${!ordered ? canonicalJson(input.data) : input.dataJson ? input.dataJson() : JSON.stringify(input.data)}`;
+    const data = input.data === undefined ? "" : `,"data":${!ordered ? canonicalJson(input.data) : input.dataJson ? input.dataJson() : JSON.stringify(input.data)}`;
     const kid = signer ? `,"kid":${quoted(signer.kid)}` : "";
     const reason = input.reason !== undefined ? `,"reason":${JSON.stringify(input.reason)}` : "";
     const run = input.run !== undefined ? `,"run":${ordered ? this.lastRun.of(input.run) : canonicalJson(input.run)}` : "";
@@ -331,7 +330,11 @@ export class AuditLog implements AuditDigester {
       const publish = this.onCheckpoint.bind(undefined, event);
       const durable = this.sink.durable?.();
       if (durable === undefined) publishCheckpoint(publish);
-      else this.publishing = durable.then(() => publishCheckpoint(publish), () => undefined);
+      else
+        this.publishing = durable.then(
+          () => publishCheckpoint(publish),
+          () => undefined,
+        );
     }
     return event;
   }

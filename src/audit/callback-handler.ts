@@ -4,7 +4,7 @@ import type { Serialized } from "@langchain/core/load/serializable";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
 import type { AuditLog } from "./audit-log.js";
-import { actorOf, auditRun, type AuditActor, type AuditRun, type AuditTarget } from "./event.js";
+import { type AuditActor, type AuditRun, type AuditTarget, actorOf, auditRun } from "./event.js";
 import { errorCode, toolEndEvent, toolErrorEvent } from "./tool-lifecycle.js";
 
 /** Class name under which guarded tools serialise (see `GuardedTool.lc_name`). */
@@ -22,7 +22,6 @@ function actorFromMetadata(metadata: Record<string, unknown> | undefined): Audit
     tenant: typeof metadata?.warden_tenant === "string" ? metadata.warden_tenant : undefined,
   });
 }
-
 
 function nameOf(serialized: Serialized | undefined, runName: string | undefined, fallback: string): string {
   const id = serialized?.id;

@@ -5,10 +5,7 @@ import type { AuditEvent, AuditSink } from "./event.js";
  * a log shipper). `write` waits for the callback: throwing or rejecting means
  * the event was not taken, which with `failMode: "closed"` refuses the action.
  */
-export function callbackSink(
-  onEvent: (event: AuditEvent) => void | Promise<void>,
-  hooks: { flush?: () => Promise<void>; close?: () => Promise<void> } = {},
-): AuditSink {
+export function callbackSink(onEvent: (event: AuditEvent) => void | Promise<void>, hooks: { flush?: () => Promise<void>; close?: () => Promise<void> } = {}): AuditSink {
   if (typeof onEvent !== "function") throw new TypeError("callbackSink() takes a function");
   return {
     write: (event) => onEvent(event),

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { jsonlSink, type JsonlSink } from "./jsonl-sink.js";
+import { type JsonlSink, jsonlSink } from "./jsonl-sink.js";
 
 /**
  * The file a warden (or a guard used on its own) records to when its options

@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { summarizeAuditEvents, type AuditCounts, type AuditReportLimits, type AuditReportSummary, type AuditTimelineBucket } from "./report-summary.js";
+import { type AuditCounts, type AuditReportLimits, type AuditReportSummary, type AuditTimelineBucket, summarizeAuditEvents } from "./report-summary.js";
 import type { AuditProblem, AuditVerification } from "./verify.js";
 
 /** Options of {@link renderAuditReport}. */
@@ -327,7 +327,10 @@ function approvalsSection(summary: AuditReportSummary, max: number): string {
           r.decisions.length === 0
             ? `<span class="more">none</span>`
             : r.decisions
-                .map((d) => `${esc(d.type.slice("approval.".length))} by <b>${esc(d.approver)}</b> <span class="more">${esc(when(d.ts))}, seq ${d.seq}${d.reason ? `: ${esc(d.reason)}` : ""}</span>`)
+                .map(
+                  (d) =>
+                    `${esc(d.type.slice("approval.".length))} by <b>${esc(d.approver)}</b> <span class="more">${esc(when(d.ts))}, seq ${d.seq}${d.reason ? `: ${esc(d.reason)}` : ""}</span>`,
+                )
                 .join("<br>"),
       },
     ],
@@ -440,11 +443,7 @@ function identitySection(summary: AuditReportSummary, max: number): string {
  * @param options - title, source label, time of the report, rows per table
  * @returns the HTML page
  */
-export function renderAuditReport(
-  events: Iterable<unknown> | AuditReportSummary,
-  verification: AuditVerification,
-  options: AuditReportOptions = {},
-): string {
+export function renderAuditReport(events: Iterable<unknown> | AuditReportSummary, verification: AuditVerification, options: AuditReportOptions = {}): string {
   const summary = Symbol.iterator in events ? summarizeAuditEvents(events as Iterable<unknown>, options.limits) : (events as AuditReportSummary);
   const max = options.maxRows ?? 200;
   const title = options.title ?? "Audit report";

@@ -25,5 +25,8 @@ export const auditEventSchema = z.strictObject({
   kid: z.string().min(1).optional(),
   signing: z.strictObject({ every: z.number().int().positive(), intervalMs: z.number().int().nonnegative() }).optional(),
   hash: hex64,
-  sig: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  sig: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
 });

@@ -1,9 +1,9 @@
-import { isGraphBubbleUp } from "../langgraph-signals.js";
-import type { AuditDigester } from "./digest.js";
-import { createMasker, type Masker } from "../masking/masker.js";
-import type { OrderedAuditEventInput } from "./audit-log.js";
-import type { DecisionCode, PolicyDecision } from "../policy/decision.js";
 import { NestingLimitError } from "../errors.js";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
+import { createMasker, type Masker } from "../masking/masker.js";
+import type { DecisionCode, PolicyDecision } from "../policy/decision.js";
+import type { OrderedAuditEventInput } from "./audit-log.js";
+import type { AuditDigester } from "./digest.js";
 import type { AuditActor, AuditRun, AuditTarget } from "./event.js";
 
 /** Who ran which tool in which run: the common part of lifecycle events. */

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { JWK } from "jose";
 import { canonicalJson } from "../canonical-json.js";
-import { GENESIS_HASH, type AuditHead } from "./audit-log.js";
+import { type AuditHead, GENESIS_HASH } from "./audit-log.js";
 import { sha256Hex } from "./digest.js";
 import { hasDuplicateKeys } from "./duplicate-keys.js";
 import type { AuditEvent, AuditSigning } from "./event.js";
@@ -183,9 +183,7 @@ function splitLines(text: string, problems: AuditProblem[]): Entry[] {
     const next = entries.find((entry) => (entry.line ?? 0) > line);
     const torn = (line === lines.length && !endsClean) || (next !== undefined && (next.value as { seq?: unknown })?.seq === 1);
     problems.push(
-      torn
-        ? { kind: "torn-line", line, message: "the line is incomplete: the writer stopped mid-write" }
-        : { kind: "parse", line, message: "the line is not valid JSON" },
+      torn ? { kind: "torn-line", line, message: "the line is incomplete: the writer stopped mid-write" } : { kind: "parse", line, message: "the line is not valid JSON" },
     );
   }
   return entries;
@@ -279,15 +277,9 @@ function headProblems(expectation: HeadExpectation, found: ReadonlyMap<ExpectedH
  *
  * @param eventsOrPath - the events, or the path of a JSONL file
  */
-export async function verifyAuditLog(
-  eventsOrPath: readonly unknown[] | string,
-  options: VerifyAuditOptions = {},
-): Promise<AuditVerification> {
+export async function verifyAuditLog(eventsOrPath: readonly unknown[] | string, options: VerifyAuditOptions = {}): Promise<AuditVerification> {
   const problems: AuditProblem[] = [];
-  const entries: Entry[] =
-    typeof eventsOrPath === "string"
-      ? splitLines(await readFile(eventsOrPath, "utf8"), problems)
-      : eventsOrPath.map((value) => ({ value }));
+  const entries: Entry[] = typeof eventsOrPath === "string" ? splitLines(await readFile(eventsOrPath, "utf8"), problems) : eventsOrPath.map((value) => ({ value }));
   const keys = keysOf(options);
   const verifyingSignatures = keys.size > 0;
   const chains = new Map<string, ChainState>();

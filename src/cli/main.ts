@@ -16,11 +16,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { JWK } from "jose";
-import { digestFor, type AuditDigestKey } from "../audit/digest.js";
+import { type AuditDigestKey, digestFor } from "../audit/digest.js";
 import { generateAuditKeys } from "../audit/keys.js";
+import type { AuditVerification } from "../audit/verify.js";
 import { PolicyError } from "../errors.js";
 import { createApiKey } from "../identity/api-key-record.js";
-import type { AuditVerification } from "../audit/verify.js";
 import { auditReport, REPORT_USAGE } from "./audit-report.js";
 import { UsageError } from "./usage-error.js";
 import { VERIFY_ARGS, verifyFromArgs } from "./verify-options.js";

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { JWK } from "jose";
-import { verifyAuditLog, type AuditVerification, type ExpectedHead, type VerifyAuditOptions } from "../audit/verify.js";
-import { openAuditSource, type AuditSource } from "./audit-source.js";
+import { type AuditVerification, type ExpectedHead, type VerifyAuditOptions, verifyAuditLog } from "../audit/verify.js";
+import { type AuditSource, openAuditSource } from "./audit-source.js";
 import { UsageError } from "./usage-error.js";
 
 /** The `parseArgs` options every command that verifies a log takes. */
@@ -107,7 +107,10 @@ function readHeads(path: string): NonNullable<VerifyAuditOptions["expectHead"]> 
     // Not one JSON document: JSON Lines.
   }
   try {
-    const heads = text.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as ExpectedHead);
+    const heads = text
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as ExpectedHead);
     if (heads.length === 0) throw new UsageError(`${path} holds no head`);
     return heads;
   } catch (error) {

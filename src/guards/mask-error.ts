@@ -1,5 +1,5 @@
-import { isGraphBubbleUp, isGraphDrained, isGraphInterrupt, isParentCommand } from "../langgraph-signals.js";
 import { NestingLimitError, WardenError } from "../errors.js";
+import { isGraphBubbleUp, isGraphDrained, isGraphInterrupt, isParentCommand } from "../langgraph-signals.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";

@@ -138,7 +138,10 @@ export function maskModelStream(masker: Masker, options: MaskCallOptions): Model
       let kwargs: Record<string, unknown> = {};
       if (held !== undefined) {
         // Tool-call fragments joined per index by concat, each call's arguments masked whole.
-        toolCallChunks = (held.tool_call_chunks ?? []).map((call) => ({ ...call, args: typeof call.args === "string" && call.args.length > 0 ? maskArgsText(masker, call.args, options, findings) : call.args }));
+        toolCallChunks = (held.tool_call_chunks ?? []).map((call) => ({
+          ...call,
+          args: typeof call.args === "string" && call.args.length > 0 ? maskArgsText(masker, call.args, options, findings) : call.args,
+        }));
         const maskedKwargs = masker.maskDeep(held.additional_kwargs ?? {}, options);
         findings.push(...maskedKwargs.findings);
         kwargs = maskedKwargs.value;

@@ -1,4 +1,4 @@
-import { isBaseMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { type BaseMessage, isBaseMessage, ToolMessage } from "@langchain/core/messages";
 import type { Command, Send } from "@langchain/langgraph";
 import { isCommand, isSend } from "../langgraph-signals.js";
 import type { Masker } from "../masking/masker.js";
@@ -51,10 +51,14 @@ function maskCommand(masker: Masker, command: Command, options: MaskCallOptions)
         : maskValue(update);
   // A `Send` carries state to another node: its arguments are masked like the update.
   // Copies are made with the value's own class: the LangGraph the tool returned it from.
-  const maskSend = (goto: unknown): unknown =>
-    isSend(goto) ? new (goto.constructor as typeof Send)(goto.node, maskValue(goto.args), { timeout: goto.timeout }) : goto;
+  const maskSend = (goto: unknown): unknown => (isSend(goto) ? new (goto.constructor as typeof Send)(goto.node, maskValue(goto.args), { timeout: goto.timeout }) : goto);
   const goto = Array.isArray(command.goto) ? command.goto.map(maskSend) : maskSend(command.goto);
-  const output = new (command.constructor as typeof Command)({ graph: command.graph, goto: goto as Command["goto"], resume: command.resume === undefined ? undefined : maskValue(command.resume), update: maskedUpdate as Record<string, unknown> });
+  const output = new (command.constructor as typeof Command)({
+    graph: command.graph,
+    goto: goto as Command["goto"],
+    resume: command.resume === undefined ? undefined : maskValue(command.resume),
+    update: maskedUpdate as Record<string, unknown>,
+  });
   return { output, findings };
 }
 

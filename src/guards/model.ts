@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
 import { BaseChatModel, type BaseChatModelCallOptions, type BindToolsInput } from "@langchain/core/language_models/chat_models";
-import { AIMessageChunk, convertToChunk, type BaseMessage } from "@langchain/core/messages";
+import { AIMessageChunk, type BaseMessage, convertToChunk } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { ensureConfig, type Runnable, type RunnableConfig } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
@@ -11,15 +11,15 @@ import { errorCode } from "../audit/tool-lifecycle.js";
 import { AccessDeniedError, BudgetExceededError, CircuitOpenError, WardenError } from "../errors.js";
 import { decideModel, modelRuleOf } from "../policy/decision.js";
 import type { ModelRule } from "../policy/schema.js";
-import { PRINCIPAL_KEY, principalSlot, parentRunOf } from "../run-config.js";
-import { ModelBreaker, type BreakerTransition } from "../throttle/breakers.js";
+import { PRINCIPAL_KEY, parentRunOf, principalSlot } from "../run-config.js";
+import { type BreakerTransition, ModelBreaker } from "../throttle/breakers.js";
 import { estimateTokens } from "../throttle/token-estimate.js";
 import { isControlFlow } from "./mask-error.js";
 import { maskMessages } from "./mask-messages.js";
 import { maskModelMessage, maskModelStream } from "./mask-model-output.js";
-import { GuardPipeline, withoutHandler, type AdmittedCall, type CallContext, type EventContext } from "./pipeline.js";
+import { type AdmittedCall, type CallContext, type EventContext, GuardPipeline, withoutHandler } from "./pipeline.js";
 import type { GuardRuntime } from "./runtime.js";
-import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
+import { type StandaloneGuardOptions, standaloneRuntime } from "./standalone.js";
 
 type ChatRunnable = Runnable<BaseLanguageModelInput, AIMessageChunk>;
 
@@ -169,11 +169,15 @@ export class GuardedChatModel extends BaseChatModel {
       const messages = this.maskPrompt(BaseChatModel._convertInputToPromptValue(input).toChatMessages(), context);
       const inputTokens = estimateTokens(messages);
       if (rule.maxInputTokens !== undefined && inputTokens > rule.maxInputTokens) {
-        const error = new BudgetExceededError(`The prompt is larger than this model allows (about ${inputTokens} tokens, at most ${rule.maxInputTokens})`, Number.POSITIVE_INFINITY, {
-          scope: "user",
-          kind: "input",
-          limit: String(rule.maxInputTokens),
-        });
+        const error = new BudgetExceededError(
+          `The prompt is larger than this model allows (about ${inputTokens} tokens, at most ${rule.maxInputTokens})`,
+          Number.POSITIVE_INFINITY,
+          {
+            scope: "user",
+            kind: "input",
+            limit: String(rule.maxInputTokens),
+          },
+        );
         await this.pipeline.recordRefusal(context, { section: "models", name: ruleName }, error);
         throw error;
       }

@@ -1,20 +1,20 @@
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { CallbackManager } from "@langchain/core/callbacks/manager";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { isGraphBubbleUp } from "../langgraph-signals.js";
-import { actorOf, type AuditActor, type AuditEventInput, type AuditRun, type AuditTarget } from "../audit/event.js";
 import type { OrderedAuditEventInput } from "../audit/audit-log.js";
-import { accessEvent, type AccessVerdict, type ToolRunContext } from "../audit/tool-lifecycle.js";
-import { BudgetExceededError, LimitsUnavailableError, NestingLimitError, RateLimitedError, TaintUnavailableError, type LimitInfo } from "../errors.js";
-import type { TaintSource, ThreadTaint } from "../retrieval/taint.js";
+import { type AuditActor, type AuditEventInput, type AuditRun, type AuditTarget, actorOf } from "../audit/event.js";
+import { type AccessVerdict, accessEvent, type ToolRunContext } from "../audit/tool-lifecycle.js";
+import { BudgetExceededError, type LimitInfo, LimitsUnavailableError, NestingLimitError, RateLimitedError, TaintUnavailableError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";
+import type { TaintSource, ThreadTaint } from "../retrieval/taint.js";
+import { hasLimits, limitChecks, type RuleLimits } from "../throttle/rule-limits.js";
 import { leavingError } from "./mask-error.js";
 import { countByType, tokenScope } from "./masking-runtime.js";
 import { requirePrincipal } from "./principal.js";
-import { hasLimits, limitChecks, type RuleLimits } from "../throttle/rule-limits.js";
 import type { GuardRuntime, LimitPass } from "./runtime.js";
 
 /** Who makes a guarded call, in which run: what every stage after the first reads. */

@@ -1,5 +1,5 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { actorOf, type AuditRun, type AuditTarget } from "../audit/event.js";
+import { type AuditRun, type AuditTarget, actorOf } from "../audit/event.js";
 import { InvalidTokenError, MissingPrincipalError } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import { principalSlot } from "../run-config.js";
@@ -10,12 +10,7 @@ import type { GuardRuntime } from "./runtime.js";
  * throws {@link MissingPrincipalError}; an expired one throws
  * {@link InvalidTokenError} (`expired`). Every refusal is recorded first.
  */
-export function requirePrincipal(
-  runtime: GuardRuntime,
-  config: RunnableConfig | undefined,
-  target: AuditTarget,
-  run: AuditRun | undefined,
-): Principal | Promise<never> {
+export function requirePrincipal(runtime: GuardRuntime, config: RunnableConfig | undefined, target: AuditTarget, run: AuditRun | undefined): Principal | Promise<never> {
   const value = principalSlot(config);
   if (runtime.trusts(value) && value.expiresAt > runtime.clock.now()) return value;
   return refuse(runtime, value, target, run);

@@ -10,13 +10,13 @@ import type { Masker } from "../masking/masker.js";
 import type { MaskCallOptions } from "../masking/types.js";
 import { decideRetriever, ruleOf } from "../policy/decision.js";
 import type { RetrieverRule } from "../policy/retriever-rule.js";
-import { compileDocumentRules, type CompiledDocumentRules } from "../retrieval/document-rules.js";
-import { retrievePermitted, type PermittedRetrieval } from "../retrieval/permitted.js";
-import { pushdownFor, type Pushdown, type PushdownOptions } from "../retrieval/pushdown.js";
-import { PRINCIPAL_KEY, principalSlot, parentRunOf } from "../run-config.js";
-import { GuardPipeline, withoutHandler, type EventContext } from "./pipeline.js";
+import { type CompiledDocumentRules, compileDocumentRules } from "../retrieval/document-rules.js";
+import { type PermittedRetrieval, retrievePermitted } from "../retrieval/permitted.js";
+import { type Pushdown, type PushdownOptions, pushdownFor } from "../retrieval/pushdown.js";
+import { PRINCIPAL_KEY, parentRunOf, principalSlot } from "../run-config.js";
+import { type EventContext, GuardPipeline, withoutHandler } from "./pipeline.js";
 import type { GuardRuntime } from "./runtime.js";
-import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
+import { type StandaloneGuardOptions, standaloneRuntime } from "./standalone.js";
 
 /** Per-guard options of a retriever guard. */
 export interface RetrieverGuardOptions {
@@ -97,31 +97,35 @@ export class GuardedRetriever extends BaseRetriever {
     this.rules = compileDocumentRules(this.rule?.documents);
     this.pushdown = pushdownFor(inner, options.filter !== undefined ? { filter: options.filter } : {});
     const audit = runtime.audit;
-    this.pipeline = new GuardPipeline(runtime, { kind: "retriever", name }, {
-      end: (context: EventContext, output: unknown) => {
-        const { documents, permitted } = output as RetrievalRecord;
-        const ids = documents.map(documentId).map((id) => (id === undefined ? null : audit.digest(id)));
-        return {
+    this.pipeline = new GuardPipeline(
+      runtime,
+      { kind: "retriever", name },
+      {
+        end: (context: EventContext, output: unknown) => {
+          const { documents, permitted } = output as RetrievalRecord;
+          const ids = documents.map(documentId).map((id) => (id === undefined ? null : audit.digest(id)));
+          return {
+            type: "retriever.end",
+            outcome: "success",
+            ...context,
+            data: {
+              documentIds: ids,
+              fetched: permitted.fetched,
+              pushdown: permitted.pushdown,
+              returned: documents.length,
+              withheld: { missing: permitted.withheld.missing, rule: permitted.withheld.rule },
+            },
+          };
+        },
+        error: (context: EventContext, error: unknown) => ({
           type: "retriever.end",
-          outcome: "success",
+          outcome: "failure",
           ...context,
-          data: {
-            documentIds: ids,
-            fetched: permitted.fetched,
-            pushdown: permitted.pushdown,
-            returned: documents.length,
-            withheld: { missing: permitted.withheld.missing, rule: permitted.withheld.rule },
-          },
-        };
+          reason: "the retriever failed",
+          data: { error: errorCode(error) },
+        }),
       },
-      error: (context: EventContext, error: unknown) => ({
-        type: "retriever.end",
-        outcome: "failure",
-        ...context,
-        reason: "the retriever failed",
-        data: { error: errorCode(error) },
-      }),
-    });
+    );
   }
 
   /** True when this guard enforces `runtime` (a warden's own policy, audit log and trust). @internal */
@@ -146,7 +150,11 @@ export class GuardedRetriever extends BaseRetriever {
     const allowed = decision.effect === "allow";
     await this.pipeline.recordAccess(context, allowed, decision, null);
     if (!allowed) {
-      throw new AccessDeniedError("retriever", this.retrieverName, decision.code === "no-rule" ? `no policy rule for this retriever (policy.retrievers.${this.retrieverName})` : "you are not permitted to use this retriever");
+      throw new AccessDeniedError(
+        "retriever",
+        this.retrieverName,
+        decision.code === "no-rule" ? `no policy rule for this retriever (policy.retrievers.${this.retrieverName})` : "you are not permitted to use this retriever",
+      );
     }
     try {
       let permitted: PermittedRetrieval;

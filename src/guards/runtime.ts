@@ -4,13 +4,13 @@ import type { ApprovalLedger } from "../approval/ledger.js";
 import type { RequestBinder } from "../approval/request.js";
 import type { ApprovalStore } from "../approval/store.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import type { MaskingRuntime } from "./masking-runtime.js";
 import type { Clock } from "../clock.js";
 import type { Principal } from "../identity/principal.js";
 import type { Policy } from "../policy/schema.js";
+import type { TaintStore } from "../retrieval/taint.js";
 import type { BreakerSet } from "../throttle/breakers.js";
 import type { LimitCheck } from "../throttle/limit-store.js";
-import type { TaintStore } from "../retrieval/taint.js";
+import type { MaskingRuntime } from "./masking-runtime.js";
 
 /** What to do when the policy refuses a tool call. */
 export type OnDenied = "message" | "throw";

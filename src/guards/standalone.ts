@@ -1,15 +1,15 @@
 import { AuditLog } from "../audit/audit-log.js";
+import { defaultAuditSink } from "../audit/default-sink.js";
 import type { AuditDigestKey } from "../audit/digest.js";
 import type { AuditSink } from "../audit/event.js";
-import { defaultAuditSink } from "../audit/default-sink.js";
-import { systemClock, type Clock } from "../clock.js";
+import { type Clock, systemClock } from "../clock.js";
 import { isPrincipal } from "../identity/principal.js";
 import type { MaskerOptions } from "../masking/masker.js";
-import { createMaskingRuntime, type MaskingPolicy } from "./masking-runtime.js";
-import { policySchema, type PolicyInput } from "../policy/schema.js";
+import { type PolicyInput, policySchema } from "../policy/schema.js";
+import { createLimitsRuntime, createTaintStore, type LimitsOptions, limitsOptionsSchema } from "../throttle/limits-runtime.js";
 import { parseOptions } from "../validate.js";
+import { createMaskingRuntime, type MaskingPolicy } from "./masking-runtime.js";
 import type { GuardRuntime } from "./runtime.js";
-import { createLimitsRuntime, createTaintStore, limitsOptionsSchema, type LimitsOptions } from "../throttle/limits-runtime.js";
 
 /** Options of the guards used without the `createWarden` facade (`guardTool`, `guardModel`). */
 export interface StandaloneGuardOptions {

@@ -7,10 +7,7 @@ import { interopSafeParseAsync, isInteropZodSchema } from "@langchain/core/utils
  * call (zod, or JSON Schema). Resolves to the parsed arguments, or `undefined`
  * when they do not match.
  */
-export async function validateToolArgs(
-  schema: StructuredToolInterface["schema"],
-  args: Record<string, unknown>,
-): Promise<Record<string, unknown> | undefined> {
+export async function validateToolArgs(schema: StructuredToolInterface["schema"], args: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
   if (isInteropZodSchema(schema)) {
     const result = await interopSafeParseAsync(schema, args);
     return result.success && typeof result.data === "object" && result.data !== null ? (result.data as Record<string, unknown>) : undefined;

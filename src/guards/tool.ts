@@ -1,25 +1,25 @@
-import { CallbackManager, parseCallbackConfigArg, type CallbackManagerForToolRun, type Callbacks } from "@langchain/core/callbacks/manager";
 import { randomUUID } from "node:crypto";
+import { CallbackManager, type CallbackManagerForToolRun, type Callbacks, parseCallbackConfigArg } from "@langchain/core/callbacks/manager";
 import { ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { StructuredTool, ToolInputParsingException, type StructuredToolInterface, type ToolRunnableConfig } from "@langchain/core/tools";
-import { auditRun, type AuditRun } from "../audit/event.js";
-import { standaloneRuntime, type StandaloneGuardOptions } from "./standalone.js";
-import { toolEndEvent, toolErrorEvent, type AccessVerdict } from "../audit/tool-lifecycle.js";
-import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
+import { StructuredTool, type StructuredToolInterface, ToolInputParsingException, type ToolRunnableConfig } from "@langchain/core/tools";
 import { answersOnly, awaitsApproval, expiredRequester, recordOnBehalf } from "../approval/expired-requester.js";
-import { requirePrincipal } from "./principal.js";
-import { handedDownRun, PARENT_RUN_KEY } from "../run-config.js";
+import { CLOCK_SKEW_MS, runApproval } from "../approval/flow.js";
+import { type AuditRun, auditRun } from "../audit/event.js";
+import { type AccessVerdict, toolEndEvent, toolErrorEvent } from "../audit/tool-lifecycle.js";
+import { canonicalJson } from "../canonical-json.js";
+import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, InvalidTokenError, LimitsUnavailableError, NestingLimitError, RateLimitedError } from "../errors.js";
 import { MaskingBlockedError } from "../masking/errors.js";
 import type { MaskingStream } from "../masking/stream.js";
-import { maskToolOutput } from "./mask-output.js";
-import { AccessDeniedError, ApprovalInvalidError, ApprovalRejectedError, InvalidTokenError, LimitsUnavailableError, NestingLimitError, RateLimitedError } from "../errors.js";
-import { validateToolArgs } from "./tool-schema.js";
-import { applyTaint, decideTool, ruleOf, taintSensitive, type DecisionCode, type PolicyDecision } from "../policy/decision.js";
-import { GuardPipeline, type AdmittedCall, type CallContext } from "./pipeline.js";
-import { canonicalJson } from "../canonical-json.js";
 import { TOKEN_PATTERN } from "../masking/token-vault.js";
+import { applyTaint, type DecisionCode, decideTool, type PolicyDecision, ruleOf, taintSensitive } from "../policy/decision.js";
+import { handedDownRun, PARENT_RUN_KEY } from "../run-config.js";
+import { maskToolOutput } from "./mask-output.js";
+import { type AdmittedCall, type CallContext, GuardPipeline } from "./pipeline.js";
+import { requirePrincipal } from "./principal.js";
 import type { GuardRuntime, OnDenied } from "./runtime.js";
+import { type StandaloneGuardOptions, standaloneRuntime } from "./standalone.js";
+import { validateToolArgs } from "./tool-schema.js";
 
 /** Any LangChain tool Warden can guard. */
 export type GuardableTool = StructuredToolInterface;
@@ -128,10 +128,14 @@ export class GuardedTool extends StructuredTool {
     this.runtime = runtime;
     this.onDenied = options.onDenied;
     const audit = runtime.audit;
-    this.pipeline = new GuardPipeline(runtime, { kind: "tool", name: inner.name }, {
-      end: (context, output) => toolEndEvent(context, output, audit),
-      error: toolErrorEvent,
-    });
+    this.pipeline = new GuardPipeline(
+      runtime,
+      { kind: "tool", name: inner.name },
+      {
+        end: (context, output) => toolEndEvent(context, output, audit),
+        error: toolErrorEvent,
+      },
+    );
   }
 
   /** True when this guard enforces `runtime` (a warden's own policy, audit log and trust). @internal */
@@ -262,7 +266,11 @@ export class GuardedTool extends StructuredTool {
       } catch (error) {
         if (!(error instanceof RateLimitedError || error instanceof LimitsUnavailableError)) throw error;
         const wait = error instanceof RateLimitedError ? ` Try again in ${Math.ceil(error.retryAfterMs / 1000)} s.` : "";
-        return this.errorReply(`The tool "${this.name}" is not available right now: ${error instanceof RateLimitedError ? "rate limit reached" : "limits unavailable"}.${wait}`, config, () => error);
+        return this.errorReply(
+          `The tool "${this.name}" is not available right now: ${error instanceof RateLimitedError ? "rate limit reached" : "limits unavailable"}.${wait}`,
+          config,
+          () => error,
+        );
       }
     }
     let output: unknown;
@@ -443,7 +451,15 @@ export class GuardedTool extends StructuredTool {
       const digest = await this.editedDigest(finalArgs, canonical.digest, outcome.edited, context);
       if (expired) {
         const { target, run } = context;
-        await recordOnBehalf(this.runtime, { target, run, requester: principal, approvers: outcome.approvers, requestId: outcome.requestId, argsDigest: digest, rule: decision.rule });
+        await recordOnBehalf(this.runtime, {
+          target,
+          run,
+          requester: principal,
+          approvers: outcome.approvers,
+          requestId: outcome.requestId,
+          argsDigest: digest,
+          rule: decision.rule,
+        });
       } else {
         await this.pipeline.recordAccess(context, true, { ...decision, effect: "allow", code: "allowed" }, digest, outcome.requestId);
       }

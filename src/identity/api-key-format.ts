@@ -33,8 +33,7 @@ export const API_KEY_CHECKSUM_LENGTH = 6;
 /** Longest environment label. */
 export const API_KEY_MAX_ENVIRONMENT = 12;
 /** Longest key: prefix, label, two separators, id, secret and checksum. */
-export const API_KEY_MAX_LENGTH =
-  API_KEY_PREFIX.length + API_KEY_MAX_ENVIRONMENT + 1 + API_KEY_ID_LENGTH + 1 + API_KEY_SECRET_LENGTH + API_KEY_CHECKSUM_LENGTH;
+export const API_KEY_MAX_LENGTH = API_KEY_PREFIX.length + API_KEY_MAX_ENVIRONMENT + 1 + API_KEY_ID_LENGTH + 1 + API_KEY_SECRET_LENGTH + API_KEY_CHECKSUM_LENGTH;
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

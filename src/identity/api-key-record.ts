@@ -53,11 +53,14 @@ const createOptionsSchema = z.strictObject({
   scopes: z.array(grantedScope).optional(),
   roles: z.array(z.string().min(1)).optional(),
   expiresAt: z
-    .union([epochMs, z.date().transform((date, context) => {
-      const time = date.getTime();
-      if (Number.isNaN(time)) context.addIssue({ code: "custom", message: "invalid date" });
-      return time;
-    })])
+    .union([
+      epochMs,
+      z.date().transform((date, context) => {
+        const time = date.getTime();
+        if (Number.isNaN(time)) context.addIssue({ code: "custom", message: "invalid date" });
+        return time;
+      }),
+    ])
     .optional(),
   environment: z.string().regex(ENVIRONMENT_PATTERN, "1 to 12 lower-case letters or digits, e.g. live or test").optional(),
 });

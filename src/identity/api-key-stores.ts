@@ -7,7 +7,7 @@
  */
 import { PolicyError } from "../errors.js";
 import { parseOptions } from "../validate.js";
-import { apiKeyRecordSchema, type ApiKeyRecord, type ApiKeyRecordInput } from "./api-key-record.js";
+import { type ApiKeyRecord, type ApiKeyRecordInput, apiKeyRecordSchema } from "./api-key-record.js";
 
 /**
  * Where the warden looks up the record of an API key by its lookup id. The

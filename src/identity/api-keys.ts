@@ -9,7 +9,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { InvalidTokenError, type InvalidTokenReason } from "../errors.js";
 import { parseApiKey } from "./api-key-format.js";
-import { apiKeyDigest, apiKeyRecordSchema, type ApiKeyRecord } from "./api-key-record.js";
+import { type ApiKeyRecord, apiKeyDigest, apiKeyRecordSchema } from "./api-key-record.js";
 import type { ApiKeyStore } from "./api-key-stores.js";
 import { BoundedCache } from "./bounded-cache.js";
 import { mintPrincipal, type Principal } from "./principal.js";

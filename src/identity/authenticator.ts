@@ -11,7 +11,7 @@ import type { Clock } from "../clock.js";
 import { InvalidTokenError } from "../errors.js";
 import { API_KEY_PREFIX } from "./api-key-format.js";
 import { memoryApiKeyStore } from "./api-key-stores.js";
-import { createApiKeyVerifier, type ApiKeyVerifier } from "./api-keys.js";
+import { type ApiKeyVerifier, createApiKeyVerifier } from "./api-keys.js";
 import { claimMappingOf } from "./claims.js";
 import { createIntrospectionVerifier, type IntrospectionVerifier } from "./introspection.js";
 import type { ParsedIdentityOptions } from "./options.js";

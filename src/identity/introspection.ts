@@ -11,7 +11,7 @@ import { sha256Hex } from "../audit/digest.js";
 import type { Clock } from "../clock.js";
 import { InvalidTokenError, type InvalidTokenReason } from "../errors.js";
 import { BoundedCache } from "./bounded-cache.js";
-import { readClaims, type ClaimMapping } from "./claims.js";
+import { type ClaimMapping, readClaims } from "./claims.js";
 import { principalKindOf } from "./kind.js";
 import { mintPrincipal, type Principal } from "./principal.js";
 

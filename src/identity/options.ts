@@ -3,16 +3,10 @@ import { z } from "zod";
 import { apiKeyRecordSchema } from "./api-key-record.js";
 import type { ApiKeyStore } from "./api-key-stores.js";
 import { DEFAULT_KEY_LOOKUP_TIMEOUT_MS, DEFAULT_REFUSAL_CACHE_ENTRIES, DEFAULT_REFUSAL_CACHE_TTL_MS } from "./api-keys.js";
-import {
-  DEFAULT_INTROSPECTION_MAX_TTL_MS,
-  DEFAULT_INTROSPECTION_REFUSAL_TTL_MS,
-  DEFAULT_INTROSPECTION_TIMEOUT_MS,
-} from "./introspection.js";
+import { DEFAULT_INTROSPECTION_MAX_TTL_MS, DEFAULT_INTROSPECTION_REFUSAL_TTL_MS, DEFAULT_INTROSPECTION_TIMEOUT_MS } from "./introspection.js";
 
 /** Asymmetric JWS algorithms accepted by default. */
-export const DEFAULT_ALGORITHMS = [
-  "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
-] as const;
+export const DEFAULT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"] as const;
 
 /** HMAC algorithms, allowed only with an explicit `secret`. */
 export const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"] as const;
@@ -116,12 +110,7 @@ export const identityOptionsSchema = z
     jwksTimeoutMs: z.number().int().positive().optional(),
     jwksCooldownMs: z.number().int().nonnegative().optional(),
     jwksCacheMaxAgeMs: z.number().int().positive().optional(),
-    tokenCache: z
-      .union([
-        z.literal(false),
-        z.strictObject({ maxEntries: z.number().int().nonnegative().optional(), ttlMs: z.number().int().positive().optional() }),
-      ])
-      .optional(),
+    tokenCache: z.union([z.literal(false), z.strictObject({ maxEntries: z.number().int().nonnegative().optional(), ttlMs: z.number().int().positive().optional() })]).optional(),
     claims: z
       .strictObject({
         scopes: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),

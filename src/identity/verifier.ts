@@ -1,10 +1,10 @@
 import type { JWTPayload, JWTVerifyOptions } from "jose";
 import type { Clock } from "../clock.js";
 import { InvalidTokenError, type InvalidTokenReason } from "../errors.js";
-import { claimMappingOf, readClaims, type ClaimMapping } from "./claims.js";
-import { principalKindOf } from "./kind.js";
+import { type ClaimMapping, claimMappingOf, readClaims } from "./claims.js";
 import { loadedJose, loadJose } from "./jose-loader.js";
 import { createKeySource, JWKS_CACHE_MAX_AGE_MS, type KeySource } from "./keys.js";
+import { principalKindOf } from "./kind.js";
 import { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS, type ParsedIdentityOptions } from "./options.js";
 import { mintPrincipal, type Principal } from "./principal.js";
 import { DEFAULT_TOKEN_CACHE_TTL_MS, VerifiedTokenCache } from "./verified-tokens.js";
@@ -117,8 +117,7 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     let payload: JWTPayload;
     try {
       const verifyOptions = { ...baseOptions, currentDate: new Date(now) };
-      const result =
-        keys.kind === "secret" ? await jwtVerify(token, keys.secret, verifyOptions) : await jwtVerify(token, keys.getKey, verifyOptions);
+      const result = keys.kind === "secret" ? await jwtVerify(token, keys.secret, verifyOptions) : await jwtVerify(token, keys.getKey, verifyOptions);
       payload = result.payload;
     } catch (error) {
       throw translate(error);
@@ -136,8 +135,7 @@ export function createTokenVerifier(options: ParsedIdentityOptions, clock: Clock
     );
     if (cache !== undefined && cacheKey !== undefined) {
       // Reused only while the token would still pass: before exp (with the tolerance) and within maxTokenAge.
-      const maxAgeEnd =
-        options.maxTokenAge !== undefined && typeof payload.iat === "number" ? (payload.iat + options.maxTokenAge + tolerance) * 1000 : Infinity;
+      const maxAgeEnd = options.maxTokenAge !== undefined && typeof payload.iat === "number" ? (payload.iat + options.maxTokenAge + tolerance) * 1000 : Infinity;
       cache.set(cacheKey, principal, now, Math.min(expiresAt + tolerance * 1000, maxAgeEnd));
     }
     return principal;

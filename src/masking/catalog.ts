@@ -17,7 +17,7 @@ import { ipv4Format } from "./detectors/ipv4.js";
 import { ipv6Detector } from "./detectors/ipv6.js";
 import { jwtDetector } from "./detectors/jwt.js";
 import { macAddressDetector } from "./detectors/mac-address.js";
-import { numericDetector, type NumericFormat } from "./detectors/numeric.js";
+import { type NumericFormat, numericDetector } from "./detectors/numeric.js";
 import { phoneScanner } from "./detectors/phone.js";
 import { privateKeyDetector } from "./detectors/private-key.js";
 import { ssnFormat } from "./detectors/ssn.js";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { eachMatch, type Detector } from "./detector.js";
+import { type Detector, eachMatch } from "./detector.js";
 import type { Span } from "./types.js";
 
 /** A custom type found by a regular expression. Every non-empty match is a finding. */

@@ -108,7 +108,13 @@ export function mapDeep(value: unknown, mapper: DeepMapper): unknown {
   const { text, keys: mapKeys = false, number, textRun } = mapper;
 
   /** New names of `keys`, replaced and told apart when the mapper asks for it. */
-  const rename = (keys: string[]): string[] => (mapKeys ? distinctKeys(keys, keys.map((key) => text(key, path, undefined))) : keys);
+  const rename = (keys: string[]): string[] =>
+    mapKeys
+      ? distinctKeys(
+          keys,
+          keys.map((key) => text(key, path, undefined)),
+        )
+      : keys;
 
   /** The replaced texts of runs of adjacent text blocks in `array`, by index. */
   const runsOf = (array: readonly unknown[]): Map<number, string> | undefined => {

@@ -6,10 +6,10 @@
  */
 import type { Detector } from "./detector.js";
 import { foldingEngine } from "./fold.js";
-import { SEPARATOR_LOOKBACK, SeparatorIndex } from "./separators.js";
-import type { Span } from "./types.js";
 import { label } from "./pseudonym.js";
+import { SEPARATOR_LOOKBACK, SeparatorIndex } from "./separators.js";
 import { hasTokenMarker, tokenLength, tokensOf } from "./token-vault.js";
+import type { Span } from "./types.js";
 
 /** Longest type name a token placeholder is recognised for, so its length is bounded. */
 const MAX_TOKEN_TYPE = 40;
@@ -129,12 +129,7 @@ export interface Engine {
  * evened out, see the fold module); spans are reported in the original text.
  * Token placeholders that `issued` recognises are left whole; without it, none is.
  */
-export function createEngine(
-  detectors: readonly Detector[],
-  types: ReadonlySet<string>,
-  priorities: ReadonlyMap<string, number>,
-  issued?: IssuedCheck,
-): Engine {
+export function createEngine(detectors: readonly Detector[], types: ReadonlySet<string>, priorities: ReadonlyMap<string, number>, issued?: IssuedCheck): Engine {
   const active = detectors.filter((d) => d.types.some((t) => types.has(t)));
   const filterNeeded = active.some((d) => d.types.some((t) => !types.has(t)));
   // A span inside a placeholder is dropped, so whether it exists also depends on the

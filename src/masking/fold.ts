@@ -42,8 +42,7 @@ function foldable(text: string): boolean {
 }
 
 /** Whether folding drops `code`. */
-const isInvisible = (code: number): boolean =>
-  code === 0xad || code === 0x180e || (code >= 0x200b && code <= 0x200f) || (code >= 0x2060 && code <= 0x2064) || code === 0xfeff;
+const isInvisible = (code: number): boolean => code === 0xad || code === 0x180e || (code >= 0x200b && code <= 0x200f) || (code >= 0x2060 && code <= 0x2064) || code === 0xfeff;
 
 /** Whether folding turns `code` into a space. */
 const isSpace = (code: number): boolean => code === 0xa0 || (code >= 0x2000 && code <= 0x200a) || code === 0x202f || code === 0x205f || code === 0x3000;

@@ -4,27 +4,28 @@
  *
  * @module
  */
-export { createMasker } from "./masker.js";
-export type { Masker, MaskerOptions } from "./masker.js";
-export type { MaskingStream } from "./stream.js";
-export { memoryVault } from "./vault.js";
-export type { Vault, MemoryVaultOptions } from "./vault.js";
-export { redisVault } from "./redis-vault.js";
-export type { RedisVaultClient, RedisVaultOptions } from "./redis-vault.js";
-export { MaskingBlockedError } from "./errors.js";
+
 export { BUILTIN_TYPES, PII_TYPES, SECRET_TYPES } from "./catalog.js";
-export type { CustomDetector, CustomPatternDetector, CustomFunctionDetector } from "./custom.js";
+export type { CustomDetector, CustomFunctionDetector, CustomPatternDetector } from "./custom.js";
+export { MaskingBlockedError } from "./errors.js";
+export type { Masker, MaskerOptions } from "./masker.js";
+export { createMasker } from "./masker.js";
+export type { RedisVaultClient, RedisVaultOptions } from "./redis-vault.js";
+export { redisVault } from "./redis-vault.js";
+export type { MaskingStream } from "./stream.js";
 export type {
   BuiltinType,
+  DeepFinding,
+  DeepMaskResult,
+  DetectorName,
+  Finding,
+  MaskCallOptions,
+  MaskResult,
   PiiType,
   SecretType,
-  DetectorName,
-  Strategy,
   Span,
-  Finding,
-  DeepFinding,
-  MaskResult,
-  DeepMaskResult,
-  MaskCallOptions,
+  Strategy,
   UnmaskOptions,
 } from "./types.js";
+export type { MemoryVaultOptions, Vault } from "./vault.js";
+export { memoryVault } from "./vault.js";

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { label } from "./pseudonym.js";
+
 import type { MaskStyle } from "./catalog.js";
+import { label } from "./pseudonym.js";
 
 /** Every strategy name. */
 export const STRATEGIES = ["redact", "mask", "hash", "tokenize", "block"] as const;

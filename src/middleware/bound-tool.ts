@@ -1,4 +1,4 @@
-import { parseCallbackConfigArg, type CallbackManagerForToolRun, type Callbacks } from "@langchain/core/callbacks/manager";
+import { type CallbackManagerForToolRun, type Callbacks, parseCallbackConfigArg } from "@langchain/core/callbacks/manager";
 import { StructuredTool, type ToolRunnableConfig } from "@langchain/core/tools";
 import type { GuardedTool } from "../guards/tool.js";
 import { PRINCIPAL_KEY } from "../run-config.js";

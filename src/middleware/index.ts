@@ -5,6 +5,7 @@
  *
  * @module langchain-warden/middleware
  */
-export { wardenMiddleware, WARDEN_MIDDLEWARE_NAME } from "./middleware.js";
+
 export type { WardenMiddlewareOptions } from "./middleware.js";
+export { WARDEN_MIDDLEWARE_NAME, wardenMiddleware } from "./middleware.js";
 export { wardenContextSchema } from "./run-principal.js";

@@ -9,12 +9,7 @@ export interface NamedTool {
 
 /** True for a tool the agent runs (has a name and `invoke`): the only kind a guard can wrap. */
 export function isAgentTool(tool: unknown): tool is NamedTool {
-  return (
-    typeof tool === "object" &&
-    tool !== null &&
-    typeof (tool as NamedTool).name === "string" &&
-    typeof (tool as NamedTool).invoke === "function"
-  );
+  return typeof tool === "object" && tool !== null && typeof (tool as NamedTool).name === "string" && typeof (tool as NamedTool).invoke === "function";
 }
 
 /**

@@ -26,13 +26,7 @@ function recordedName(runtime: GuardRuntime, name: string): string {
  * tell which tools exist; with `onDenied: "throw"` (or no tool call id) the
  * refusal is thrown ({@link AccessDeniedError}).
  */
-export async function refuseUnknownTool(
-  runtime: GuardRuntime,
-  toolCall: ToolCall,
-  principal: unknown,
-  threadId: unknown,
-  onDenied: OnDenied | undefined,
-): Promise<ToolMessage> {
+export async function refuseUnknownTool(runtime: GuardRuntime, toolCall: ToolCall, principal: unknown, threadId: unknown, onDenied: OnDenied | undefined): Promise<ToolMessage> {
   const name = recordedName(runtime, toolCall.name);
   const pipeline = new GuardPipeline(runtime, { kind: "tool", name }, { end: (context, output) => toolEndEvent(context, output, runtime.audit), error: toolErrorEvent });
   const config = { configurable: { [PRINCIPAL_KEY]: principal, ...(threadId !== undefined ? { thread_id: threadId } : {}) } };

@@ -1,23 +1,14 @@
-import { isGraphBubbleUp } from "../langgraph-signals.js";
-import { hasScope, missingScopes } from "../identity/scopes.js";
 import type { Principal } from "../identity/principal.js";
+import { hasScope, missingScopes } from "../identity/scopes.js";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
 import { matchingDenyPattern } from "./deny-patterns.js";
-import { approvalDefaults, type ApprovalRule, type ModelRule, type Policy, type ToolRule } from "./schema.js";
+import { type ApprovalRule, approvalDefaults, type ModelRule, type Policy, type ToolRule } from "./schema.js";
 
 /** The outcome of a policy check. */
 export type PolicyEffect = "allow" | "deny" | "needs-approval";
 
 /** Category of a decision, stable for dashboards and for the message shown to a model. */
-export type DecisionCode =
-  | "allowed"
-  | "no-rule"
-  | "caller-kind"
-  | "missing-scope"
-  | "denied-args"
-  | "condition"
-  | "condition-error"
-  | "approval-required"
-  | "tainted";
+export type DecisionCode = "allowed" | "no-rule" | "caller-kind" | "missing-scope" | "denied-args" | "condition" | "condition-error" | "approval-required" | "tainted";
 
 /** A policy decision: what, why, and which rule decided. */
 export interface PolicyDecision {
@@ -41,9 +32,7 @@ export interface EffectiveApprovalRule extends ApprovalRule {
 
 /** The approval rule of tool `name` as enforced: without `approverScopes`, approvers need `approvals:<name>`. */
 export function approvalOf(name: string, approval: ApprovalRule): EffectiveApprovalRule {
-  return approval.approverScopes !== undefined
-    ? (approval as EffectiveApprovalRule)
-    : { ...approval, approverScopes: [`approvals:${name}`] };
+  return approval.approverScopes !== undefined ? (approval as EffectiveApprovalRule) : { ...approval, approverScopes: [`approvals:${name}`] };
 }
 
 /** The rule of `name` in one section of the policy: own keys only, so `constructor` or `__proto__` is never a rule. */
@@ -81,8 +70,7 @@ export function admitsCaller(callers: readonly string[] | undefined, principal: 
   return callers === undefined || callers.includes(principal.kind);
 }
 
-const callerRefusal = (principal: Principal, path: string): PolicyDecision =>
-  deny("caller-kind", `callers of kind ${principal.kind} are not admitted`, `${path}.callers`);
+const callerRefusal = (principal: Principal, path: string): PolicyDecision => deny("caller-kind", `callers of kind ${principal.kind} are not admitted`, `${path}.callers`);
 
 /**
  * True when the rule of tool `name` admits the principal's kind and its scopes
@@ -154,13 +142,7 @@ function allowedBy(rule: ToolRule, name: string): PolicyDecision {
  * `argsJson` is the arguments' canonical JSON when the caller has it already.
  * Synchronous unless the rule has a `when` condition (on the rule or its approval).
  */
-export function decideTool(
-  policy: Policy,
-  name: string,
-  principal: Principal,
-  args: Record<string, unknown>,
-  argsJson?: string,
-): PolicyDecision | Promise<PolicyDecision> {
+export function decideTool(policy: Policy, name: string, principal: Principal, args: Record<string, unknown>, argsJson?: string): PolicyDecision | Promise<PolicyDecision> {
   const rule = ruleOf(policy, "tools", name);
   if (!rule) return deny("no-rule", `no policy rule for tool "${name}"`, "tools");
   if (!admitsCaller(rule.callers, principal)) return callerRefusal(principal, `tools.${name}`);
@@ -170,6 +152,7 @@ export function decideTool(
     const index = matchingDenyPattern(rule.deny.args, args, argsJson);
     if (index >= 0) return deny("denied-args", "the arguments match a deny pattern", `tools.${name}.deny.args[${index}]`);
   }
+  // biome-ignore lint/complexity/useOptionalChain: approval may be `false`, which has no `when`
   if (rule.when || (rule.approval && rule.approval.when)) return conditionsThen(rule, name, principal, args);
   if (rule.approval) return needsApproval(name, approvalOf(name, rule.approval));
   return allowedBy(rule, name);

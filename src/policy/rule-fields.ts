@@ -32,8 +32,7 @@ export function isMetadataKey(key: unknown): key is string {
 }
 
 /** What is wrong with a metadata key that {@link isMetadataKey} refuses. */
-export const METADATA_KEY_RULE =
-  "a metadata key starts with a letter or _, then letters, digits, _ or -, at most 128 characters, and is not __proto__, constructor or prototype";
+export const METADATA_KEY_RULE = "a metadata key starts with a letter or _, then letters, digits, _ or -, at most 128 characters, and is not __proto__, constructor or prototype";
 
 /** A document metadata key (see {@link isMetadataKey}). */
 export const metadataKeySchema = z.string().refine(isMetadataKey, { message: METADATA_KEY_RULE });
@@ -42,6 +41,4 @@ export const metadataKeySchema = z.string().refine(isMetadataKey, { message: MET
  * The name of a claim of the verified token: 1 to 256 characters without
  * white space (namespaced claims such as `https://example.com/groups` fit).
  */
-export const claimNameSchema = z
-  .string()
-  .regex(/^\S{1,256}$/, "a claim name has 1 to 256 characters and no white space");
+export const claimNameSchema = z.string().regex(/^\S{1,256}$/, "a claim name has 1 to 256 characters and no white space");

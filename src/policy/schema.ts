@@ -1,14 +1,13 @@
 import { z } from "zod";
-import { statelessPattern } from "./deny-patterns.js";
+import type { Principal } from "../identity/principal.js";
 import { rateSchema } from "../throttle/rate.js";
+import { statelessPattern } from "./deny-patterns.js";
 import { retrieverRuleSchema } from "./retriever-rule.js";
 import { requiredScopeSchema } from "./rule-fields.js";
-import type { Principal } from "../identity/principal.js";
 
 const scope = requiredScopeSchema;
 const grantedScope = z.string().min(1).regex(/^\S+$/, "a scope has no white space");
-const fn = <T extends (...args: never[]) => unknown>() =>
-  z.custom<T>((v) => typeof v === "function", { message: "expected a function" });
+const fn = <T extends (...args: never[]) => unknown>() => z.custom<T>((v) => typeof v === "function", { message: "expected a function" });
 
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 /** Milliseconds, or a string such as `"90s"`, `"5m"`, `"1h"`. */
@@ -114,7 +113,11 @@ const modelRule = z.strictObject({
   // One number limits each user; an object limits each user and all callers.
   maxConcurrent: z
     .union([
-      z.number().int().positive().transform((perUser) => ({ perUser, global: undefined as number | undefined })),
+      z
+        .number()
+        .int()
+        .positive()
+        .transform((perUser) => ({ perUser, global: undefined as number | undefined })),
       z
         .strictObject({ perUser: z.number().int().positive().optional(), global: z.number().int().positive().optional() })
         .refine((limits) => limits.perUser !== undefined || limits.global !== undefined, { message: "give perUser or global" }),

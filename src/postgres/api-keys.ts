@@ -10,7 +10,7 @@ import type { ApiKeyRecord, ApiKeyRecordInput } from "../identity/api-key-record
 import { apiKeyRecordSchema } from "../identity/api-key-record.js";
 import type { WritableApiKeyStore } from "../identity/api-key-stores.js";
 import { parseOptions } from "../validate.js";
-import { ownPool, quoteTable, type PgPool } from "./pool.js";
+import { ownPool, type PgPool, quoteTable } from "./pool.js";
 
 /** Options of {@link postgresApiKeyStore}. */
 export interface PostgresApiKeyStoreOptions {
@@ -152,10 +152,7 @@ export function postgresApiKeyStore(options: PostgresApiKeyStoreOptions): Postgr
     async revoke(id, at = Date.now()) {
       await prepare();
       // The first revocation's time is kept.
-      const { rows } = await pool.query<{ id: string }>(
-        `UPDATE ${quoted} SET revoked_at = coalesce(revoked_at, $2::timestamptz) WHERE id = $1 RETURNING id`,
-        [id, timestamp(at)],
-      );
+      const { rows } = await pool.query<{ id: string }>(`UPDATE ${quoted} SET revoked_at = coalesce(revoked_at, $2::timestamptz) WHERE id = $1 RETURNING id`, [id, timestamp(at)]);
       return rows.length > 0;
     },
     async close() {

@@ -7,14 +7,13 @@
  * @module langchain-warden/postgres
  */
 import type { AuditEvent, AuditSink } from "../audit/event.js";
-import { ownPool, quoteTable, type PgPool } from "./pool.js";
+import { ownPool, type PgPool, quoteTable } from "./pool.js";
 
-export { postgresRetriever, type PostgresRetriever, type PostgresRetrieverOptions, type PgQueryable } from "./retriever.js";
-export { POSTGRES_IDENTIFIER } from "./identifiers.js";
-
-export type { PgPool } from "./pool.js";
-export { postgresApiKeyStore, migrateApiKeyTable } from "./api-keys.js";
 export type { PostgresApiKeyStore, PostgresApiKeyStoreOptions } from "./api-keys.js";
+export { migrateApiKeyTable, postgresApiKeyStore } from "./api-keys.js";
+export { POSTGRES_IDENTIFIER } from "./identifiers.js";
+export type { PgPool } from "./pool.js";
+export { type PgQueryable, type PostgresRetriever, type PostgresRetrieverOptions, postgresRetriever } from "./retriever.js";
 
 /** When events reach the database. */
 export type PostgresDurability = "checkpoint" | "event";

@@ -11,7 +11,7 @@ import pg from "pg";
 import { PolicyError } from "../errors.js";
 import { isMetadataKey } from "../policy/rule-fields.js";
 import type { DocumentConstraint } from "../retrieval/document-constraint.js";
-import { MAX_FETCH, type ConstraintRetriever } from "../retrieval/pushdown.js";
+import { type ConstraintRetriever, MAX_FETCH } from "../retrieval/pushdown.js";
 import { isPostgresIdentifier, qualifiedNameParts, quoteIdentifier } from "./identifiers.js";
 
 /** The part of a `pg.Pool` (or `pg.Client`) the retriever uses. */

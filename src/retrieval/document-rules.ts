@@ -10,10 +10,10 @@
  * @module
  */
 import type { DocumentInterface } from "@langchain/core/documents";
-import { isGraphBubbleUp } from "../langgraph-signals.js";
 import type { Principal } from "../identity/principal.js";
+import { isGraphBubbleUp } from "../langgraph-signals.js";
 import type { DocumentRules } from "../policy/retriever-rule.js";
-import { metadataOf, ownValue, UNCONSTRAINED, type DocumentConstraint } from "./document-constraint.js";
+import { type DocumentConstraint, metadataOf, ownValue, UNCONSTRAINED } from "./document-constraint.js";
 
 /**
  * What the rules say of one document:
@@ -95,8 +95,7 @@ export function compileDocumentRules(rules: DocumentRules | undefined): Compiled
   const rank = new Map<string, number>((clearance?.levels ?? []).map((level, index) => [level, index]));
   const entriesCache = new WeakMap<Principal, ReadonlySet<string>>();
 
-  const tenantOf = (principal: Principal): string | undefined =>
-    typeof principal.tenant === "string" && principal.tenant !== "" ? principal.tenant : undefined;
+  const tenantOf = (principal: Principal): string | undefined => (typeof principal.tenant === "string" && principal.tenant !== "" ? principal.tenant : undefined);
 
   const entriesOf = (principal: Principal): ReadonlySet<string> => {
     let entries = entriesCache.get(principal);

@@ -10,10 +10,10 @@
  */
 import type { DocumentInterface } from "@langchain/core/documents";
 import type { BaseRetrieverInterface } from "@langchain/core/retrievers";
-import { VectorStoreRetriever, type VectorStoreInterface } from "@langchain/core/vectorstores";
+import { type VectorStoreInterface, VectorStoreRetriever } from "@langchain/core/vectorstores";
 import { PolicyError } from "../errors.js";
 import { MAX_OVER_FETCH } from "../policy/retriever-rule.js";
-import { isUnconstrained, metadataOf, satisfiesConstraint, type DocumentConstraint } from "./document-constraint.js";
+import { type DocumentConstraint, isUnconstrained, metadataOf, satisfiesConstraint } from "./document-constraint.js";
 
 /**
  * How a retriever applies a constraint:
@@ -159,10 +159,7 @@ type AnyVectorStoreRetriever = VectorStoreRetriever<VectorStoreInterface>;
 
 /** A `VectorStoreRetriever` whose search Warden can repeat with its own `k` and filter (not a subclass with its own search). */
 function isRebuildable(retriever: unknown): retriever is AnyVectorStoreRetriever {
-  return (
-    retriever instanceof VectorStoreRetriever &&
-    (retriever as AnyVectorStoreRetriever)._getRelevantDocuments === VectorStoreRetriever.prototype._getRelevantDocuments
-  );
+  return retriever instanceof VectorStoreRetriever && (retriever as AnyVectorStoreRetriever)._getRelevantDocuments === VectorStoreRetriever.prototype._getRelevantDocuments;
 }
 
 /** A copy of `retriever` searching for `k` documents with `filter` in place of its own. */

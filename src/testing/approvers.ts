@@ -1,5 +1,5 @@
 import { Command } from "@langchain/langgraph";
-import { callbackApprover, type Approver } from "../approval/approver.js";
+import { type Approver, callbackApprover } from "../approval/approver.js";
 import type { ApprovalDecision } from "../approval/decision.js";
 import { pendingApprovals } from "../approval/pending.js";
 import type { ApprovalRequest } from "../approval/request.js";
@@ -61,10 +61,7 @@ export function scriptedApprover(decisions: readonly ScriptedDecision[]): Approv
  * the decision (with the approver's token). Returns the `Command` to resume
  * the run with, keyed by interrupt id, or `undefined` when nothing is pending.
  */
-export async function resumePending(
-  source: unknown,
-  decide: (request: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>,
-): Promise<Command | undefined> {
+export async function resumePending(source: unknown, decide: (request: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>): Promise<Command | undefined> {
   const pending = pendingApprovals(source);
   if (pending.length === 0) return undefined;
   const resume: Record<string, ApprovalDecision> = {};

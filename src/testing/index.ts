@@ -4,13 +4,14 @@
  *
  * @module langchain-warden/testing
  */
-export { createTestIdentity } from "./test-identity.js";
-export type { IssueOptions, TestIdentity, TestIdentityOptions } from "./test-identity.js";
-export { fakeClock } from "./fake-clock.js";
-export type { FakeClock } from "./fake-clock.js";
-export { DEFAULT_MEMORY_SINK_MAX, memorySink } from "../audit/memory-sink.js";
+
 export type { MemorySink, MemorySinkOptions } from "../audit/memory-sink.js";
-export { scriptedChatModel, ScriptedChatModel, turnIndex } from "./scripted-model.js";
-export type { ScriptedAnswer, ScriptedModelOptions, ScriptedResponder, ScriptedToolCall, ScriptedTurn } from "./scripted-model.js";
-export { autoApprove, autoReject, scriptedApprover, resumePending } from "./approvers.js";
+export { DEFAULT_MEMORY_SINK_MAX, memorySink } from "../audit/memory-sink.js";
 export type { ScriptedDecision } from "./approvers.js";
+export { autoApprove, autoReject, resumePending, scriptedApprover } from "./approvers.js";
+export type { FakeClock } from "./fake-clock.js";
+export { fakeClock } from "./fake-clock.js";
+export type { ScriptedAnswer, ScriptedModelOptions, ScriptedResponder, ScriptedToolCall, ScriptedTurn } from "./scripted-model.js";
+export { ScriptedChatModel, scriptedChatModel, turnIndex } from "./scripted-model.js";
+export type { IssueOptions, TestIdentity, TestIdentityOptions } from "./test-identity.js";
+export { createTestIdentity } from "./test-identity.js";

@@ -1,5 +1,5 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from "node:crypto";
-import { SignJWT, type JWK, type JWTPayload } from "jose";
+import { generateKeyPairSync, type KeyObject, randomUUID } from "node:crypto";
+import { type JWK, type JWTPayload, SignJWT } from "jose";
 import type { Clock } from "../clock.js";
 import { systemClock } from "../clock.js";
 import type { IdentityOptions } from "../identity/options.js";

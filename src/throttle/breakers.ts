@@ -60,16 +60,13 @@ export class ModelBreaker {
   private start(): Promise<Breaker> {
     this.starting ??= loadOpossum().then((CircuitBreakerClass) => {
       const { settings, onTransition, ignore } = this;
-      const breaker: Breaker = new CircuitBreakerClass(
-        (call: (signal: AbortSignal) => Promise<unknown>, controller: AbortController) => call(controller.signal),
-        {
-          timeout: settings.timeoutMs,
-          errorThresholdPercentage: settings.errorThresholdPercentage,
-          volumeThreshold: settings.volumeThreshold,
-          resetTimeout: settings.resetTimeoutMs,
-          errorFilter: (error: unknown) => ignore(error),
-        },
-      );
+      const breaker: Breaker = new CircuitBreakerClass((call: (signal: AbortSignal) => Promise<unknown>, controller: AbortController) => call(controller.signal), {
+        timeout: settings.timeoutMs,
+        errorThresholdPercentage: settings.errorThresholdPercentage,
+        volumeThreshold: settings.volumeThreshold,
+        resetTimeout: settings.resetTimeoutMs,
+        errorFilter: (error: unknown) => ignore(error),
+      });
       breaker.on("open", () => {
         this.openedAt = Date.now();
         onTransition("open");

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PolicyError, type LimitInfo } from "../errors.js";
+import { type LimitInfo, PolicyError } from "../errors.js";
 
 /** What a check counts: calls per window, tokens per window, or calls at once. */
 export type LimitKind = "rate" | "tokens" | "concurrency";

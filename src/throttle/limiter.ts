@@ -9,7 +9,7 @@
 import { performance } from "node:perf_hooks";
 import type Bottleneck from "bottleneck";
 import { BudgetExceededError, LimitsUnavailableError, PolicyError, RateLimitedError, WardenError } from "../errors.js";
-import { storeKey, type Admission, type LimitCheck, type LimitStore, type Lease } from "./limit-store.js";
+import { type Admission, type Lease, type LimitCheck, type LimitStore, storeKey } from "./limit-store.js";
 
 /** What happens when the limits store cannot be reached: refuse the call (`closed`, the default) or let it through unthrottled (`open`). */
 export type LimitsFailMode = "closed" | "open";
@@ -190,9 +190,12 @@ export function createLimiter(options: LimiterOptions): Limiter {
       let stopSleeping: (() => void) | undefined;
       const onAbort = (): void => void settle(() => reject(signal?.reason));
       // While queued behind others, the deadline refuses the waiter; once at the head, its own loop never sleeps past it.
-      const queuedTimer = setTimeout(() => {
-        if (!running) settle(() => reject(limitRefusal(line.check, line.retryAfterMs)));
-      }, Math.max(0, deadline - performance.now()));
+      const queuedTimer = setTimeout(
+        () => {
+          if (!running) settle(() => reject(limitRefusal(line.check, line.retryAfterMs)));
+        },
+        Math.max(0, deadline - performance.now()),
+      );
       const settle = (done: () => void): boolean => {
         if (settled) return false;
         settled = true;

@@ -1,13 +1,13 @@
-import type { LimitPass, LimitsRuntime } from "../guards/runtime.js";
 import { z } from "zod";
 import type { Clock } from "../clock.js";
+import type { LimitPass, LimitsRuntime } from "../guards/runtime.js";
 import type { Policy } from "../policy/schema.js";
-import { hasLimits } from "./rule-limits.js";
-import { memoryTaintStore, redisTaintStore, type RedisTaintClient, type TaintStore } from "../retrieval/taint.js";
+import { memoryTaintStore, type RedisTaintClient, redisTaintStore, type TaintStore } from "../retrieval/taint.js";
 import { BreakerSet } from "./breakers.js";
-import { createLimiter, type Acquired } from "./limiter.js";
+import { type Acquired, createLimiter } from "./limiter.js";
 import { memoryLimitStore } from "./memory-store.js";
-import { redisLimitStore, type RedisLimitsClient } from "./redis-store.js";
+import { type RedisLimitsClient, redisLimitStore } from "./redis-store.js";
+import { hasLimits } from "./rule-limits.js";
 
 /** Where limits live: `createWarden({ limits })`, and the standalone guards' `limits`. */
 export interface LimitsOptions {
@@ -45,7 +45,11 @@ export const limitsOptionsSchema = z
       )
       .optional(),
     failMode: z.enum(["closed", "open"]).optional(),
-    prefix: z.string().min(1).regex(/^[^{}]*$/, "no braces: the hash tag follows the prefix").optional(),
+    prefix: z
+      .string()
+      .min(1)
+      .regex(/^[^{}]*$/, "no braces: the hash tag follows the prefix")
+      .optional(),
     timeoutMs: z.number().int().positive().optional(),
     taintThreads: z.number().int().positive().optional(),
   })
@@ -74,7 +78,11 @@ export function policyUsesSharedState(policy: Policy): boolean {
 /** Where the taint of threads lives: in process, or in Redis with `limits.redis` (so another instance resuming a thread sees it). */
 export function createTaintStore(options: LimitsOptions): TaintStore {
   return options.redis
-    ? redisTaintStore({ client: options.redis, ...(options.prefix !== undefined ? { prefix: `${options.prefix}taint:` } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) })
+    ? redisTaintStore({
+        client: options.redis,
+        ...(options.prefix !== undefined ? { prefix: `${options.prefix}taint:` } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      })
     : memoryTaintStore(options.taintThreads !== undefined ? { maxThreads: options.taintThreads } : {});
 }
 

@@ -5,18 +5,18 @@
  *
  * @module
  */
-import { systemClock, type Clock } from "../clock.js";
+import { type Clock, systemClock } from "../clock.js";
 import { PolicyError } from "../errors.js";
 import {
+  type Admission,
   assertValidChecks,
   CONCURRENCY_RETRY_HINT_MS,
   DEFAULT_LEASE_TTL_MS,
-  settledTokens,
-  storeKey,
-  type Admission,
+  type Lease,
   type LimitCheck,
   type LimitStore,
-  type Lease,
+  settledTokens,
+  storeKey,
 } from "./limit-store.js";
 
 /** Options of {@link memoryLimitStore}. */

@@ -7,15 +7,15 @@
 import { createHash, randomUUID } from "node:crypto";
 import { LimitsUnavailableError, PolicyError } from "../errors.js";
 import {
+  type Admission,
   assertValidChecks,
   CONCURRENCY_RETRY_HINT_MS,
   DEFAULT_LEASE_TTL_MS,
-  settledTokens,
-  type Admission,
+  type Lease,
   type LimitCheck,
   type LimitKind,
   type LimitStore,
-  type Lease,
+  settledTokens,
 } from "./limit-store.js";
 import { ADMIT_SCRIPT, FINISH_SCRIPT } from "./redis-scripts.js";
 

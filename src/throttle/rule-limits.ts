@@ -7,7 +7,7 @@
 import type { LimitInfo } from "../errors.js";
 import type { Principal } from "../identity/principal.js";
 import type { LimitCheck } from "./limit-store.js";
-import { budgetWindowMs, type BudgetWindow, type Rate } from "./rate.js";
+import { type BudgetWindow, budgetWindowMs, type Rate } from "./rate.js";
 
 /** The limits a rule may carry (a model rule all of them; a tool rule the rates). */
 export interface RuleLimits {
@@ -25,13 +25,7 @@ export interface RuleLimits {
 
 /** True when a rule limits anything: a call of a rule without limits never reaches the store. */
 export function hasLimits(rule: RuleLimits): boolean {
-  return (
-    rule.perUser !== undefined ||
-    rule.perTenant !== undefined ||
-    rule.global !== undefined ||
-    rule.maxConcurrent !== undefined ||
-    rule.tokens !== undefined
-  );
+  return rule.perUser !== undefined || rule.perTenant !== undefined || rule.global !== undefined || rule.maxConcurrent !== undefined || rule.tokens !== undefined;
 }
 
 /** True when a rule has a token budget (its calls reserve tokens and settle them). */

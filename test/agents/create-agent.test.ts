@@ -1,8 +1,8 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { createAgent, createMiddleware } from "langchain";
-import { describe, expect, it } from "vitest";
 import type { GuardedTool } from "langchain-warden";
-import { scriptedChatModel, type ScriptedChatModel } from "langchain-warden/testing";
+import { type ScriptedChatModel, scriptedChatModel } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 import { agentHandle, ask, lastMessage, setup, thread, toolMessages } from "./fixtures.js";
 import { describeGuardedAgent } from "./guarded-agent-suite.js";
 
@@ -14,11 +14,7 @@ const passThrough = createMiddleware({
   wrapToolCall: (request, handler) => handler(request),
 });
 
-function langchainAgent(
-  model: ScriptedChatModel,
-  tools: GuardedTool[],
-  options: { checkpointer?: MemorySaver; middleware?: (typeof passThrough)[] } = {},
-) {
+function langchainAgent(model: ScriptedChatModel, tools: GuardedTool[], options: { checkpointer?: MemorySaver; middleware?: (typeof passThrough)[] } = {}) {
   const agent = createAgent({
     model,
     tools,

@@ -1,11 +1,11 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
-import { interrupt, type Command, type Interrupt } from "@langchain/langgraph";
-import { z } from "zod";
+import { type Command, type Interrupt, interrupt } from "@langchain/langgraph";
 import { createWarden, getPrincipal } from "langchain-warden";
-import { createTestIdentity, fakeClock, memorySink, type IssueOptions } from "langchain-warden/testing";
+import { createTestIdentity, fakeClock, type IssueOptions, memorySink } from "langchain-warden/testing";
+import { z } from "zod";
 
 /** What a tool body saw when it ran. */
 export interface ToolRun {
@@ -100,8 +100,7 @@ export function setup() {
     },
   });
 
-  const login = async (sub: string, scope: string, options?: IssueOptions) =>
-    warden.authenticate(await idp.issue({ sub, scope }, options));
+  const login = async (sub: string, scope: string, options?: IssueOptions) => warden.authenticate(await idp.issue({ sub, scope }, options));
 
   return {
     clock,

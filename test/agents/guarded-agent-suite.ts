@@ -1,20 +1,9 @@
-import { HumanMessage, type AIMessage } from "@langchain/core/messages";
+import { type AIMessage, HumanMessage } from "@langchain/core/messages";
 import { Command, isGraphInterrupt, MemorySaver } from "@langchain/langgraph";
+import { type GuardedTool, InvalidTokenError, MissingPrincipalError, WardenError } from "langchain-warden";
+import { ScriptedChatModel, type ScriptedTurn, scriptedChatModel } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
-import { InvalidTokenError, MissingPrincipalError, WardenError, type GuardedTool } from "langchain-warden";
-import { ScriptedChatModel, scriptedChatModel, type ScriptedTurn } from "langchain-warden/testing";
-import {
-  ask,
-  barrier,
-  lastHumanText,
-  lastMessage,
-  setup,
-  thread,
-  ToolErrorCatcher,
-  toolMessages,
-  type AgentHandle,
-  type Fixture,
-} from "./fixtures.js";
+import { type AgentHandle, ask, barrier, type Fixture, lastHumanText, lastMessage, setup, ToolErrorCatcher, thread, toolMessages } from "./fixtures.js";
 
 /** One way of building an agent over guarded tools, and how that agent reports tool failures. */
 export interface GuardedAgentKind {
@@ -49,9 +38,7 @@ export function describeGuardedAgent(kind: GuardedAgentKind): void {
 
       const result = await invoke(ask("find order 4242"), fx.warden.config(alice, thread("thread-allowed")));
 
-      expect(fx.ran).toEqual([
-        { tool: "search_orders", args: { query: "4242" }, sub: "alice", bareSub: "alice", threadId: "thread-allowed" },
-      ]);
+      expect(fx.ran).toEqual([{ tool: "search_orders", args: { query: "4242" }, sub: "alice", bareSub: "alice", threadId: "thread-allowed" }]);
       const [reply] = toolMessages(result.messages);
       expect(reply?.status).toBe("success");
       expect(reply?.content).toBe("orders matching 4242 for alice");
@@ -64,9 +51,7 @@ export function describeGuardedAgent(kind: GuardedAgentKind): void {
       expect(allowed[0]?.run?.threadId).toBe("thread-allowed");
       expect(allowed[0]?.data?.code).toBe("allowed");
       expect(fx.sink.ofType("access.denied")).toEqual([]);
-      expect(fx.sink.ofType("tool.end").map((e) => [e.outcome, e.actor.sub, e.run?.threadId])).toEqual([
-        ["success", "alice", "thread-allowed"],
-      ]);
+      expect(fx.sink.ofType("tool.end").map((e) => [e.outcome, e.actor.sub, e.run?.threadId])).toEqual([["success", "alice", "thread-allowed"]]);
     });
 
     it("refuses an out-of-scope call with an error ToolMessage, and the model takes its next turn", async () => {
@@ -147,17 +132,13 @@ export function describeGuardedAgent(kind: GuardedAgentKind): void {
       }));
       const principals = await Promise.all(users.map((u) => fx.login(u.sub, u.canRead ? "orders:read" : "profile:read")));
       const model = new ScriptedChatModel((messages) =>
-        HumanMessage.isInstance(messages.at(-1))
-          ? [{ name: "search_orders", args: { query: lastHumanText(messages) } }]
-          : `answered ${lastHumanText(messages)}`,
+        HumanMessage.isInstance(messages.at(-1)) ? [{ name: "search_orders", args: { query: lastHumanText(messages) } }] : `answered ${lastHumanText(messages)}`,
       );
       const { invoke } = kind.build(model, fx.warden.tools([fx.tools.searchOrders]));
       // Every allowed tool body waits until all 25 are in flight, so the runs truly overlap.
       fx.hooks.search = barrier(users.filter((u) => u.canRead).length);
 
-      const results = await Promise.all(
-        users.map((u, i) => invoke(ask(u.sub), fx.warden.config(principals[i]!, thread(u.thread)))),
-      );
+      const results = await Promise.all(users.map((u, i) => invoke(ask(u.sub), fx.warden.config(principals[i]!, thread(u.thread)))));
 
       results.forEach((result, i) => {
         const user = users[i]!;
@@ -184,18 +165,23 @@ export function describeGuardedAgent(kind: GuardedAgentKind): void {
       for (const event of [...access, ...fx.sink.ofType("tool.start"), ...fx.sink.ofType("tool.end")]) {
         expect(event.actor.sub).toBe(subOfThread.get(event.run?.threadId ?? ""));
       }
-      const allowedSubs = fx.sink.ofType("access.allowed").map((e) => e.actor.sub).sort();
-      expect(allowedSubs).toEqual(users.filter((u) => u.canRead).map((u) => u.sub).sort());
+      const allowedSubs = fx.sink
+        .ofType("access.allowed")
+        .map((e) => e.actor.sub)
+        .sort();
+      expect(allowedSubs).toEqual(
+        users
+          .filter((u) => u.canRead)
+          .map((u) => u.sub)
+          .sort(),
+      );
       expect(fx.sink.ofType("access.denied").every((e) => e.data?.code === "missing-scope")).toBe(true);
     });
 
     it("refuses the next call once the token expires mid-run (InvalidTokenError becomes an error ToolMessage)", async () => {
       const fx = setup();
       const alice = await fx.login("alice", "orders:read", { expiresIn: 60 });
-      const { invoke, model } = agentFor(fx, [
-        [{ name: "search_orders", args: { query: "first" } }],
-        [{ name: "search_orders", args: { query: "second" } }],
-      ]);
+      const { invoke, model } = agentFor(fx, [[{ name: "search_orders", args: { query: "first" } }], [{ name: "search_orders", args: { query: "second" } }]]);
       fx.hooks.search = (query) => {
         if (query === "first") fx.clock.advance(61_000);
       };
@@ -225,10 +211,7 @@ export function describeGuardedAgent(kind: GuardedAgentKind): void {
     it(`lets InvalidTokenError propagate from invoke() ${kind.rethrowing.when}`, async () => {
       const fx = setup();
       const alice = await fx.login("alice", "orders:read", { expiresIn: 60 });
-      const model = scriptedChatModel([
-        [{ name: "search_orders", args: { query: "first" } }],
-        [{ name: "search_orders", args: { query: "second" } }],
-      ]);
+      const model = scriptedChatModel([[{ name: "search_orders", args: { query: "first" } }], [{ name: "search_orders", args: { query: "second" } }]]);
       const { invoke } = kind.rethrowing.build(model, fx.warden.tools([fx.tools.searchOrders]));
       fx.hooks.search = (query) => {
         if (query === "first") fx.clock.advance(61_000);
@@ -253,12 +236,7 @@ export function describeGuardedAgent(kind: GuardedAgentKind): void {
       expect(fx.ran).toEqual([]);
       const [reply] = toolMessages(result.messages);
       expect(reply?.status).toBe("error");
-      expect(reply?.content).toBe(
-        kind.toolErrorText(
-          "MissingPrincipalError",
-          "No verified principal in the run config: pass warden.config(principal) to invoke()",
-        ),
-      );
+      expect(reply?.content).toBe(kind.toolErrorText("MissingPrincipalError", "No verified principal in the run config: pass warden.config(principal) to invoke()"));
       expect(model.received).toHaveLength(2);
       expect(lastMessage(result)?.content).toBe("done");
       expect(catcher.errors).toHaveLength(1);
@@ -339,9 +317,7 @@ export function describeGuardedAgent(kind: GuardedAgentKind): void {
       expect(reply?.status).toBe("success");
       expect(reply?.content).toBe("cancelled o-9: yes");
       expect(lastMessage(resumed)?.content).toBe("done");
-      expect(fx.ran).toEqual([
-        { tool: "cancel_order", args: { orderId: "o-9", answer: "yes" }, sub: "carol", bareSub: "carol", threadId: "thread-interrupt" },
-      ]);
+      expect(fx.ran).toEqual([{ tool: "cancel_order", args: { orderId: "o-9", answer: "yes" }, sub: "carol", bareSub: "carol", threadId: "thread-interrupt" }]);
       // The guard checks again when the resumed tool runs.
       expect(fx.sink.ofType("access.allowed").map((e) => e.actor.sub)).toEqual(["carol", "carol"]);
     });
@@ -374,9 +350,7 @@ export function describeGuardedAgent(kind: GuardedAgentKind): void {
 
       await invoke(ask("find 4242"), fx.warden.config(carol, thread("thread-checkpoint")));
 
-      const stored = JSON.stringify(checkpointer.storage, (_key, value: unknown) =>
-        value instanceof Uint8Array ? Buffer.from(value).toString("utf8") : value,
-      );
+      const stored = JSON.stringify(checkpointer.storage, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString("utf8") : value));
       expect(stored).toContain("orders matching 4242 for carol");
       expect(stored).not.toContain("__warden_principal");
       expect(stored).not.toContain("orders:secret-scope");

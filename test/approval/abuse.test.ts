@@ -1,11 +1,11 @@
-import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
+import { type ApprovalRequest, type AuditEvent, type AuditSink, createWarden, type PendingApproval, pendingApprovals, type ToolRuleInput } from "langchain-warden";
+import { createTestIdentity, fakeClock, type IssueOptions, type MemorySink, memorySink } from "langchain-warden/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createWarden, pendingApprovals, type ApprovalRequest, type AuditEvent, type AuditSink, type PendingApproval, type ToolRuleInput } from "langchain-warden";
-import { createTestIdentity, fakeClock, memorySink, type IssueOptions, type MemorySink } from "langchain-warden/testing";
 
 interface GraphResult {
   messages: BaseMessage[];
@@ -41,8 +41,7 @@ async function setup(rules: Record<string, ToolRuleInput> = { delete_customer: D
   const sink = memorySink();
   // A sink that takes its time, as a file or a database does.
   const delay = options.writeDelayMs;
-  const auditSink: AuditSink =
-    delay === undefined ? sink : { write: async (event) => (await new Promise((resolve) => setTimeout(resolve, delay)), sink.write(event)) };
+  const auditSink: AuditSink = delay === undefined ? sink : { write: async (event) => (await new Promise((resolve) => setTimeout(resolve, delay)), sink.write(event)) };
   const ran: { tool: string; args: Record<string, unknown> }[] = [];
   const tokens: string[] = [];
   const warden = createWarden({ identity: idp.identity, clock, audit: { sink: auditSink }, policy: { tools: rules } });

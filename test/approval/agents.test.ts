@@ -1,21 +1,19 @@
 import { createHash } from "node:crypto";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
-import { HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
-import { Command, MemorySaver, type Interrupt } from "@langchain/langgraph";
+import { Command, type Interrupt, MemorySaver } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
-  callbackApprover,
-  createWarden,
-  pendingApprovals,
   type ApprovalDecision,
   type ApprovalRequest,
   type Approver,
+  callbackApprover,
+  createWarden,
   type GuardedTool,
+  pendingApprovals,
   type ToolRuleInput,
 } from "langchain-warden";
 import {
@@ -25,10 +23,12 @@ import {
   fakeClock,
   memorySink,
   resumePending,
+  type ScriptedTurn,
   scriptedApprover,
   scriptedChatModel,
-  type ScriptedTurn,
 } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 interface AgentResult {
   messages: BaseMessage[];
@@ -43,7 +43,11 @@ const RULES: Record<string, ToolRuleInput> = {
 
 /** `sha256:` digest of flat arguments (canonical JSON: keys sorted). */
 function digestOf(args: Record<string, unknown>): string {
-  const sorted = Object.fromEntries(Object.keys(args).sort().map((key) => [key, args[key]]));
+  const sorted = Object.fromEntries(
+    Object.keys(args)
+      .sort()
+      .map((key) => [key, args[key]]),
+  );
   return `sha256:${createHash("sha256").update(JSON.stringify(sorted)).digest("hex")}`;
 }
 
@@ -188,7 +192,12 @@ describe("prebuilt ToolNode: two approvals in one AIMessage", () => {
       ["mgr", "delete_customer"],
       ["fin", "refund_order"],
     ]);
-    expect(fx.sink.ofType("tool.end").map((e) => e.target.name).sort()).toEqual(["delete_customer", "refund_order"]);
+    expect(
+      fx.sink
+        .ofType("tool.end")
+        .map((e) => e.target.name)
+        .sort(),
+    ).toEqual(["delete_customer", "refund_order"]);
     expect(fx.sink.ofType("access.allowed")).toHaveLength(2);
     fx.expectNoTokens();
   });
@@ -233,7 +242,12 @@ describe("langchain createAgent: one task per tool call", () => {
     );
     expect(toolMessages(done.messages).map((m) => m.content)).toEqual(["deleted cus_1", "deleted cus_2"]);
     expect(done.messages.at(-1)?.content).toBe("results: deleted cus_1 | deleted cus_2");
-    expect(fx.sink.ofType("approval.granted").map((e) => e.data?.requestId).sort()).toEqual(pending.map((p) => p.request.id).sort());
+    expect(
+      fx.sink
+        .ofType("approval.granted")
+        .map((e) => e.data?.requestId)
+        .sort(),
+    ).toEqual(pending.map((p) => p.request.id).sort());
     expect(await resumePending(done, approveWith(manager))).toBeUndefined();
     fx.expectNoTokens();
   });
@@ -499,7 +513,12 @@ describe("pendingApprovals() on a state snapshot", () => {
     expect(toolMessages(done.messages).map((m) => m.content)).toEqual(["deleted cus_1", "refunded 900 on o-3", "orders matching o-3"]);
     // The two approved calls are separate tasks that run concurrently: their order is not fixed.
     expect(fx.ran[0]?.tool).toBe("search_orders");
-    expect(fx.ran.slice(1).map((r) => r.tool).sort()).toEqual(["delete_customer", "refund_order"]);
+    expect(
+      fx.ran
+        .slice(1)
+        .map((r) => r.tool)
+        .sort(),
+    ).toEqual(["delete_customer", "refund_order"]);
     fx.expectNoTokens();
   });
 
@@ -507,7 +526,12 @@ describe("pendingApprovals() on a state snapshot", () => {
     const snapshot = {
       tasks: [
         { interrupts: [{ id: "a", value: { ask: "confirm" } }] },
-        { interrupts: [{ id: "b", value: { type: "warden.approval", id: "req" } }, { id: "b", value: { type: "warden.approval", id: "req" } }] },
+        {
+          interrupts: [
+            { id: "b", value: { type: "warden.approval", id: "req" } },
+            { id: "b", value: { type: "warden.approval", id: "req" } },
+          ],
+        },
       ],
     };
     expect(pendingApprovals(snapshot).map((p) => p.interruptId)).toEqual(["b"]);

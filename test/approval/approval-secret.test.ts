@@ -3,10 +3,10 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
+import { createWarden, generateAuditKeys, type PendingApproval, pendingApprovals, type WardenOptions } from "langchain-warden";
+import { createTestIdentity, memorySink } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createWarden, generateAuditKeys, pendingApprovals, type PendingApproval, type WardenOptions } from "langchain-warden";
-import { createTestIdentity, memorySink } from "langchain-warden/testing";
 
 const idp = createTestIdentity();
 
@@ -63,7 +63,7 @@ describe("the key that binds approval requests", () => {
     expect(b.sink.ofType("approval.invalid")).toEqual([]);
   });
 
-  it("follows the documented derivation (HKDF-SHA256 of the key's d, info \"langchain-warden approvals v1\")", async () => {
+  it('follows the documented derivation (HKDF-SHA256 of the key\'s d, info "langchain-warden approvals v1")', async () => {
     const { ran, instance } = service();
     const signingKey = generateAuditKeys().privateKey;
     const derived = new Uint8Array(hkdfSync("sha256", Buffer.from(signingKey.d!, "base64url"), Buffer.alloc(0), "langchain-warden approvals v1", 32));

@@ -1,22 +1,22 @@
-import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
   ApprovalInvalidError,
-  callbackApprover,
-  createWarden,
-  pendingApprovals,
   type ApprovalRequest,
   type Approver,
+  callbackApprover,
+  createWarden,
   type PendingApproval,
   type Principal,
+  pendingApprovals,
   type ToolRuleInput,
   type Warden,
 } from "langchain-warden";
 import { autoReject, createTestIdentity, fakeClock, memorySink, scriptedApprover } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 interface GraphResult {
   messages: BaseMessage[];
@@ -210,7 +210,10 @@ describe("what the audit log records", () => {
   });
 
   it("a plain approval is recorded as approved, an edit as approved with edited arguments and both digests", async () => {
-    const approver = scriptedApprover([{ decision: "approve", approver: "ann" }, { decision: "edit", approver: "ann", args: { id: "cus_2" } }]);
+    const approver = scriptedApprover([
+      { decision: "approve", approver: "ann" },
+      { decision: "edit", approver: "ann", args: { id: "cus_2" } },
+    ]);
     const fx = await setup({ approver, rule: { ...DELETE_RULE, approval: { approverScopes: ["approvals:customers"], allowEdit: true } } });
     await fx.deleteCustomer.invoke({ id: "cus_1" }, fx.warden.config(fx.alice));
     await fx.deleteCustomer.invoke({ id: "cus_1" }, fx.warden.config(fx.alice));

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { hitlApprovalResponseSchema } from "langchain-warden";
+import { describe, expect, it } from "vitest";
 import { readApprovalAnswer } from "../../src/approval/hitl-format.js";
 
 const base = { approverToken: "token", requestId: "lq3x1.abcdefgh.0123456789abcdef0123456789abcdef" };

@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { type AuditEvent, generateAuditKeys, verifyAuditLog } from "langchain-warden";
+import { createTestIdentity } from "langchain-warden/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateAuditKeys, verifyAuditLog, type AuditEvent } from "langchain-warden";
-import { createTestIdentity } from "langchain-warden/testing";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
 import type { ResumeJob, WorkerReport, WorkerSettings } from "./support/restart-worker.js";
 

@@ -4,10 +4,10 @@ import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createWarden, pendingApprovals, redisApprovalStore } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { REDIS, serviceAvailable } from "../support/services.js";
 
 const redisUp = await serviceAvailable("redis");

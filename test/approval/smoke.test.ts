@@ -1,12 +1,11 @@
 import { AIMessage } from "@langchain/core/messages";
-import { tool, type StructuredToolInterface } from "@langchain/core/tools";
+import { type StructuredToolInterface, tool } from "@langchain/core/tools";
 import { Command, interrupt, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
-import { expect, it } from "vitest";
-import { z } from "zod";
 import { createWarden, pendingApprovals } from "langchain-warden";
 import { autoApprove, createTestIdentity, memorySink, scriptedApprover } from "langchain-warden/testing";
-
+import { expect, it } from "vitest";
+import { z } from "zod";
 
 /** A graph whose only node is a ToolNode running `guarded`, with a MemorySaver. */
 function toolNodeGraph(guarded: StructuredToolInterface) {
@@ -35,7 +34,14 @@ it("pauses a destructive call until a manager approves it, then runs it once", a
   const input = deleteCall("cus_9");
   const paused = await graph.invoke(input, config);
   const [pending] = pendingApprovals(paused);
-  expect(pending?.request).toMatchObject({ type: "warden.approval", tool: "delete_customer", args: { id: "cus_9" }, requester: { sub: "alice" }, threadId: "t1", risk: "destructive" });
+  expect(pending?.request).toMatchObject({
+    type: "warden.approval",
+    tool: "delete_customer",
+    args: { id: "cus_9" },
+    requester: { sub: "alice" },
+    threadId: "t1",
+    risk: "destructive",
+  });
   expect(ran).toEqual([]);
   const managerToken = await idp.issue({ sub: "mgr", scope: "approvals:customers" });
   const done = await graph.invoke(new Command({ resume: { requestId: pending!.request.id, decision: "approve", approverToken: managerToken } }), config);
@@ -88,7 +94,11 @@ it("binds later approvals of a quorum to an edit: the next approver sees, and ap
   const alice = await warden.authenticate(await idp.issue({ sub: "alice" }));
   await warden.tool(refund).invoke({ id: "cus_1", amount: 400 }, warden.config(alice));
   expect(ran).toEqual([{ id: "cus_1", amount: 40 }]);
-  expect(approver.requests.map((r) => r.args)).toEqual([{ id: "cus_1", amount: 400 }, { id: "cus_1", amount: 40 }, { id: "cus_1", amount: 40 }]);
+  expect(approver.requests.map((r) => r.args)).toEqual([
+    { id: "cus_1", amount: 400 },
+    { id: "cus_1", amount: 40 },
+    { id: "cus_1", amount: 40 },
+  ]);
   expect(sink.ofType("approval.invalid").map((e) => e.data?.code)).toEqual(["duplicate-approver"]);
   const granted = sink.ofType("approval.granted");
   expect(granted.map((e) => e.actor.sub)).toEqual(["first", "second"]);
@@ -98,7 +108,8 @@ it("binds later approvals of a quorum to an edit: the next approver sees, and ap
 it("raises a refused request again, telling the approver why the last answer was refused", async () => {
   const idp = createTestIdentity();
   const ran: string[] = [];
-  const warden = createWarden({ audit: { sink: memorySink() },
+  const warden = createWarden({
+    audit: { sink: memorySink() },
     identity: idp.identity,
     policy: { tools: { delete_customer: { scopes: [], approval: { approverScopes: ["approvals:customers"] } } } },
   });
@@ -118,7 +129,8 @@ it("raises a refused request again, telling the approver why the last answer was
 it("lets an interrupt raised inside a policy condition pass through untouched", async () => {
   const idp = createTestIdentity();
   const ran: string[] = [];
-  const warden = createWarden({ audit: { sink: memorySink() },
+  const warden = createWarden({
+    audit: { sink: memorySink() },
     identity: idp.identity,
     policy: { tools: { delete_customer: { scopes: [], when: () => interrupt({ ask: "really?" }) === "yes" } } },
   });

@@ -1,14 +1,13 @@
 import { createHash } from "node:crypto";
 import { tool } from "@langchain/core/tools";
+import { type AuditEvent, type AuditSink, AuditWriteError, createWarden, generateAuditKeys, verifyAuditLog } from "langchain-warden";
+import { createTestIdentity, memorySink } from "langchain-warden/testing";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { AuditWriteError, createWarden, generateAuditKeys, verifyAuditLog, type AuditEvent, type AuditSink } from "langchain-warden";
-import { createTestIdentity, memorySink } from "langchain-warden/testing";
 import { canonicalJson } from "../../src/canonical-json.js";
 
 const idp = createTestIdentity();
-const lookup = (ran: string[]) =>
-  tool(async ({ id }) => (ran.push(id), `customer ${id}`), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
+const lookup = (ran: string[]) => tool(async ({ id }) => (ran.push(id), `customer ${id}`), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
 
 function failingSink(): AuditSink {
   return {
@@ -62,7 +61,10 @@ describe("audit core", () => {
     const principal = await warden.authenticate(await idp.issue({}));
     // LangChain logs a handler failure before re-raising it; keep the test output quiet.
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
-    const error = await warden.tool(lookup(ran)).invoke({ id: "c1" }, warden.config(principal)).catch((e: unknown) => e);
+    const error = await warden
+      .tool(lookup(ran))
+      .invoke({ id: "c1" }, warden.config(principal))
+      .catch((e: unknown) => e);
     log.mockRestore();
     expect(error).toBeInstanceOf(AuditWriteError);
     expect((error as AuditWriteError).code).toBe("WARDEN_AUDIT_WRITE");
@@ -122,9 +124,7 @@ describe("audit core", () => {
   });
 
   it("canonical JSON sorts keys, drops undefined and is stable", () => {
-    expect(canonicalJson({ b: 1, a: [true, null, undefined, "x"], c: undefined, d: { z: 1.5, y: -0 } })).toBe(
-      '{"a":[true,null,null,"x"],"b":1,"d":{"y":0,"z":1.5}}',
-    );
-    expect(canonicalJson({ "é": 1, e: 2, E: 3 })).toBe('{"E":3,"e":2,"é":1}');
+    expect(canonicalJson({ b: 1, a: [true, null, undefined, "x"], c: undefined, d: { z: 1.5, y: -0 } })).toBe('{"a":[true,null,null,"x"],"b":1,"d":{"y":0,"z":1.5}}');
+    expect(canonicalJson({ é: 1, e: 2, E: 3 })).toBe('{"E":3,"e":2,"é":1}');
   });
 });

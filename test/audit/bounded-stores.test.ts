@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { tool } from "@langchain/core/tools";
+import { type AuditEvent, createWarden, DEFAULT_AUDIT_PATH, DEFAULT_MEMORY_SINK_MAX, generateAuditKeys, guardTool, verifyAuditLog } from "langchain-warden";
+import { createTestIdentity, memorySink } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createWarden, DEFAULT_AUDIT_PATH, DEFAULT_MEMORY_SINK_MAX, generateAuditKeys, guardTool, verifyAuditLog, type AuditEvent } from "langchain-warden";
-import { createTestIdentity, memorySink } from "langchain-warden/testing";
 import { ApprovalLedger, DEFAULT_LEDGER_MAX_ENTRIES } from "../../src/approval/ledger.js";
 
 setFlagsFromString("--expose-gc");
@@ -162,15 +162,24 @@ describe("the default audit sink", () => {
       expect(existsSync(path)).toBe(true);
       const report = await verifyAuditLog(path, { publicKey: keys.publicKey });
       expect(report.ok).toBe(true);
-      const types = readFileSync(path, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as AuditEvent).type);
+      const types = readFileSync(path, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as AuditEvent).type);
       expect(types).toEqual(expect.arrayContaining(["access.allowed", "tool.end"]));
 
       process.chdir(dir);
-      const guarded = guardTool(tool(async () => "x", { name: "other", description: "other", schema: z.object({}) }), { policy: { tools: { other: { scopes: [] } } } });
+      const guarded = guardTool(
+        tool(async () => "x", { name: "other", description: "other", schema: z.object({}) }),
+        { policy: { tools: { other: { scopes: [] } } } },
+      );
       process.chdir(cwd);
       await guarded.invoke({}, warden.config(principal));
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const lines = readFileSync(path, "utf8").trim().split("\n").map((line) => JSON.parse(line) as AuditEvent);
+      const lines = readFileSync(path, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as AuditEvent);
       expect(lines.filter((e) => e.target?.name === "other").map((e) => e.type)).toEqual(expect.arrayContaining(["access.allowed"]));
       // Two logs, two chains, one file: each chain stays whole (the guard's is unsigned: it was given no key).
       const both = await verifyAuditLog(path, { publicKey: keys.publicKey });

@@ -1,24 +1,26 @@
 import { existsSync } from "node:fs";
 import { tool } from "@langchain/core/tools";
+import { type AuditEvent, type AuditSink, AuditWriteError, callbackSink, createWarden, generateAuditKeys, jsonlSink, verifyAuditLog } from "langchain-warden";
+import { postgresSink } from "langchain-warden/postgres";
+import { createTestIdentity } from "langchain-warden/testing";
 import pg from "pg";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { AuditWriteError, callbackSink, createWarden, generateAuditKeys, jsonlSink, verifyAuditLog, type AuditEvent, type AuditSink } from "langchain-warden";
-import { postgresSink } from "langchain-warden/postgres";
-import { createTestIdentity } from "langchain-warden/testing";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
 
 const idp = createTestIdentity();
 const postgresUp = await serviceAvailable("postgres");
-const lookup = (ran: string[]) =>
-  tool(async ({ id }) => (ran.push(id), id), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
+const lookup = (ran: string[]) => tool(async ({ id }) => (ran.push(id), id), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
 
 async function callThrough(sink: AuditSink) {
   const warden = createWarden({ identity: idp.identity, policy: { tools: { lookup: { scopes: [] } } }, audit: { sink } });
   const principal = await warden.authenticate(await idp.issue({}));
   const ran: string[] = [];
   const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
-  const error = await warden.tool(lookup(ran)).invoke({ id: "c1" }, warden.config(principal)).catch((e: unknown) => e);
+  const error = await warden
+    .tool(lookup(ran))
+    .invoke({ id: "c1" }, warden.config(principal))
+    .catch((e: unknown) => e);
   quiet.mockRestore();
   await warden.close().catch(() => undefined);
   return { error, ran };
@@ -108,7 +110,10 @@ describe("a sink that refuses an event after accepting the call", () => {
     await second;
     const ran: string[] = [];
     const config = warden.config(await warden.authenticate(await idp.issue({})));
-    const error = await warden.tool(lookup(ran)).invoke({ id: "x" }, config).catch((e: unknown) => e);
+    const error = await warden
+      .tool(lookup(ran))
+      .invoke({ id: "x" }, config)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuditWriteError);
     expect(ran).toEqual([]);
   });

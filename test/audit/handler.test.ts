@@ -1,13 +1,13 @@
 import { Document } from "@langchain/core/documents";
+import { AIMessage } from "@langchain/core/messages";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { tool } from "@langchain/core/tools";
-import { Command, interrupt, MemorySaver, StateGraph, MessagesAnnotation } from "@langchain/langgraph";
+import { Command, interrupt, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
-import { AIMessage } from "@langchain/core/messages";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createWarden, getPrincipal } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const idp = createTestIdentity();
 
@@ -41,7 +41,6 @@ describe("the audit handler that warden.config() attaches with audit.recordUngua
     await plain.invoke({}, config);
     expect(sink.events.map((e) => e.type)).toEqual(["access.allowed", "tool.end"]);
   });
-
 
   it("records an unguarded tool's start and end with the principal and thread", async () => {
     const { sink, warden } = setup();

@@ -1,35 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import {
-  appendFileSync,
-  existsSync,
-  fdatasync,
-  fdatasyncSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tool } from "@langchain/core/tools";
+import { type AuditEvent, type AuditEventInput, AuditLog, AuditWriteError, createWarden, generateAuditKeys, jsonlSink, verifyAuditLog } from "langchain-warden";
+import { createTestIdentity, fakeClock } from "langchain-warden/testing";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import {
-  AuditLog,
-  AuditWriteError,
-  createWarden,
-  generateAuditKeys,
-  jsonlSink,
-  verifyAuditLog,
-  type AuditEvent,
-  type AuditEventInput,
-} from "langchain-warden";
-import { createTestIdentity, fakeClock } from "langchain-warden/testing";
 
 // Count fsyncs while keeping the real behaviour.
 vi.mock("node:fs", async (importOriginal) => {
@@ -324,7 +302,11 @@ describe("jsonlSink: crash safety", () => {
       const event = await log.record(input(i));
       written.push(event);
       if (event.sig !== undefined) {
-        expect(lines(path).slice(0, -1).map((line) => JSON.parse(line))).toEqual(written.map((e) => JSON.parse(JSON.stringify(e))));
+        expect(
+          lines(path)
+            .slice(0, -1)
+            .map((line) => JSON.parse(line)),
+        ).toEqual(written.map((e) => JSON.parse(JSON.stringify(e))));
         // An fsync was started for the checkpoint (it completes in the background).
         expect(vi.mocked(fdatasync).mock.calls.length).toBeGreaterThan(0);
       }
@@ -373,8 +355,7 @@ for (let i = 0; ; i++) {
 `;
 
 describe("jsonlSink: write errors fail closed", () => {
-  const lookup = (ran: string[]) =>
-    tool(async ({ id }) => (ran.push(id), `customer ${id}`), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
+  const lookup = (ran: string[]) => tool(async ({ id }) => (ran.push(id), `customer ${id}`), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
 
   async function guardedCall(path: string, signingKey?: typeof keys.privateKey) {
     const warden = createWarden({
@@ -387,7 +368,13 @@ describe("jsonlSink: write errors fail closed", () => {
     const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       const errors: unknown[] = [];
-      for (let i = 0; i < 2; i++) errors.push(await warden.tool(lookup(ran)).invoke({ id: `c${i}` }, warden.config(principal)).catch((e: unknown) => e));
+      for (let i = 0; i < 2; i++)
+        errors.push(
+          await warden
+            .tool(lookup(ran))
+            .invoke({ id: `c${i}` }, warden.config(principal))
+            .catch((e: unknown) => e),
+        );
       return { warden, ran, errors };
     } finally {
       quiet.mockRestore();
@@ -415,13 +402,14 @@ describe("jsonlSink: write errors fail closed", () => {
   it.skipIf(!existsSync("/dev/full") || !existsSync("/proc/self/fd"))(
     "a full disk: the guarded call fails with AuditWriteError, the tool does not run, and close() still releases the file",
     async () => {
-      const openOnDevFull = () => readdirSync("/proc/self/fd").filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`) === "/dev/full";
-        } catch {
-          return false;
-        }
-      }).length;
+      const openOnDevFull = () =>
+        readdirSync("/proc/self/fd").filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`) === "/dev/full";
+          } catch {
+            return false;
+          }
+        }).length;
       const before = openOnDevFull();
       const { warden, ran, errors } = await guardedCall("/dev/full", keys.privateKey);
       expect(errors).toHaveLength(2);

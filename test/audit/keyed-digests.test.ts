@@ -1,22 +1,22 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { tool } from "@langchain/core/tools";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
+  type AuditEvent,
   AuditLog,
   createWarden,
+  DIGEST_KEY_INFO,
   deriveDigestKey,
   digestFor,
-  DIGEST_KEY_INFO,
   generateAuditKeys,
   guardTool,
   PolicyError,
   verifyAuditLog,
   WardenAuditHandler,
-  type AuditEvent,
   type WardenAuditOptions,
 } from "langchain-warden";
 import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { canonicalJson } from "../../src/canonical-json.js";
 
 const idp = createTestIdentity();

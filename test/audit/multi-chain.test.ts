@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { AuditLog, generateAuditKeys, verifyAuditLog, type AuditEvent, type AuditVerification } from "langchain-warden";
+import { type AuditEvent, AuditLog, type AuditVerification, generateAuditKeys, verifyAuditLog } from "langchain-warden";
 import { fakeClock, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 
 const keys = generateAuditKeys();
 const verifyKey = { publicKey: keys.publicKey };
@@ -151,7 +151,14 @@ describe("closing a chain publishes its last head", () => {
       close: async () => undefined,
     };
     const published: number[] = [];
-    const log = new AuditLog({ sink: slowDurable, clock: { now: () => Date.now() }, signingKey: keysOf().privateKey, signEvery: 100, signIntervalMs: 0, onCheckpoint: (e) => published.push(e.seq) });
+    const log = new AuditLog({
+      sink: slowDurable,
+      clock: { now: () => Date.now() },
+      signingKey: keysOf().privateKey,
+      signEvery: 100,
+      signIntervalMs: 0,
+      onCheckpoint: (e) => published.push(e.seq),
+    });
     await log.record({ type: "access.allowed", outcome: "success", actor: { sub: "ann" }, target: { kind: "tool", name: "t" } });
     await log.close();
     expect(published.at(-1)).toBe(stored.length);

@@ -1,15 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { GraphInterrupt } from "@langchain/langgraph";
-import { describe, expect, it } from "vitest";
-import { AuditLog, verifyAuditLog, generateAuditKeys } from "langchain-warden";
+import { AuditLog, generateAuditKeys, verifyAuditLog } from "langchain-warden";
 import { fakeClock, memorySink } from "langchain-warden/testing";
-import { canonicalJson } from "../../src/canonical-json.js";
-import { accessEvent, toolEndEvent, toolErrorEvent } from "../../src/audit/tool-lifecycle.js";
+import { describe, expect, it } from "vitest";
 import { createDigester } from "../../src/audit/digest.js";
+import { accessEvent, toolEndEvent, toolErrorEvent } from "../../src/audit/tool-lifecycle.js";
+import { canonicalJson } from "../../src/canonical-json.js";
 
 // Names and ids a policy, a thread or a tool may hold: quotes, backslashes, controls,
 // a lone surrogate, astral characters and a `__proto__` look-alike.
-const awkward = ['lookup', 'say "hi"', "back\\slash", "line\nbreak\u0001", "lone \ud800 surrogate", "emoji 🦜", "__proto__"];
+const awkward = ["lookup", 'say "hi"', "back\\slash", "line\nbreak\u0001", "lone \ud800 surrogate", "emoji 🦜", "__proto__"];
 const sha = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const digester = createDigester(randomBytes(32));
 
@@ -22,7 +22,15 @@ describe("tool lifecycle events", () => {
       accessEvent(false, context, verdict, sha),
       accessEvent(true, context, { ...verdict, code: "allowed", effect: "allow" }, sha, text),
       toolEndEvent(context, { content: text, status: "success" }, digester),
-      toolEndEvent(context, { toJSON: () => { throw new Error("no digest"); } }, digester),
+      toolEndEvent(
+        context,
+        {
+          toJSON: () => {
+            throw new Error("no digest");
+          },
+        },
+        digester,
+      ),
       toolErrorEvent(context, Object.assign(new Error("x"), { code: text })),
       toolErrorEvent(context, new GraphInterrupt()),
     ];

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { AuditLog, generateAuditKeys, jsonlSink, verifyAuditLog, type AuditEvent, type AuditSink, type AuditVerification } from "langchain-warden";
+import { type AuditEvent, AuditLog, type AuditSink, type AuditVerification, generateAuditKeys, jsonlSink, verifyAuditLog } from "langchain-warden";
 import { fakeClock, memorySink } from "langchain-warden/testing";
+import { afterAll, describe, expect, it } from "vitest";
 
 const keys = generateAuditKeys();
 const withKey = { publicKey: keys.publicKey };
@@ -251,7 +251,9 @@ describe("lines checked as written", () => {
     const edited = lines[1]!.replace('"n":2}', '"n":2.0}');
     expect(edited).not.toBe(lines[1]);
     const cut = edited.lastIndexOf(',"hash":"');
-    const hash = createHash("sha256").update(`${edited.slice(0, cut)}}`).digest("hex");
+    const hash = createHash("sha256")
+      .update(`${edited.slice(0, cut)}}`)
+      .digest("hex");
     lines[1] = `${edited.slice(0, cut)},"hash":"${hash}"}`;
     writeFileSync(path, `${lines.join("\n")}\n`);
     const result = await verifyAuditLog(path, withKey);

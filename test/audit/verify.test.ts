@@ -1,24 +1,24 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tool } from "@langchain/core/tools";
 import type { JWK } from "jose";
-import { afterAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import {
+  type AuditEvent,
   AuditLog,
+  type AuditSink,
+  type AuditVerification,
   auditEventHash,
   createWarden,
   generateAuditKeys,
   jsonlSink,
   NestingLimitError,
   verifyAuditLog,
-  type AuditEvent,
-  type AuditSink,
-  type AuditVerification,
 } from "langchain-warden";
 import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { createHashSigner } from "../../src/audit/signer.js";
 
 const GENESIS = "0".repeat(64);
@@ -49,9 +49,7 @@ interface WrittenLog {
  * With the default signEvery 5 and 20 events, seqs 1, 6, 11, 16 and the
  * final checkpoint 21 are signed.
  */
-async function writeLog(
-  options: { count?: number; signingKey?: JWK | null; signEvery?: number; close?: boolean; sink?: AuditSink; chain?: string } = {},
-): Promise<WrittenLog> {
+async function writeLog(options: { count?: number; signingKey?: JWK | null; signEvery?: number; close?: boolean; sink?: AuditSink; chain?: string } = {}): Promise<WrittenLog> {
   const clock = fakeClock(Date.UTC(2025, 0, 1));
   const sink = memorySink();
   const signingKey = options.signingKey === null ? undefined : (options.signingKey ?? keys.privateKey);
@@ -453,7 +451,10 @@ describe("verifyAuditLog: tampering is detected and named", () => {
     rewriteFrom(events, events.indexOf(event));
     const result = await verifyAuditLog(events);
     // Without a key the chain is still checked; the result also says no signature was verified.
-    expect(named(result)).toEqual([["time", 10], ["unsigned", undefined]]);
+    expect(named(result)).toEqual([
+      ["time", 10],
+      ["unsigned", undefined],
+    ]);
     expect(result.problems[0]?.message).toContain("backwards");
   });
 
@@ -525,7 +526,10 @@ describe("verifyAuditLog: tampering is detected and named", () => {
       lines[8] = lines[8]!.replace('"reason":', '"\\u0072eason":"approved by the CFO","reason":');
       rewrite(path, lines);
       const result = await verifyAuditLog(path, verifyKey);
-      expect(named(result)).toEqual([["hash", 7], ["hash", 9]]);
+      expect(named(result)).toEqual([
+        ["hash", 7],
+        ["hash", 9],
+      ]);
       expect(result.problems[0]!.message).toMatch(/twice/);
     });
 
@@ -600,8 +604,7 @@ describe("verifyAuditLog: tampering is detected and named", () => {
 });
 
 describe("verifyAuditLog: no false alarms", () => {
-  const lookup = (ran: string[] = []) =>
-    tool(async ({ id }) => (ran.push(id), `customer ${id}`), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
+  const lookup = (ran: string[] = []) => tool(async ({ id }) => (ran.push(id), `customer ${id}`), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
   const policy = { tools: { lookup: { scopes: [] } } };
 
   async function fiftyConcurrentRuns(sink: AuditSink, signingKey = keys.privateKey) {

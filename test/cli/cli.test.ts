@@ -1,10 +1,10 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type AuditEvent, AuditLog, createWarden, isWardenApiKey, jsonlSink, memorySink } from "langchain-warden";
+import { postgresSink } from "langchain-warden/postgres";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { AuditLog, createWarden, isWardenApiKey, jsonlSink, type AuditEvent, memorySink } from "langchain-warden";
-import { postgresSink } from "langchain-warden/postgres";
 import { runCli } from "../support/run-cli.js";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
 
@@ -52,7 +52,23 @@ describe("warden keys generate", () => {
 
 describe("warden keys api create", () => {
   it("prints a new key once and the record to store, which a warden then takes", async () => {
-    const result = await run("keys", "api", "create", "--sub", "billing-service", "--tenant", "acme", "--scope", "orders:read orders:refund", "--scope", "kb:read", "--role", "ops", "--expires", "30d");
+    const result = await run(
+      "keys",
+      "api",
+      "create",
+      "--sub",
+      "billing-service",
+      "--tenant",
+      "acme",
+      "--scope",
+      "orders:read orders:refund",
+      "--scope",
+      "kb:read",
+      "--role",
+      "ops",
+      "--expires",
+      "30d",
+    );
     expect(result.code).toBe(0);
     const keys = result.out.match(/wdn_live_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}/g) ?? [];
     expect(keys).toHaveLength(1);
@@ -146,7 +162,15 @@ describe("warden audit verify", () => {
       const heads: AuditEvent[] = [];
       const logs = ["a", "b"].map(
         (chain) =>
-          new AuditLog({ sink: jsonlSink(path), clock: { now: () => Date.now() }, chain: `${name}:${chain}`, signingKey, signEvery: 5, signIntervalMs: 0, onCheckpoint: (e) => heads.push(e) }),
+          new AuditLog({
+            sink: jsonlSink(path),
+            clock: { now: () => Date.now() },
+            chain: `${name}:${chain}`,
+            signingKey,
+            signEvery: 5,
+            signIntervalMs: 0,
+            onCheckpoint: (e) => heads.push(e),
+          }),
       );
       for (let i = 0; i < 12; i++) {
         for (const log of logs) await log.record({ type: "access.allowed", outcome: "success", actor: { sub: `user-${i}` }, target: { kind: "tool", name: "lookup" } });

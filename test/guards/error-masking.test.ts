@@ -1,12 +1,12 @@
-import { AIMessage, ToolMessage } from "@langchain/core/messages";
+import { AIMessage, type ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { GraphInterrupt, MemorySaver, ParentCommand, Command } from "@langchain/langgraph";
+import { Command, GraphInterrupt, MemorySaver, ParentCommand } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { AccessDeniedError, createWarden, MaskingBlockedError } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { ask, toolMessages } from "../agents/fixtures.js";
 
 const CARD = "4111 1111 1111 1111";

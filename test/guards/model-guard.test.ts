@@ -1,14 +1,14 @@
-import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessage, type AIMessageChunk, type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
 import { tool } from "@langchain/core/tools";
 import { MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { createReactAgent } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
+import { AccessDeniedError, BudgetExceededError, CircuitOpenError, createWarden, guardModel, type PolicyInput, RateLimitedError } from "langchain-warden";
+import { createTestIdentity, fakeClock, memorySink, scriptedChatModel } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AccessDeniedError, BudgetExceededError, CircuitOpenError, createWarden, guardModel, RateLimitedError, type PolicyInput } from "langchain-warden";
-import { createTestIdentity, fakeClock, memorySink, scriptedChatModel } from "langchain-warden/testing";
 
 const EMAIL = "jane.doe@example.com";
 const CARD = "4111 1111 1111 1111";
@@ -28,9 +28,7 @@ async function setup(policy: PolicyInput, extra: Record<string, unknown> = {}) {
 class FlakyModel extends BaseChatModel {
   calls = 0;
   signals: (AbortSignal | undefined)[] = [];
-  constructor(
-    private readonly behave: (call: number, signal: AbortSignal | undefined) => Promise<string>,
-  ) {
+  constructor(private readonly behave: (call: number, signal: AbortSignal | undefined) => Promise<string>) {
     super({});
   }
   _llmType(): string {
@@ -83,9 +81,7 @@ describe("the model guard is a chat model", () => {
 
   it("works with batch, bindTools and withStructuredOutput, staying guarded", async () => {
     const { warden, as, sink } = await setup({ models: { default: { scopes: [] } } });
-    const model = scriptedChatModel((messages) =>
-      String(messages.at(-1)?.content) === "structured" ? [{ name: "Contact", args: { name: "Jane", email: EMAIL } }] : "plain",
-    );
+    const model = scriptedChatModel((messages) => (String(messages.at(-1)?.content) === "structured" ? [{ name: "Contact", args: { name: "Jane", email: EMAIL } }] : "plain"));
     const guarded = warden.model(model);
     const config = await as("alice");
     const batch = await guarded.batch([[new HumanMessage("a")], [new HumanMessage("b")]], config);
@@ -178,7 +174,12 @@ describe("masking around the model", () => {
     await agent.invoke({ messages: [new HumanMessage(`I am ${EMAIL}`)] }, await as("alice", {}, "h-1"));
     // Three model calls; the user's email was masked (and recorded) once, not on every turn.
     expect(sink.ofType("model.start")).toHaveLength(3);
-    expect(sink.ofType("mask.applied").filter((e) => e.data?.input === true).map((e) => e.data?.counts)).toEqual([{ email: 1 }]);
+    expect(
+      sink
+        .ofType("mask.applied")
+        .filter((e) => e.data?.input === true)
+        .map((e) => e.data?.counts),
+    ).toEqual([{ email: 1 }]);
     for (const received of model.received) expect(JSON.stringify(received)).not.toContain(EMAIL);
   });
 });
@@ -231,7 +232,10 @@ describe("model limits in process", () => {
   it("refuses a prompt over maxInputTokens before the provider sees it", async () => {
     const { warden, as, sink } = await setup({ models: { default: { scopes: [], maxInputTokens: 50 } } });
     const provider = new FlakyModel(async () => "ok");
-    const refused = await warden.model(provider).invoke("y".repeat(1_000), await as("alice")).catch((error: unknown) => error);
+    const refused = await warden
+      .model(provider)
+      .invoke("y".repeat(1_000), await as("alice"))
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(BudgetExceededError);
     expect((refused as BudgetExceededError).retryAfterMs).toBe(Number.POSITIVE_INFINITY);
     expect(provider.calls).toBe(0);

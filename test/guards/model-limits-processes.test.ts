@@ -1,14 +1,14 @@
-import { spawn, execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
 import { createWarden, LimitsUnavailableError, type PolicyInput } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { afterAll, describe, expect, it } from "vitest";
 import { REDIS, serviceAvailable } from "../support/services.js";
 
 const run = promisify(execFile);
@@ -61,7 +61,13 @@ async function startRedisServer(port: number) {
   const probe = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on("error", () => undefined);
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (await probe.connect().then(() => probe.ping(), () => undefined)) break;
+    if (
+      await probe.connect().then(
+        () => probe.ping(),
+        () => undefined,
+      )
+    )
+      break;
     await sleep(50);
   }
   probe.disconnect();

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
-import { createWarden, LimitsUnavailableError, PolicyError, RateLimitedError, type PolicyInput } from "langchain-warden";
+import { createWarden, LimitsUnavailableError, PolicyError, type PolicyInput, RateLimitedError } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { afterAll, describe, expect, it } from "vitest";
 import { REDIS, serviceAvailable } from "../support/services.js";
 
 const redisUp = await serviceAvailable("redis");
@@ -56,7 +56,10 @@ describe.skipIf(!redisUp)("model limits shared through Redis (127.0.0.1:6379)", 
     const closed = createWarden({ identity: idp.identity, policy, audit: { sink: closedSink }, limits: { redis: down, timeoutMs: 200 } });
     const provider = scriptedChatModel(() => "ran");
     const token = await idp.issue({ sub: "alice" });
-    const refused = await closed.model(provider).invoke("hi", closed.config(await closed.authenticate(token))).catch((error: unknown) => error);
+    const refused = await closed
+      .model(provider)
+      .invoke("hi", closed.config(await closed.authenticate(token)))
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(LimitsUnavailableError);
     expect(provider.received).toHaveLength(0);
     expect(closedSink.ofType("limits.unavailable")).toMatchObject([{ outcome: "denied", data: { failMode: "closed" } }]);

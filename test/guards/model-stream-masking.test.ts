@@ -1,6 +1,6 @@
 import { AIMessage, AIMessageChunk } from "@langchain/core/messages";
-import { describe, expect, it } from "vitest";
 import { createMasker } from "langchain-warden";
+import { describe, expect, it } from "vitest";
 import { maskModelMessage, maskModelStream } from "../../src/guards/mask-model-output.js";
 
 const EMAIL = "jane.doe@example.com";
@@ -18,7 +18,7 @@ function cut(text: string, at: number[]): string[] {
 /** A deterministic pseudo-random generator. */
 function random(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  return () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
 }
 
 function joined(chunks: AIMessageChunk[]): AIMessageChunk {
@@ -39,7 +39,10 @@ describe("masking a streamed answer", () => {
 
   it("finds a value cut at every position, and no chunk carries a raw value or half a placeholder", () => {
     for (let at = 1; at < TEXT.length; at++) {
-      const { out } = run(masker, cut(TEXT, [at]).map((piece) => new AIMessageChunk(piece)));
+      const { out } = run(
+        masker,
+        cut(TEXT, [at]).map((piece) => new AIMessageChunk(piece)),
+      );
       for (const chunk of out) {
         for (const raw of RAW) expect(String(chunk.content)).not.toContain(raw);
         expect(String(chunk.content)).not.toMatch(/\[[A-Z_]*$/);
@@ -54,7 +57,10 @@ describe("masking a streamed answer", () => {
       const engine = createMasker({ strategy });
       for (let round = 0; round < 60; round++) {
         const points = Array.from({ length: 1 + Math.floor(next() * 12) }, () => Math.floor(next() * TEXT.length));
-        const { out, findings } = run(engine, cut(TEXT, points).map((piece) => new AIMessageChunk(piece)));
+        const { out, findings } = run(
+          engine,
+          cut(TEXT, points).map((piece) => new AIMessageChunk(piece)),
+        );
         const text = String(joined(out).content);
         for (const raw of RAW) expect(text).not.toContain(raw);
         expect(findings.map((f) => f.type).sort()).toEqual(["aws_access_key", "credit_card", "email"]);
@@ -72,7 +78,9 @@ describe("masking a streamed answer", () => {
           content: "",
           tool_call_chunks: [{ type: "tool_call_chunk", index: 0, args: piece, ...(i === 0 ? { id: "call_1", name: "send" } : {}) }],
           // OpenAI streams the raw fragments here too (typed loosely: the fragments lack ids and names).
-          additional_kwargs: { tool_calls: [{ index: 0, ...(i === 0 ? { id: "call_1", type: "function" } : {}), function: { arguments: piece, ...(i === 0 ? { name: "send" } : {}) } }] } as never,
+          additional_kwargs: {
+            tool_calls: [{ index: 0, ...(i === 0 ? { id: "call_1", type: "function" } : {}), function: { arguments: piece, ...(i === 0 ? { name: "send" } : {}) } }],
+          } as never,
         }),
     );
     input.push(new AIMessageChunk({ content: "", usage_metadata: { input_tokens: 12, output_tokens: 9, total_tokens: 21 } }));
@@ -97,7 +105,12 @@ describe("masking a streamed answer", () => {
     for (const chunk of out) expect(JSON.stringify(chunk.content)).not.toMatch(/jane|example\.com/);
     const message = joined(out);
     const blocks = message.content as { type: string; text?: string; input?: unknown }[];
-    expect(blocks.filter((b) => b.type === "text").map((b) => b.text).join("")).toBe("mail [EMAIL] now");
+    expect(
+      blocks
+        .filter((b) => b.type === "text")
+        .map((b) => b.text)
+        .join(""),
+    ).toBe("mail [EMAIL] now");
     expect(blocks.find((b) => b.type === "tool_use")?.input).toEqual({ to: "[EMAIL]" });
   });
 

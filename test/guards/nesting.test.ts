@@ -1,9 +1,9 @@
-import { ToolMessage } from "@langchain/core/messages";
+import type { ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createWarden, NestingLimitError } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 /** `{ next: { next: … } }`, `levels` objects deep. */
 function nested(levels: number): Record<string, unknown> {

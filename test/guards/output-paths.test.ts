@@ -1,10 +1,10 @@
 import { AIMessageChunk, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, GraphInterrupt, isCommand } from "@langchain/langgraph";
+import { type AuditEvent, callbackSink, createWarden, guardTool, MaskingBlockedError, PolicyError } from "langchain-warden";
+import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { callbackSink, createWarden, guardTool, MaskingBlockedError, PolicyError, type AuditEvent } from "langchain-warden";
-import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 
 const EMAIL = "ana.lopez@example.com";
 const CARD = "4111 1111 1111 1111";
@@ -60,7 +60,10 @@ describe("every way a tool can return is masked and recorded", () => {
     );
     const guarded = warden.tool(lookup);
     const seen: string[] = [];
-    const result = await guarded.invoke(call("lookup"), { ...config, callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(JSON.stringify(chunk)) }] });
+    const result = await guarded.invoke(call("lookup"), {
+      ...config,
+      callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(JSON.stringify(chunk)) }],
+    });
     expect(JSON.stringify(result)).not.toContain(EMAIL);
     expect(seen).toHaveLength(2);
     expect(seen.join(" ")).not.toContain(EMAIL);
@@ -82,7 +85,10 @@ describe("every way a tool can return is masked and recorded", () => {
       { name: "lookup", description: "Look up", schema: z.object({}) },
     );
     const seen: string[] = [];
-    await warden.tool(lookup).invoke(call("lookup"), { ...config, callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }] });
+    await warden.tool(lookup).invoke(call("lookup"), {
+      ...config,
+      callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }],
+    });
     expect(seen).toHaveLength(4);
     const streamed = seen.join("");
     expect(streamed).not.toContain("ana.lopez");
@@ -108,7 +114,10 @@ describe("every way a tool can return is masked and recorded", () => {
     const seen: string[] = [];
     const error = await warden
       .tool(lookup)
-      .invoke(call("lookup"), { ...config, callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }] })
+      .invoke(call("lookup"), {
+        ...config,
+        callbacks: [...((config.callbacks as never[] | undefined) ?? []), { handleToolEvent: (chunk: unknown) => void seen.push(String(chunk)) }],
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MaskingBlockedError);
     expect(seen.join("")).not.toContain("4111");
@@ -164,7 +173,8 @@ describe("model turns in a prompt", () => {
       seen.push(JSON.stringify(messages));
       return "ok";
     });
-    const warden = createWarden({ audit: { sink: memorySink() },
+    const warden = createWarden({
+      audit: { sink: memorySink() },
       identity: idp.identity,
       policy: { tools: {}, models: { default: { scopes: [] } } },
       masking: { maskModelInput: true },

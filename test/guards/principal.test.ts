@@ -1,8 +1,8 @@
 import { tool } from "@langchain/core/tools";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createWarden, InvalidTokenError, MissingPrincipalError } from "langchain-warden";
 import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const START = Date.UTC(2030, 0, 1);
 

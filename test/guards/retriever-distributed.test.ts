@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { tool } from "@langchain/core/tools";
 import { Redis } from "ioredis";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createWarden, type PolicyInput } from "langchain-warden";
 import { postgresRetriever } from "langchain-warden/postgres";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { doc, memoryStore } from "../retrieval/support.js";
 import { POSTGRES_URL, REDIS, serviceAvailable } from "../support/services.js";
 

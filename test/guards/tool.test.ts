@@ -1,16 +1,9 @@
-import { tool } from "@langchain/core/tools";
 import { ToolMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
+import { AccessDeniedError, createWarden, getPrincipal, InvalidTokenError, MissingPrincipalError, type Principal } from "langchain-warden";
+import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  AccessDeniedError,
-  createWarden,
-  getPrincipal,
-  InvalidTokenError,
-  MissingPrincipalError,
-  type Principal,
-} from "langchain-warden";
-import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
 
 function setup() {
   const clock = fakeClock();
@@ -98,9 +91,9 @@ describe("guarded tools", () => {
   it("throws AccessDeniedError with onDenied: throw", async () => {
     const { warden, tools, idp } = setup();
     const principal = await warden.authenticate(await idp.issue({ scope: "orders:read" }));
-    await expect(
-      warden.tool(tools.refund, { onDenied: "throw" }).invoke(call("refund_order", { orderId: "o1", amount: 5 }), warden.config(principal)),
-    ).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(warden.tool(tools.refund, { onDenied: "throw" }).invoke(call("refund_order", { orderId: "o1", amount: 5 }), warden.config(principal))).rejects.toBeInstanceOf(
+      AccessDeniedError,
+    );
   });
 
   it("denies a tool with no rule, and toolsFor hides it", async () => {
@@ -146,9 +139,7 @@ describe("guarded tools", () => {
     await expect(guarded.invoke(call("search_orders", { query: "x" }))).rejects.toBeInstanceOf(MissingPrincipalError);
     const real = await warden.authenticate(await idp.issue({ scope: "orders:read" }));
     const forged = { ...real } as Principal;
-    await expect(
-      guarded.invoke(call("search_orders", { query: "x" }), { configurable: { __warden_principal: forged } }),
-    ).rejects.toBeInstanceOf(MissingPrincipalError);
+    await expect(guarded.invoke(call("search_orders", { query: "x" }), { configurable: { __warden_principal: forged } })).rejects.toBeInstanceOf(MissingPrincipalError);
     expect(() => warden.config(forged)).toThrow(MissingPrincipalError);
     expect(ran).toEqual([]);
     expect(sink.ofType("access.denied").map((e) => e.actor.sub)).toEqual(["anonymous", "anonymous"]);
@@ -158,9 +149,7 @@ describe("guarded tools", () => {
     const { warden, tools } = setup();
     const other = setup();
     const foreign = await other.warden.authenticate(await other.idp.issue({ scope: "orders:read" }));
-    await expect(
-      warden.tool(tools.searchOrders).invoke({ query: "x" }, { configurable: { __warden_principal: foreign } }),
-    ).rejects.toBeInstanceOf(MissingPrincipalError);
+    await expect(warden.tool(tools.searchOrders).invoke({ query: "x" }, { configurable: { __warden_principal: foreign } })).rejects.toBeInstanceOf(MissingPrincipalError);
   });
 
   it("checks token expiry again at every call", async () => {
@@ -169,7 +158,10 @@ describe("guarded tools", () => {
     const config = warden.config(principal);
     await warden.tool(tools.searchOrders).invoke({ query: "a" }, config);
     clock.advance(61_000);
-    const error = await warden.tool(tools.searchOrders).invoke({ query: "b" }, config).catch((e: unknown) => e);
+    const error = await warden
+      .tool(tools.searchOrders)
+      .invoke({ query: "b" }, config)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidTokenError);
     expect((error as InvalidTokenError).reason).toBe("expired");
     expect(ran).toHaveLength(1);
@@ -187,7 +179,8 @@ describe("guarded tools", () => {
 describe("onDenied", () => {
   it("can be set once for the whole warden, and a rule still overrides it", async () => {
     const idp = createTestIdentity();
-    const warden = createWarden({ audit: { sink: memorySink() },
+    const warden = createWarden({
+      audit: { sink: memorySink() },
       identity: idp.identity,
       onDenied: "throw",
       policy: { tools: { quiet: { scopes: ["x:y"], onDenied: "message" }, loud: { scopes: ["x:y"] } } },

@@ -3,17 +3,16 @@
  * real requests with fetch, real tokens from a test issuer, the embedded
  * storage (MemorySaver, a JSONL audit file, the in-memory pending index).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyAuditLog, type AuditEvent } from "langchain-warden";
+import { type AuditEvent, verifyAuditLog } from "langchain-warden";
 import { createTestIdentity, scriptedChatModel, type TestIdentity } from "langchain-warden/testing";
-import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatResponse, DecisionResponse } from "../../examples/http-service/app.js";
 import type { ApprovalView } from "../../examples/http-service/approval-view.js";
 import { createService, type Service } from "../../examples/http-service/service.js";
-import { listen, send, type Listening } from "./support.js";
+import { type Listening, listen, send } from "./support.js";
 
 const ADA = "ada.lovelace@example.com";
 const scratch = mkdtempSync(join(tmpdir(), "warden-http-service-"));
@@ -49,8 +48,7 @@ const inbox = async (token: string) => {
   expect(answer.status).toBe(200);
   return answer.body.pending;
 };
-const decide = (token: string, id: string, json: unknown) =>
-  send<DecisionResponse>(server.base, "POST", `/approvals/${encodeURIComponent(id)}`, { token, json });
+const decide = (token: string, id: string, json: unknown) => send<DecisionResponse>(server.base, "POST", `/approvals/${encodeURIComponent(id)}`, { token, json });
 
 describe("POST /chat", () => {
   it("answers a signed-in user on their thread, with what the tool returned masked", async () => {
@@ -128,8 +126,7 @@ describe("POST /chat", () => {
   });
 
   it("refuses malformed JSON, bodies that do not fit the schema, and other media types", async () => {
-    const post = (body: string, type = "application/json") =>
-      send(server.base, "POST", "/chat", { token: tokens.alice, body, headers: { "content-type": type } });
+    const post = (body: string, type = "application/json") => send(server.base, "POST", "/chat", { token: tokens.alice, body, headers: { "content-type": type } });
     const badJson = await post("{ not json");
     expect(badJson.status).toBe(400);
     expect(badJson.body.error.code).toBe("invalid-request");

@@ -6,16 +6,16 @@
  * 127.0.0.1:5432, real HTTP over loopback.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { type AuditEvent, generateAuditKeys, verifyAuditLog } from "langchain-warden";
+import { createTestIdentity } from "langchain-warden/testing";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateAuditKeys, verifyAuditLog, type AuditEvent } from "langchain-warden";
-import { createTestIdentity } from "langchain-warden/testing";
 import type { ChatResponse, DecisionResponse } from "../../examples/http-service/app.js";
 import type { ApprovalView } from "../../examples/http-service/approval-view.js";
 import { createService, type Service, type ServiceSettings } from "../../examples/http-service/service.js";
 import { CustomerStore } from "../../examples/http-service/support-agent.js";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
-import { listen, send, type Listening } from "./support.js";
+import { type Listening, listen, send } from "./support.js";
 
 const available = await serviceAvailable("postgres");
 
@@ -104,13 +104,14 @@ describe.skipIf(!available)("the HTTP service on PostgreSQL (127.0.0.1:5432)", (
     const inbox = (token: string) => send<{ pending: ApprovalView[] }>(second.server.base, "GET", "/approvals", { token });
     const listed = await inbox(maria);
     expect(listed.status).toBe(200);
-    expect(listed.body.pending).toEqual([expect.objectContaining({ id: request!.id, threadId: "ticket-7", args: { customerId: "cus_42", reason: "erasure request from [EMAIL]" } })]);
+    expect(listed.body.pending).toEqual([
+      expect.objectContaining({ id: request!.id, threadId: "ticket-7", args: { customerId: "cus_42", reason: "erasure request from [EMAIL]" } }),
+    ]);
     expect(listed.text).not.toContain("ada.lovelace@example.com");
     expect((await inbox(alice)).body.pending).toEqual([]);
     expect((await inbox(bob)).body.pending).toEqual([]);
 
-    const decide = (token: string, json: unknown) =>
-      send<DecisionResponse>(second.server.base, "POST", `/approvals/${encodeURIComponent(request!.id)}`, { token, json });
+    const decide = (token: string, json: unknown) => send<DecisionResponse>(second.server.base, "POST", `/approvals/${encodeURIComponent(request!.id)}`, { token, json });
     expect((await decide(alice, { decision: "approve" })).status).toBe(403);
     expect((await decide(bob, { decision: "approve" })).status).toBe(403);
     // Another user cannot reach the paused thread through /chat either: the same id is their own thread.

@@ -1,6 +1,7 @@
 /** Loopback helpers for the HTTP service tests: a real server on 127.0.0.1 and a small fetch client. */
-import { serve } from "@hono/node-server";
+
 import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 
 /** A running server: its base URL and how to stop it. */

@@ -6,12 +6,23 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import {
+  type ApiKeyStore,
+  createApiKey,
+  createWarden,
+  InvalidTokenError,
+  memoryApiKeyStore,
+  memorySink,
+  PolicyError,
+  redisApiKeyStore,
+  type Warden,
+  type WritableApiKeyStore,
+} from "langchain-warden";
+import { postgresApiKeyStore } from "langchain-warden/postgres";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { createApiKey, createWarden, InvalidTokenError, memoryApiKeyStore, PolicyError, redisApiKeyStore, type ApiKeyStore, type Warden, type WritableApiKeyStore, memorySink } from "langchain-warden";
-import { postgresApiKeyStore } from "langchain-warden/postgres";
-import { tcpProxy, type TcpProxy } from "../throttle/support/tcp-proxy.js";
 import { POSTGRES_URL, REDIS, serviceAvailable } from "../support/services.js";
+import { type TcpProxy, tcpProxy } from "../throttle/support/tcp-proxy.js";
 
 const redisUp = await serviceAvailable("redis");
 const postgresUp = await serviceAvailable("postgres");

@@ -6,9 +6,9 @@
  * nothing here asserts how long anything takes.
  */
 import { performance } from "node:perf_hooks";
-import { describe, expect, it } from "vitest";
 import { createApiKey, memoryApiKeyStore } from "langchain-warden";
 import { fakeClock } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 import { formatApiKey, parseApiKey } from "../../src/identity/api-key-format.js";
 import { createApiKeyVerifier } from "../../src/identity/api-keys.js";
 
@@ -26,11 +26,7 @@ describe("timing of a wrong key", () => {
     const { key, record } = createApiKey({ sub: "svc" });
     const parts = parseApiKey(key)!;
     // No refusal is remembered here, so every sample runs the whole path: lookup, digest, comparison.
-    const verifier = createApiKeyVerifier(
-      { store: memoryApiKeyStore([record]), lookupTimeoutMs: 1_000, refusalCache: { maxEntries: 0, ttlMs: 1 } },
-      fakeClock(),
-      Symbol("timing"),
-    );
+    const verifier = createApiKeyVerifier({ store: memoryApiKeyStore([record]), lookupTimeoutMs: 1_000, refusalCache: { maxEntries: 0, ttlMs: 1 } }, fakeClock(), Symbol("timing"));
     const other = (c: string, by: number) => BASE62[(BASE62.indexOf(c) + by) % 62]!;
     // Wrong secrets that share nothing with the real one, and wrong secrets equal to it but for the last character.
     const nothingShared = Array.from({ length: 61 }, (_, i) => formatApiKey({ ...parts, secret: [...parts.secret].map((c) => other(c, i + 1)).join("") }));

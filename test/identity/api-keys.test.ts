@@ -5,20 +5,20 @@
  * store at most once per key; a store that fails or hangs refusing keys.
  */
 import { inspect } from "node:util";
-import { describe, expect, it } from "vitest";
 import {
+  type ApiKeyRecordInput,
+  type ApiKeyStore,
   apiKeyDigest,
   createApiKey,
   createWarden,
-  InvalidTokenError,
+  type InvalidTokenError,
   isPrincipal,
   isWardenApiKey,
   memoryApiKeyStore,
   PolicyError,
-  type ApiKeyRecordInput,
-  type ApiKeyStore,
 } from "langchain-warden";
 import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 import { apiKeyChecksum, formatApiKey, parseApiKey } from "../../src/identity/api-key-format.js";
 import { crc32 } from "../../src/masking/checksums.js";
 import { expectRefused, type Harness } from "./helpers.js";
@@ -304,10 +304,7 @@ describe("a burst of wrong keys", () => {
   it("keeps the refusal memory bounded (refusalCache.maxEntries) and can turn it off", async () => {
     const { key, record } = createApiKey({ sub: "svc" });
     const store = countingStore([record]);
-    const warden = createWarden({ audit: { sink: memorySink() },
-      identity: { apiKeys: { store, refusalCache: { maxEntries: 2, ttlMs: 60_000 } } },
-      policy: { tools: {} },
-    });
+    const warden = createWarden({ audit: { sink: memorySink() }, identity: { apiKeys: { store, refusalCache: { maxEntries: 2, ttlMs: 60_000 } } }, policy: { tools: {} } });
     const [a, b, c] = ["A", "B", "C"].map((s) => withSecret(key, s.repeat(43))) as [string, string, string];
     for (const k of [a, b, c, a]) await warden.authenticate(k).catch(() => undefined);
     // a was pushed out by c, so it is looked up again (and pushes out b); c and a are remembered.
@@ -347,12 +344,7 @@ describe("a key store that fails", () => {
 
   it("refuses a key whose stored record cannot be read (a misspelt field, a bad digest), without guessing", async () => {
     const { key, record } = createApiKey({ sub: "svc" });
-    for (const bad of [
-      { ...record, revoked_at: 1 },
-      { ...record, hash: record.hash.toUpperCase() },
-      { ...record, scopes: "orders:read" },
-      "not a record",
-    ]) {
+    for (const bad of [{ ...record, revoked_at: 1 }, { ...record, hash: record.hash.toUpperCase() }, { ...record, scopes: "orders:read" }, "not a record"]) {
       const h = keyHarness({ get: async () => bad as never });
       await expectRefused(h, key, "key-store-unavailable");
     }

@@ -1,22 +1,9 @@
 import { sign } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SignJWT } from "jose";
-import { afterEach, describe, expect, it } from "vitest";
 import { createTestIdentity, fakeClock } from "langchain-warden/testing";
-import {
-  AUDIENCE,
-  b64url,
-  claims,
-  expectRefused,
-  harness,
-  ISSUER,
-  segments,
-  sendJson,
-  signCompact,
-  startServer,
-  testKey,
-  type TestServer,
-} from "./helpers.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { AUDIENCE, b64url, claims, expectRefused, harness, ISSUER, segments, sendJson, signCompact, startServer, type TestServer, testKey } from "./helpers.js";
 
 const rsa = testKey("RS256", "rsa-1");
 const attacker = testKey("ES256", "attacker-1");
@@ -201,11 +188,7 @@ describe("hostile kid values against a local key set", () => {
 describe("critical and unencoded-payload headers", () => {
   it("refuses an unknown crit header, even with a valid signature", async () => {
     const h = setup();
-    const token = signCompact(
-      { alg: "ES256", kid: h.idp.kid, crit: ["urn:example:must-understand"], "urn:example:must-understand": true },
-      claims(h.clock),
-      h.idp.privateKey,
-    );
+    const token = signCompact({ alg: "ES256", kid: h.idp.kid, crit: ["urn:example:must-understand"], "urn:example:must-understand": true }, claims(h.clock), h.idp.privateKey);
     await expectRefused(h, token, "malformed");
   });
 

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
 import { createWarden, InvalidTokenError } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 
 function setup() {
   const idp = createTestIdentity();

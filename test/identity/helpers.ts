@@ -1,11 +1,11 @@
-import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { constants, createHmac, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import type { JWK } from "jose";
+import { createWarden, type IdentityOptions, InvalidTokenError, type InvalidTokenReason, type Warden } from "langchain-warden";
+import { type FakeClock, fakeClock, type MemorySink, memorySink } from "langchain-warden/testing";
 import { expect } from "vitest";
-import { createWarden, InvalidTokenError, type IdentityOptions, type InvalidTokenReason, type Warden } from "langchain-warden";
-import { fakeClock, memorySink, type FakeClock, type MemorySink } from "langchain-warden/testing";
 
 export const ISSUER = "https://idp.test/";
 export const AUDIENCE = "warden-test";
@@ -43,7 +43,10 @@ const HASHES: Record<string, string> = { "256": "sha256", "384": "sha384", "512"
 export function rawSignature(alg: string, input: string, key: KeyObject | Uint8Array | string): Buffer {
   const data = Buffer.from(input, "ascii");
   const hash = HASHES[alg.slice(2)];
-  if (alg.startsWith("HS") && hash) return createHmac(hash, key as Uint8Array).update(data).digest();
+  if (alg.startsWith("HS") && hash)
+    return createHmac(hash, key as Uint8Array)
+      .update(data)
+      .digest();
   if (alg.startsWith("RS") && hash) return sign(hash, data, key as KeyObject);
   if (alg.startsWith("PS") && hash) {
     return sign(hash, data, { key: key as KeyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 });
@@ -81,11 +84,7 @@ export interface TestKey {
 /** Generates a key pair for `alg` with `kid`. */
 export function testKey(alg: "RS256" | "PS256" | "ES256" | "EdDSA", kid: string): TestKey {
   const pair =
-    alg === "ES256"
-      ? generateKeyPairSync("ec", { namedCurve: "P-256" })
-      : alg === "EdDSA"
-        ? generateKeyPairSync("ed25519")
-        : generateKeyPairSync("rsa", { modulusLength: 2048 });
+    alg === "ES256" ? generateKeyPairSync("ec", { namedCurve: "P-256" }) : alg === "EdDSA" ? generateKeyPairSync("ed25519") : generateKeyPairSync("rsa", { modulusLength: 2048 });
   const jwk = { ...(pair.publicKey.export({ format: "jwk" }) as JWK), kid, use: "sig" };
   return { ...pair, jwk, pem: pair.publicKey.export({ format: "pem", type: "spki" }).toString(), kid };
 }
@@ -127,13 +126,7 @@ export async function expectRefused(h: Harness, token: unknown, reason: InvalidT
   else expect(event?.data?.tokenDigest).toBeNull();
   if (claim !== undefined) expect(event?.data?.claim).toBe(claim);
 
-  const texts = [
-    refusal.message,
-    String(refusal),
-    JSON.stringify(refusal),
-    inspect(refusal, { depth: 8 }),
-    JSON.stringify(h.sink.events),
-  ];
+  const texts = [refusal.message, String(refusal), JSON.stringify(refusal), inspect(refusal, { depth: 8 }), JSON.stringify(h.sink.events)];
   for (const piece of leakable(token)) for (const text of texts) expect(text.includes(piece), "the token leaked").toBe(false);
   return refusal;
 }

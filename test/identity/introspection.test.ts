@@ -6,10 +6,10 @@
  * response. Answers are cached by a digest of the token, bounded by its exp.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createWarden, isPrincipal, PolicyError, type IdentityOptions, type IntrospectionOptions } from "langchain-warden";
+import { createApiKey, createWarden, type IdentityOptions, type IntrospectionOptions, isPrincipal, PolicyError } from "langchain-warden";
 import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
-import { expectRefused, sendJson, startServer, type Harness, type TestServer } from "./helpers.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectRefused, type Harness, sendJson, startServer, type TestServer } from "./helpers.js";
 
 const CLIENT_ID = "warden api";
 const CLIENT_SECRET = "s3cret:with/odd chars+";
@@ -19,7 +19,17 @@ const now = () => Math.floor(Date.now() / 1000);
 /** What the server answers for each token (a function of the token, read at request time). */
 const answers: Record<string, (res: ServerResponse) => void> = {
   "opaque-active-0001": (res) =>
-    sendJson(res, { active: true, sub: "alice", scope: "orders:read orders:refund", aud: AUDIENCE, exp: now() + 3600, tenant: "acme", roles: ["support"], client_id: "web-app", iss: "https://idp.test/" }),
+    sendJson(res, {
+      active: true,
+      sub: "alice",
+      scope: "orders:read orders:refund",
+      aud: AUDIENCE,
+      exp: now() + 3600,
+      tenant: "acme",
+      roles: ["support"],
+      client_id: "web-app",
+      iss: "https://idp.test/",
+    }),
   "opaque-audlist-0001": (res) => sendJson(res, { active: true, sub: "bob", aud: ["other-api", AUDIENCE], exp: now() + 3600 }),
   "opaque-inactive-01": (res) => sendJson(res, { active: false }),
   "opaque-expired-001": (res) => sendJson(res, { active: true, sub: "alice", aud: AUDIENCE, exp: now() - 60 }),
@@ -169,7 +179,7 @@ describe("introspection of opaque tokens", () => {
   it("refuses a credential that is not a bearer token (RFC 6750 b64token) without asking the endpoint (malformed)", async () => {
     const h = harness();
     const before = asked.length;
-    for (const token of ["two words here", "quote\"injection-00", "line\nbreak-000000", "semi;colon-0000000", "=leading-equals-000"]) {
+    for (const token of ["two words here", 'quote"injection-00', "line\nbreak-000000", "semi;colon-0000000", "=leading-equals-000"]) {
       await expectRefused(h, token, "malformed");
     }
     expect(asked.length).toBe(before);
@@ -243,7 +253,8 @@ describe("introspection beside the other sources", () => {
   it("verifies JWTs locally, API keys from their store, and everything else through introspection", async () => {
     const idp = createTestIdentity();
     const { key, record } = createApiKey({ sub: "svc" });
-    const warden = createWarden({ audit: { sink: memorySink() },
+    const warden = createWarden({
+      audit: { sink: memorySink() },
       identity: { ...idp.identity, apiKeys: { records: [record] }, introspection: introspection() },
       policy: { tools: {} },
     });

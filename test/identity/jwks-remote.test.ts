@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { IdentityOptions } from "langchain-warden";
-import { AUDIENCE, claims, expectRefused, harness, ISSUER, sendJson, signCompact, startServer, testKey, type TestKey, type TestServer } from "./helpers.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { AUDIENCE, claims, expectRefused, harness, ISSUER, sendJson, signCompact, startServer, type TestKey, type TestServer, testKey } from "./helpers.js";
 
 const current = testKey("ES256", "key-2024");
 const next = testKey("ES256", "key-2025");
@@ -89,9 +89,7 @@ describe("remote JWKS", () => {
     await h.warden.authenticate(token(current, h.clock));
     expect(server.requests).toHaveLength(1);
     await sleep(300);
-    const results = await Promise.allSettled(
-      Array.from({ length: 200 }, (_, i) => h.warden.authenticate(token(attacker, h.clock, {}, `unknown-${i}`))),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => h.warden.authenticate(token(attacker, h.clock, {}, `unknown-${i}`))));
     expect(results.every((r) => r.status === "rejected" && (r.reason as { reason?: string }).reason === "key")).toBe(true);
     expect(server.requests.length).toBeGreaterThanOrEqual(2);
     expect(server.requests.length).toBeLessThanOrEqual(3);

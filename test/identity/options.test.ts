@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { JWK } from "jose";
+import { createWarden, type IdentityOptions, memorySink, PolicyError } from "langchain-warden";
 import { describe, expect, it } from "vitest";
-import { createWarden, PolicyError, type IdentityOptions, memorySink } from "langchain-warden";
 import { AUDIENCE, ISSUER, testKey } from "./helpers.js";
 
 const ec = testKey("ES256", "ec-1");
@@ -34,7 +34,19 @@ describe("identity options", () => {
     ["publicKey KeyObject", { ...base, publicKey: ec.publicKey }],
     ["secret", { ...base, secret }],
     ["secret bytes with HS512", { ...base, secret: new Uint8Array(randomBytes(64)), algorithms: ["HS512"] }],
-    ["every option", { ...base, jwks: { keys: [ec.jwk] }, algorithms: ["ES256"], clockTolerance: "30s", maxTokenAge: 600, requiredClaims: ["tenant"], typ: "at+jwt", claims: { scopes: ["perms"], tenant: "org", roles: "groups" } }],
+    [
+      "every option",
+      {
+        ...base,
+        jwks: { keys: [ec.jwk] },
+        algorithms: ["ES256"],
+        clockTolerance: "30s",
+        maxTokenAge: 600,
+        requiredClaims: ["tenant"],
+        typ: "at+jwt",
+        claims: { scopes: ["perms"], tenant: "org", roles: "groups" },
+      },
+    ],
   ])("accepts a single key source: %s", (_name, identity) => {
     expect(() => createWarden({ audit: { sink: memorySink() }, identity, policy: { tools: {} } })).not.toThrow();
   });
@@ -114,10 +126,7 @@ describe("identity options", () => {
 
   it("refuses a private key PEM given as publicKey, without echoing it", () => {
     const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    for (const pem of [
-      privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
-      privateKey.export({ format: "pem", type: "sec1" }).toString(),
-    ]) {
+    for (const pem of [privateKey.export({ format: "pem", type: "pkcs8" }).toString(), privateKey.export({ format: "pem", type: "sec1" }).toString()]) {
       const error = refused({ ...base, publicKey: pem });
       const body = pem.split("\n")[1] ?? "";
       expect(body.length).toBeGreaterThan(16);

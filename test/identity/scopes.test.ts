@@ -1,8 +1,8 @@
 import { tool } from "@langchain/core/tools";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createWarden, scopeGrants } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 describe("scope wildcards", () => {
   it("a middle wildcard stands for exactly one segment: it grants no longer and no shorter scope", () => {

@@ -3,9 +3,10 @@
  * alone or together; no source at all refused; options of a source that is
  * not configured refused; the kind of caller a JWT stands for.
  */
-import { describe, expect, it } from "vitest";
-import { createApiKey, createWarden, memoryApiKeyStore, PolicyError, type IdentityOptions } from "langchain-warden";
+
+import { createApiKey, createWarden, type IdentityOptions, memoryApiKeyStore, PolicyError } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 
 const idp = createTestIdentity();
 const introspection = { endpoint: "https://idp.example.com/introspect", clientId: "c", clientSecret: "s", audience: "api" };

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
-import { isPrincipal, type IdentityOptions } from "langchain-warden";
+import { type IdentityOptions, isPrincipal } from "langchain-warden";
 import { createTestIdentity, fakeClock } from "langchain-warden/testing";
-import { AUDIENCE, claims, expectRefused, harness, ISSUER, signCompact, testKey, type TestKey } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { AUDIENCE, claims, expectRefused, harness, ISSUER, signCompact, type TestKey, testKey } from "./helpers.js";
 
 const keys: Record<"RS256" | "PS256" | "EdDSA", TestKey> = {
   RS256: testKey("RS256", "rsa-1"),
@@ -30,9 +30,7 @@ describe("asymmetric tokens", () => {
   it.each(cases)("verifies $alg via $source", async ({ alg, identity }) => {
     const key = keys[alg];
     const h = harness(identity(key));
-    const token = await new SignJWT(claims(h.clock, { scope: "orders:read" }))
-      .setProtectedHeader({ alg, kid: key.kid, typ: "JWT" })
-      .sign(key.privateKey);
+    const token = await new SignJWT(claims(h.clock, { scope: "orders:read" })).setProtectedHeader({ alg, kid: key.kid, typ: "JWT" }).sign(key.privateKey);
     const principal = await h.warden.authenticate(token);
     expect(isPrincipal(principal)).toBe(true);
     expect(principal.sub).toBe("alice");
@@ -216,17 +214,14 @@ describe("claim mapping", () => {
     expect(principal.scopes).toEqual(["a:read", "b:read"]);
   });
 
-  it.each([
-    { scope: 42 },
-    { scope: { admin: true } },
-    { scope: true },
-    { scp: ["a:read", 1] },
-    { permissions: [["nested"]] },
-  ])("refuses a scope claim of the wrong type: %j", async (claim) => {
-    const h = setup();
-    const claimName = Object.keys(claim)[0];
-    await expectRefused(h, await h.idp.issue(claim), "claim", claimName);
-  });
+  it.each([{ scope: 42 }, { scope: { admin: true } }, { scope: true }, { scp: ["a:read", 1] }, { permissions: [["nested"]] }])(
+    "refuses a scope claim of the wrong type: %j",
+    async (claim) => {
+      const h = setup();
+      const claimName = Object.keys(claim)[0];
+      await expectRefused(h, await h.idp.issue(claim), "claim", claimName);
+    },
+  );
 
   it("refuses a tenant or roles claim of the wrong type", async () => {
     const h = setup();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
-import { createWarden, InvalidTokenError, PolicyError, type IdentityOptions } from "langchain-warden";
+import { createWarden, type IdentityOptions, InvalidTokenError, PolicyError } from "langchain-warden";
 import { createTestIdentity, fakeClock, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 
 const policy = { tools: {} };
 

@@ -4,8 +4,8 @@
  * value is) and decoys that look like sensitive values but are not (each must
  * come through unmasked). Used by the quality tests and by the benchmark.
  */
-import { Faker, base, en } from "@faker-js/faker";
-import { getExampleNumber, isValidPhoneNumber, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { base, en, Faker } from "@faker-js/faker";
+import { type CountryCode, getExampleNumber, isValidPhoneNumber, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import examples from "libphonenumber-js/mobile/examples";
 import { formatApiKey } from "../../src/identity/api-key-format.js";
 
@@ -84,9 +84,23 @@ export function generators(seed = 42) {
   const card = (): string => {
     const brand = pick(["visa16", "visa13", "mc", "mc2", "amex", "discover", "jcb", "diners", "unionpay"]);
     const [prefix, length] =
-      brand === "visa16" ? ["4", 16] : brand === "visa13" ? ["4", 13] : brand === "mc" ? [String(int(51, 55)), 16] : brand === "mc2" ? [String(int(2221, 2720)), 16]
-      : brand === "amex" ? [pick(["34", "37"]), 15] : brand === "discover" ? [pick(["6011", "65", String(int(644, 649))]), 16] : brand === "jcb" ? [String(int(3528, 3589)), 16]
-      : brand === "diners" ? [pick(["36", "38", String(int(300, 305))]), 14] : ["62", 16];
+      brand === "visa16"
+        ? ["4", 16]
+        : brand === "visa13"
+          ? ["4", 13]
+          : brand === "mc"
+            ? [String(int(51, 55)), 16]
+            : brand === "mc2"
+              ? [String(int(2221, 2720)), 16]
+              : brand === "amex"
+                ? [pick(["34", "37"]), 15]
+                : brand === "discover"
+                  ? [pick(["6011", "65", String(int(644, 649))]), 16]
+                  : brand === "jcb"
+                    ? [String(int(3528, 3589)), 16]
+                    : brand === "diners"
+                      ? [pick(["36", "38", String(int(300, 305))]), 14]
+                      : ["62", 16];
     const partial = prefix + digits((length as number) - prefix.length - 1);
     const number = partial + luhnDigit(partial);
     const style = pick(["plain", "space", "dash"]);
@@ -201,7 +215,8 @@ export function generators(seed = 42) {
 
   /** Secret formats: a generator of valid samples per type. */
   const secrets: Record<string, () => string> = {
-    github_token: () => (faker.datatype.boolean({ probability: 0.8 }) ? `${pick(["ghp_", "gho_", "ghu_", "ghs_", "ghr_"])}${chars(ALNUM, 36)}` : `github_pat_${chars(ALNUM, 22)}_${chars(ALNUM, 59)}`),
+    github_token: () =>
+      faker.datatype.boolean({ probability: 0.8 }) ? `${pick(["ghp_", "gho_", "ghu_", "ghs_", "ghr_"])}${chars(ALNUM, 36)}` : `github_pat_${chars(ALNUM, 22)}_${chars(ALNUM, 59)}`,
     gitlab_token: () => `glpat-${chars(`${ALNUM}-_`, 20)}`,
     slack_token: () =>
       pick([
@@ -291,15 +306,40 @@ export function generators(seed = 42) {
     isbn: () => piece(isbn13(), ["ISBN ", "isbn: ", "book "]),
     uuid: () => piece(faker.string.uuid(), ["request id ", "trace ", "uuid="]),
     order: () => piece(`ORD-${int(2019, 2026)}-${digits(6)}`, ["order ", "Order #", "ref "]),
-    date: () => piece(pick([faker.date.past().toISOString().slice(0, 10), `${int(1, 12)}/${int(1, 28)}/${int(2000, 2030)}`, `${int(10, 28)}.${String(int(1, 12)).padStart(2, "0")}.${int(2000, 2030)}`]), ["on ", "due ", "dated "]),
-    version: () => piece(pick([`v${int(1, 9)}.${int(0, 20)}.${int(0, 20)}.${int(0, 99)}`, `${int(1, 9)}.${int(0, 9)}.${int(0, 9)}.${int(0, 9)}`, `10.0.${int(10000, 22000)}.${int(1, 999)}`]), ["version ", "build ", "release ", "firmware "]),
+    date: () =>
+      piece(
+        pick([
+          faker.date.past().toISOString().slice(0, 10),
+          `${int(1, 12)}/${int(1, 28)}/${int(2000, 2030)}`,
+          `${int(10, 28)}.${String(int(1, 12)).padStart(2, "0")}.${int(2000, 2030)}`,
+        ]),
+        ["on ", "due ", "dated "],
+      ),
+    version: () =>
+      piece(pick([`v${int(1, 9)}.${int(0, 20)}.${int(0, 20)}.${int(0, 99)}`, `${int(1, 9)}.${int(0, 9)}.${int(0, 9)}.${int(0, 9)}`, `10.0.${int(10000, 22000)}.${int(1, 999)}`]), [
+        "version ",
+        "build ",
+        "release ",
+        "firmware ",
+      ]),
     version_v: () => piece(`v${int(1, 9)}.${int(0, 20)}.${int(0, 20)}.${int(0, 99)}`, ["at ", "tag ", "upgraded to "]),
-    price: () => piece(pick([`$${int(1, 99)},${digits(3)}.${digits(2)}`, `€${int(1, 999)}.${digits(2)}`, `USD ${int(10, 99)},${digits(3)}.${digits(2)}`]), ["for ", "total ", "price "]),
+    price: () =>
+      piece(pick([`$${int(1, 99)},${digits(3)}.${digits(2)}`, `€${int(1, 999)}.${digits(2)}`, `USD ${int(10, 99)},${digits(3)}.${digits(2)}`]), ["for ", "total ", "price "]),
     git_sha: () => piece(faker.datatype.boolean() ? faker.git.commitSha() : faker.git.commitSha().slice(0, 7), ["commit ", "sha ", "fixed in "]),
     bad_card: () => piece(badCard(), ["card ", "number "]),
     bad_iban: () => piece(badIban(), ["IBAN ", "account "]),
     nine_digits: () => piece(faker.datatype.boolean() ? aba() : digits(9).replace(/^0/, "1"), ["ticket ", "customer no. ", "id ", "batch "]),
-    bad_ssn: () => piece(pick([`000-${String(int(1, 99)).padStart(2, "0")}-${String(int(1, 9999)).padStart(4, "0")}`, `666-12-${digits(4).replace(/^0+$/, "1234")}`, `9${digits(2)}-${String(int(10, 99))}-${String(int(1000, 9999))}`, `${int(100, 599)}-00-${int(1000, 9999)}`, `${int(100, 599)}-${int(10, 99)}-0000`]), ["ssn ", "number "]),
+    bad_ssn: () =>
+      piece(
+        pick([
+          `000-${String(int(1, 99)).padStart(2, "0")}-${String(int(1, 9999)).padStart(4, "0")}`,
+          `666-12-${digits(4).replace(/^0+$/, "1234")}`,
+          `9${digits(2)}-${String(int(10, 99))}-${String(int(1000, 9999))}`,
+          `${int(100, 599)}-00-${int(1000, 9999)}`,
+          `${int(100, 599)}-${int(10, 99)}-0000`,
+        ]),
+        ["ssn ", "number "],
+      ),
     timestamp: () => piece(String(int(1_500_000_000, 1_800_000_000)), ["ts=", "created ", "epoch "]),
     time: () => piece(`${String(int(0, 23)).padStart(2, "0")}:${String(int(0, 59)).padStart(2, "0")}:${String(int(0, 59)).padStart(2, "0")}`, ["at ", "started "]),
     cpp: () => piece(pick(["std::vector", "Foo::bar", "a :: b"]), ["uses ", "see "]),
@@ -314,7 +354,19 @@ export function generators(seed = 42) {
       ] as const);
       return { before, value, after: " " };
     },
-    short_token: () => piece(pick([`ghp_${chars(ALNUM, 20)}`, `AKIA${chars(BASE32, 10)}`, `sk-${chars(ALNUM, 20)}`, `xoxb-${chars(ALNUM, 5)}`, `AIza${chars(ALNUM, 12)}`, `glpat-${chars(ALNUM, 8)}`, `npm_${chars(ALNUM, 12)}`]), ["saw ", "prefix "]),
+    short_token: () =>
+      piece(
+        pick([
+          `ghp_${chars(ALNUM, 20)}`,
+          `AKIA${chars(BASE32, 10)}`,
+          `sk-${chars(ALNUM, 20)}`,
+          `xoxb-${chars(ALNUM, 5)}`,
+          `AIza${chars(ALNUM, 12)}`,
+          `glpat-${chars(ALNUM, 8)}`,
+          `npm_${chars(ALNUM, 12)}`,
+        ]),
+        ["saw ", "prefix "],
+      ),
     // A Warden API key with one character changed: its checksum no longer holds.
     bad_warden_key: () => {
       const key = formatApiKey({ environment: "live", id: chars(ALNUM, 16), secret: chars(ALNUM, 43) });
@@ -406,10 +458,7 @@ export function generateCorpus(options: CorpusOptions = {}): CorpusDocument[] {
       label(start, text.length);
       text += `${piece.after} `;
     };
-    const plan: ("entity" | "decoy")[] = [
-      ...Array<"entity">(options.entitiesPerDocument ?? 8).fill("entity"),
-      ...Array<"decoy">(options.decoysPerDocument ?? 6).fill("decoy"),
-    ];
+    const plan: ("entity" | "decoy")[] = [...Array<"entity">(options.entitiesPerDocument ?? 8).fill("entity"), ...Array<"decoy">(options.decoysPerDocument ?? 6).fill("decoy")];
     g.faker.helpers.shuffle(plan, { inplace: true });
     prose();
     for (const kind of plan) {

@@ -73,7 +73,10 @@ describe("maskDeep", () => {
 
   it("copies class instances with their prototype, and maps, sets and errors with masked strings", () => {
     const doc = new Doc("Call (415) 555-2671", { source: "crm", owner: "ana@example.com" });
-    const map = new Map<unknown, unknown>([["k", "ana@example.com"], [2, ["10.1.2.3"]]]);
+    const map = new Map<unknown, unknown>([
+      ["k", "ana@example.com"],
+      [2, ["10.1.2.3"]],
+    ]);
     const set = new Set(["ana@example.com", "plain"]);
     const date = new Date(0);
     const bytes = new Uint8Array([1, 2, 3]);
@@ -83,7 +86,10 @@ describe("maskDeep", () => {
     expect(value.doc.pageContent).toBe("Call [PHONE]");
     expect(value.doc.metadata).toEqual({ source: "crm", owner: "[EMAIL]" });
     expect(value.doc.describe()).toBe("12 chars");
-    expect([...value.map]).toEqual([["k", "[EMAIL]"], [2, ["[IPV4]"]]]);
+    expect([...value.map]).toEqual([
+      ["k", "[EMAIL]"],
+      [2, ["[IPV4]"]],
+    ]);
     expect([...value.set]).toEqual(["[EMAIL]", "plain"]);
     expect(value.date).toBe(date);
     expect(value.bytes).toBe(bytes);

@@ -21,7 +21,20 @@ describe("email", () => {
 describe("phone", () => {
   const phone = only("phone");
   it("finds valid numbers in national and international formats", () => {
-    for (const number of ["(415) 555-2671", "415-555-2671", "415.555.2671", "415 555 2671", "+1 415 555 2671", "+1-415-555-2671", "1-800-555-0199", "+44 20 7946 0958", "+49 30 901820", "+33 1 42 68 53 00", "+91 98765 43210", "+61 2 9374 4000"]) {
+    for (const number of [
+      "(415) 555-2671",
+      "415-555-2671",
+      "415.555.2671",
+      "415 555 2671",
+      "+1 415 555 2671",
+      "+1-415-555-2671",
+      "1-800-555-0199",
+      "+44 20 7946 0958",
+      "+49 30 901820",
+      "+33 1 42 68 53 00",
+      "+91 98765 43210",
+      "+61 2 9374 4000",
+    ]) {
       expect(found(`Call ${number} today`, phone), number).toEqual([`phone:${number}`]);
     }
   });
@@ -59,7 +72,10 @@ describe("phone", () => {
       [{ phoneRegions: "US" }, "masking.phoneRegions"],
       [{ phoneRegions: ["US"], phoneCountry: "GB" }, "masking.phoneCountry"],
     ] as const) {
-      for (const create of [() => createMasker(options as never), () => createWarden({ audit: { sink: memorySink() }, identity: { issuer: "i", audience: "a", secret }, policy: { tools: {} }, masking: options as never })]) {
+      for (const create of [
+        () => createMasker(options as never),
+        () => createWarden({ audit: { sink: memorySink() }, identity: { issuer: "i", audience: "a", secret }, policy: { tools: {} }, masking: options as never }),
+      ]) {
         let caught: unknown;
         try {
           create();
@@ -73,7 +89,15 @@ describe("phone", () => {
     expect(createMasker({ detectors: ["phone"], phoneRegions: ["GB"] }).mask("Ring 020 7946 0958").text).toBe("Ring [PHONE]");
   });
   it("reads a phone-shaped number right after a phone word even where the plan leaves it unassigned", () => {
-    for (const text of ["call 555-234-5678", "Phone: (555) 234-5678", "mobile # 555 234 5678", "tel. 555.234.5678", "cell 5552345678", "fax: 555-234-5678", "WhatsApp me at 555-234-5678"]) {
+    for (const text of [
+      "call 555-234-5678",
+      "Phone: (555) 234-5678",
+      "mobile # 555 234 5678",
+      "tel. 555.234.5678",
+      "cell 5552345678",
+      "fax: 555-234-5678",
+      "WhatsApp me at 555-234-5678",
+    ]) {
       expect(found(text, phone), text).toHaveLength(1);
     }
     for (const text of ["ref 555-234-5678", "call the office about order 555-234-5678", "called 1721460606 times"]) {
@@ -91,17 +115,46 @@ describe("phone", () => {
 describe("credit cards", () => {
   const card = only("credit_card");
   it("finds every brand with Luhn-valid numbers, with spaces, dashes or none", () => {
-    for (const number of ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "4222222222222", "5555 5555 5555 4444", "2223 0031 2200 3222", "3782 822463 10005", "6011 1111 1111 1117", "3530 1113 3330 0000", "3056 930902 5904", "6200000000000005"]) {
+    for (const number of [
+      "4111 1111 1111 1111",
+      "4111-1111-1111-1111",
+      "4111111111111111",
+      "4222222222222",
+      "5555 5555 5555 4444",
+      "2223 0031 2200 3222",
+      "3782 822463 10005",
+      "6011 1111 1111 1117",
+      "3530 1113 3330 0000",
+      "3056 930902 5904",
+      "6200000000000005",
+    ]) {
       expect(found(`pay with ${number}.`, card), number).toEqual([`credit_card:${number}`]);
     }
   });
   it("refuses failed checksums, unknown prefixes, mixed separators and longer numbers", () => {
-    for (const number of ["4111 1111 1111 1112", "9111 1111 1111 1111", "4111 1111-1111 1111", "41111111111111112222", "1234 5678 9012 3456", "978-3-16-148410-0", "9780306406157"]) {
+    for (const number of [
+      "4111 1111 1111 1112",
+      "9111 1111 1111 1111",
+      "4111 1111-1111 1111",
+      "41111111111111112222",
+      "1234 5678 9012 3456",
+      "978-3-16-148410-0",
+      "9780306406157",
+    ]) {
       expect(found(`value ${number} end`, card), number).toEqual([]);
     }
   });
   it("finds UATP, Dankort and Maestro UK numbers", () => {
-    for (const number of ["122000000000003", "1220 0000 0000 003", "5019717010103742", "5019 7170 1010 3742", "6759649826438453", "675964982648", "6767 7000 0000 0005", "6767740000000000003"]) {
+    for (const number of [
+      "122000000000003",
+      "1220 0000 0000 003",
+      "5019717010103742",
+      "5019 7170 1010 3742",
+      "6759649826438453",
+      "675964982648",
+      "6767 7000 0000 0005",
+      "6767740000000000003",
+    ]) {
       expect(found(`pay with ${number}.`, card), number).toEqual([`credit_card:${number}`]);
     }
     for (const number of ["122000000000004", "5019717010103743", "675964982644", "6759 6498 2643 8454"]) expect(found(`pay with ${number}.`, card), number).toEqual([]);
@@ -154,7 +207,13 @@ describe("IBAN", () => {
     for (const text of ["DE89-3704-0044-0532-0130-00", "de89370400440532013000", "de89 3704 0044 0532 0130 00", "gb82 west 1234 5698 7654 32"]) {
       expect(found(`to ${text}.`, iban), text).toEqual([`iban:${text}`]);
     }
-    for (const text of ["DE89-3704 0044-0532-0130-00", "GB82 wEST 1234 5698 7654 32", "gb82 WEST 1234 5698 7654 32", "AL47/2121/1009/0000/0002/3569/8741", "DE89-3704-0044-0532-0130-00-12"]) {
+    for (const text of [
+      "DE89-3704 0044-0532-0130-00",
+      "GB82 wEST 1234 5698 7654 32",
+      "gb82 WEST 1234 5698 7654 32",
+      "AL47/2121/1009/0000/0002/3569/8741",
+      "DE89-3704-0044-0532-0130-00-12",
+    ]) {
       expect(found(`to ${text}.`, iban), text).toEqual([]);
     }
   });
@@ -196,7 +255,12 @@ describe("IP and MAC addresses", () => {
   it("keeps a CIDR prefix and a zone inside the address's span", () => {
     expect(found("nets 10.0.0.0/8, 192.168.1.1/32 and 10.0.0.0/123.", only("ipv4"))).toEqual(["ipv4:10.0.0.0/8", "ipv4:192.168.1.1/32", "ipv4:10.0.0.0"]);
     const ip = only("ipv6");
-    expect(found("on fe80::1%eth0, 2001:db8::/32, fe80::1%eth0/64 and 2001:db8::/9999", ip)).toEqual(["ipv6:fe80::1%eth0", "ipv6:2001:db8::/32", "ipv6:fe80::1%eth0/64", "ipv6:2001:db8::"]);
+    expect(found("on fe80::1%eth0, 2001:db8::/32, fe80::1%eth0/64 and 2001:db8::/9999", ip)).toEqual([
+      "ipv6:fe80::1%eth0",
+      "ipv6:2001:db8::/32",
+      "ipv6:fe80::1%eth0/64",
+      "ipv6:2001:db8::",
+    ]);
   });
   it("finds every compressed form, and a bare :: that is not a type annotation", () => {
     const ip = only("ipv6");
@@ -215,7 +279,16 @@ describe("IP and MAC addresses", () => {
   it("finds MAC addresses in Cisco's dotted form, and leaves broadcast and all-zero addresses alone", () => {
     const mac = only("mac_address");
     expect(found("hw 0123.4567.89ab and 00A0.C914.C829.", mac)).toEqual(["mac_address:0123.4567.89ab", "mac_address:00A0.C914.C829"]);
-    for (const text of ["ff:ff:ff:ff:ff:ff", "FF-FF-FF-FF-FF-FF", "00:00:00:00:00:00", "ffff.ffff.ffff", "0000.0000.0000", "0123.4567.89ab.cdef", "x0123.4567.89ab", "0123.4567.89a"]) {
+    for (const text of [
+      "ff:ff:ff:ff:ff:ff",
+      "FF-FF-FF-FF-FF-FF",
+      "00:00:00:00:00:00",
+      "ffff.ffff.ffff",
+      "0000.0000.0000",
+      "0123.4567.89ab.cdef",
+      "x0123.4567.89ab",
+      "0123.4567.89a",
+    ]) {
       expect(found(`hw ${text} end`, mac), text).toEqual([]);
     }
   });
@@ -260,7 +333,20 @@ describe("credentials", () => {
   });
   it("leaves placeholders, low-entropy words, references and unrelated names alone", () => {
     const generic = only("generic_secret");
-    for (const text of ["password=changeme", "password: ********", "token=${API_TOKEN}", "api_key: <your-api-key>", "secret={{ vault_secret }}", "max_tokens: 40965321", "token_count=123456789", "passwd=xxxxxxxx", "token = process.env.API_TOKEN", "token = getToken()", "password=short", "if (a == b) token != c"]) {
+    for (const text of [
+      "password=changeme",
+      "password: ********",
+      "token=${API_TOKEN}",
+      "api_key: <your-api-key>",
+      "secret={{ vault_secret }}",
+      "max_tokens: 40965321",
+      "token_count=123456789",
+      "passwd=xxxxxxxx",
+      "token = process.env.API_TOKEN",
+      "token = getToken()",
+      "password=short",
+      "if (a == b) token != c",
+    ]) {
       expect(found(text, generic), text).toEqual([]);
     }
   });
@@ -279,7 +365,20 @@ describe("custom detectors and selection", () => {
     expect(masker.types).toEqual(["email", "employee_id", "ticket"]);
   });
   it("ignores out-of-range offsets from function detectors", () => {
-    const masker = createMasker({ detectors: [], custom: [{ type: "odd", detect: () => [{ start: -1, end: 2 }, { start: 3, end: 2 }, { start: 0, end: 99 }, { start: 0, end: 1.5 }] }] });
+    const masker = createMasker({
+      detectors: [],
+      custom: [
+        {
+          type: "odd",
+          detect: () => [
+            { start: -1, end: 2 },
+            { start: 3, end: 2 },
+            { start: 0, end: 99 },
+            { start: 0, end: 1.5 },
+          ],
+        },
+      ],
+    });
     expect(masker.mask("abc").findings).toEqual([]);
   });
   it("selects detectors by type and by group", () => {

@@ -4,8 +4,8 @@
  * and its original characters, the invisible ones included, are replaced.
  */
 import { describe, expect, it } from "vitest";
-import { createMasker } from "../../src/masking/index.js";
 import { foldText } from "../../src/masking/fold.js";
+import { createMasker } from "../../src/masking/index.js";
 
 const masker = createMasker();
 const ZW = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"];
@@ -20,7 +20,10 @@ const fullwidth = (text: string): string => text.replace(/[!-~]/g, (c) => String
 function expectMasked(value: string, type: string, before = "value ", after = " end"): void {
   const text = before + value + after;
   const { text: out, findings } = masker.mask(text);
-  expect(findings.map((f) => [f.type, text.slice(f.start, f.end)]), JSON.stringify(text)).toEqual([[type, value]]);
+  expect(
+    findings.map((f) => [f.type, text.slice(f.start, f.end)]),
+    JSON.stringify(text),
+  ).toEqual([[type, value]]);
   expect(out).toBe(`${before}[${type.toUpperCase()}]${after}`);
 }
 
@@ -85,7 +88,12 @@ describe("folding", () => {
   });
 
   it("streams such values split across chunks, however many invisible characters pad them", () => {
-    for (const value of [spread("4111111111111111", "\u200b"), spread("4111111111111111", "\u200b".repeat(200)), fullwidth("ana@example.com"), "4111\u00a01111\u00a01111\u00a01111"]) {
+    for (const value of [
+      spread("4111111111111111", "\u200b"),
+      spread("4111111111111111", "\u200b".repeat(200)),
+      fullwidth("ana@example.com"),
+      "4111\u00a01111\u00a01111\u00a01111",
+    ]) {
       const text = `before ${value} after, and more text to stream past it`;
       const whole = masker.mask(text).text;
       expect(whole).not.toMatch(/[0-9０-９@＠]/);

@@ -4,7 +4,7 @@
  * holding a secret finding. Prints the figures per rule.
  */
 import { describe, expect, it } from "vitest";
-import { createMasker, SECRET_TYPES, type Masker } from "../../src/masking/index.js";
+import { createMasker, type Masker, SECRET_TYPES } from "../../src/masking/index.js";
 import { gitleaksCases } from "./gitleaks-cases.js";
 
 const secretTypes: ReadonlySet<string> = new Set(SECRET_TYPES);

@@ -240,7 +240,15 @@ export function gitleaksCases(seed = 10): { secrets: SecretCase[]; clean: CleanC
   for (const [prefix, body] of gitlab) secrets.push(...forms("gitlab", "gitlab", prefix + body));
   const session = r(LOWER_ALNUM, 32);
   for (const form of forms("gitlab", "gitlab", `_gitlab_session=${session}`)) secrets.push({ ...form, secret: session });
-  none("gitlab", "glpat-XXXXXXXXXXX-XXXXXXXX", "glpat-xxxxxxxx-xxxxxxxxxxxxxxxxxx.xxxxxxxxx", "glptt-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "GR134894112312312312312312312", "GR1348941XXXXXXXXXXXXXXXXXXXX", "glrt-tx_xxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxx");
+  none(
+    "gitlab",
+    "glpat-XXXXXXXXXXX-XXXXXXXX",
+    "glpat-xxxxxxxx-xxxxxxxxxxxxxxxxxx.xxxxxxxxx",
+    "glptt-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "GR134894112312312312312312312",
+    "GR1348941XXXXXXXXXXXXXXXXXXXX",
+    "glrt-tx_xxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxx",
+  );
 
   // slack.go
   const slack: [string, string][] = [
@@ -324,7 +332,14 @@ export function gitleaksCases(seed = 10): { secrets: SecretCase[]; clean: CleanC
   // aws.go
   secrets.push(...forms("aws", "AWS", "AKIALALEMEL33243OLIB"));
   for (const prefix of ["AKIA", "ASIA", "ABIA", "ACCA"]) secrets.push(...forms("aws", "AWS", prefix + r(BASE32, 16)));
-  none("aws", "key = AKIAXXXXXXXXXXXXXXXX", "aws_access_key: AKIAIOSFODNN7EXAMPLE", 'msgstr "Näytä asiakirjamallikansio."', "TODAYINASIAASACKOFRICEFELLOVER", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+  none(
+    "aws",
+    "key = AKIAXXXXXXXXXXXXXXXX",
+    "aws_access_key: AKIAIOSFODNN7EXAMPLE",
+    'msgstr "Näytä asiakirjamallikansio."',
+    "TODAYINASIAASACKOFRICEFELLOVER",
+    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  );
 
   return { secrets, clean };
 }

@@ -1,12 +1,12 @@
-import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
 import { createAgent } from "langchain";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { AccessDeniedError, createWarden, guardModel, guardTool, InvalidTokenError, MaskingBlockedError, pendingApprovals, type WardenMaskingOptions } from "langchain-warden";
 import { createTestIdentity, fakeClock, memorySink, scriptedChatModel } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const EMAIL = "jane.doe@example.com";
 const CARD = "4242 4242 4242 4242";
@@ -100,7 +100,10 @@ describe("guards mask what leaves them", () => {
   it("withholds an output holding a blocked type, and records it", async () => {
     const { sink, warden } = setup({ rules: { credit_card: "block" } });
     const principal = await warden.authenticate(await idp.issue({}));
-    const error = await warden.tool(lookup).invoke({ id: "c1" }, warden.config(principal)).catch((e: unknown) => e);
+    const error = await warden
+      .tool(lookup)
+      .invoke({ id: "c1" }, warden.config(principal))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MaskingBlockedError);
     expect((error as MaskingBlockedError).code).toBe("WARDEN_MASK_BLOCKED");
     expect(String((error as Error).message)).not.toContain("4242");

@@ -6,19 +6,87 @@
  * gives, down to the country, the national number, `isValid()`, `isPossible()` and
  * `formatNational()`.
  */
-import { allFakers, Faker, base } from "@faker-js/faker";
-import { getCountries, getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { allFakers, base, Faker } from "@faker-js/faker";
+import { type CountryCode, getCountries, getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import examples from "libphonenumber-js/mobile/examples";
 import { describe, expect, it } from "vitest";
-import { numberingPlanOf, PhoneNumberParser, type ParsedPhoneNumber } from "../../src/masking/detectors/phone-validation.js";
+import { numberingPlanOf, type ParsedPhoneNumber, PhoneNumberParser } from "../../src/masking/detectors/phone-validation.js";
 
 const COUNTRIES = getCountries();
 /** Default countries with unusual national prefix rules (transform rules, carrier codes, shared calling codes, prefixes that are also leading digits). */
-const TRICKY_DEFAULTS: readonly CountryCode[] = ["US", "CA", "AG", "VI", "GB", "IM", "DE", "IT", "VA", "RU", "KZ", "BY", "AR", "BR", "MX", "CO", "FR", "IN", "AU", "CX", "CN", "JP", "KR", "NZ", "FI", "AX", "MA", "RE", "SH", "GP", "CW", "NO", "SE", "HU", "UZ", "TR", "ID"];
+const TRICKY_DEFAULTS: readonly CountryCode[] = [
+  "US",
+  "CA",
+  "AG",
+  "VI",
+  "GB",
+  "IM",
+  "DE",
+  "IT",
+  "VA",
+  "RU",
+  "KZ",
+  "BY",
+  "AR",
+  "BR",
+  "MX",
+  "CO",
+  "FR",
+  "IN",
+  "AU",
+  "CX",
+  "CN",
+  "JP",
+  "KR",
+  "NZ",
+  "FI",
+  "AX",
+  "MA",
+  "RE",
+  "SH",
+  "GP",
+  "CW",
+  "NO",
+  "SE",
+  "HU",
+  "UZ",
+  "TR",
+  "ID",
+];
 /** The country of faker's locales named by language only. */
 const LOCALE_COUNTRY: Readonly<Record<string, CountryCode>> = {
-  ar: "SA", az: "AZ", cy: "GB", da: "DK", de: "DE", dv: "MV", el: "GR", es: "ES", fa: "IR", fi: "FI", fr: "FR", he: "IL", hr: "HR", hu: "HU", hy: "AM",
-  it: "IT", ja: "JP", ko: "KR", lv: "LV", mk: "MK", ne: "NP", nl: "NL", pl: "PL", ro: "RO", ru: "RU", sk: "SK", sv: "SE", th: "TH", tr: "TR", uk: "UA", ur: "PK", vi: "VN",
+  ar: "SA",
+  az: "AZ",
+  cy: "GB",
+  da: "DK",
+  de: "DE",
+  dv: "MV",
+  el: "GR",
+  es: "ES",
+  fa: "IR",
+  fi: "FI",
+  fr: "FR",
+  he: "IL",
+  hr: "HR",
+  hu: "HU",
+  hy: "AM",
+  it: "IT",
+  ja: "JP",
+  ko: "KR",
+  lv: "LV",
+  mk: "MK",
+  ne: "NP",
+  nl: "NL",
+  pl: "PL",
+  ro: "RO",
+  ru: "RU",
+  sk: "SK",
+  sv: "SE",
+  th: "TH",
+  tr: "TR",
+  uk: "UA",
+  ur: "PK",
+  vi: "VN",
 };
 /** The alphabet of the phone scanner's candidates. */
 const RUN_TEXT = /^[\d ()+.-]*$/;
@@ -83,7 +151,9 @@ function inputs(): { text: string; defaults: CountryCode[] }[] {
     if (locale === "base") continue;
     faker.seed(seed++);
     const region = locale.split("_")[1];
-    const country = (region !== undefined && (COUNTRIES as readonly string[]).includes(region) ? region : LOCALE_COUNTRY[locale.split("_")[0] as string]) as CountryCode | undefined;
+    const country = (region !== undefined && (COUNTRIES as readonly string[]).includes(region) ? region : LOCALE_COUNTRY[locale.split("_")[0] as string]) as
+      | CountryCode
+      | undefined;
     for (let i = 0; i < 150; i++) {
       const text = faker.phone.number({ style: pick(["human", "national", "international"] as const) });
       const defaults = country === undefined ? [pick(TRICKY_DEFAULTS)] : [country];
@@ -97,7 +167,14 @@ function inputs(): { text: string; defaults: CountryCode[] }[] {
   for (const country of COUNTRIES) {
     const example = getExampleNumber(country, examples);
     if (example === undefined) continue;
-    const written = [example.number, example.formatInternational(), example.formatNational(), `00${example.countryCallingCode} ${example.nationalNumber}`, `011 ${example.countryCallingCode} ${example.nationalNumber}`, `${example.countryCallingCode}${example.nationalNumber}`];
+    const written = [
+      example.number,
+      example.formatInternational(),
+      example.formatNational(),
+      `00${example.countryCallingCode} ${example.nationalNumber}`,
+      `011 ${example.countryCallingCode} ${example.nationalNumber}`,
+      `${example.countryCallingCode}${example.nationalNumber}`,
+    ];
     for (const text of written) {
       add(text, country, pick(TRICKY_DEFAULTS));
       for (const miss of nearMisses(text)) add(miss, country);
@@ -122,7 +199,32 @@ function inputs(): { text: string; defaults: CountryCode[] }[] {
   }
 
   // Edge lengths and shapes.
-  for (const text of ["", "+", "1", "12", "+12", "123", "+123", "(12)", "12-", "--", "+0 123 456", "+1", "+1 2", "0".repeat(18), "1".repeat(17), `+${"9".repeat(20)}`, `4${"1".repeat(260)}`, "+1 (415) 555-2671", "+1 415 +555 2671", "1 800 FLOWERS", "tel:+14155552671", "+1 415 555 2671 ext. 12", "011 44 20 7946 0958", "0011 61 2 9374 4000"]) {
+  for (const text of [
+    "",
+    "+",
+    "1",
+    "12",
+    "+12",
+    "123",
+    "+123",
+    "(12)",
+    "12-",
+    "--",
+    "+0 123 456",
+    "+1",
+    "+1 2",
+    "0".repeat(18),
+    "1".repeat(17),
+    `+${"9".repeat(20)}`,
+    `4${"1".repeat(260)}`,
+    "+1 (415) 555-2671",
+    "+1 415 +555 2671",
+    "1 800 FLOWERS",
+    "tel:+14155552671",
+    "+1 415 555 2671 ext. 12",
+    "011 44 20 7946 0958",
+    "0011 61 2 9374 4000",
+  ]) {
     for (const country of TRICKY_DEFAULTS) add(text, country);
   }
   return cases;

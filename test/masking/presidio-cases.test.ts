@@ -54,28 +54,38 @@ function score(suite: Suite, masker: Masker): Tally {
  * GB is among the phone regions), and a dotted quad inside a longer dotted sequence
  * (a version or an OID, not an address).
  */
-const KNOWN_MISSES = [
-  "ssn: 078-051121",
-  "ssn: 078051121",
-  "aba_routing: 121000358",
-  "aba_routing: 121042882",
-  "ip: 192.168.1.1",
-];
+const KNOWN_MISSES = ["ssn: 078-051121", "ssn: 078051121", "aba_routing: 121000358", "aba_routing: 121042882", "ip: 192.168.1.1"];
 
 describe("Presidio's recognizer test cases", () => {
   const masker = createMasker({ phoneRegions: [...PRESIDIO_PHONE_REGIONS] });
   const tallies = PRESIDIO_SUITES.map((suite) => ({ name: suite.name, ...score(suite, masker) }));
-  const total = tallies.reduce((sum, t) => ({ expected: sum.expected + t.expected, masked: sum.masked + t.masked, findings: sum.findings + t.findings, falsePositives: sum.falsePositives + t.falsePositives }), {
-    expected: 0,
-    masked: 0,
-    findings: 0,
-    falsePositives: 0,
-  });
+  const total = tallies.reduce(
+    (sum, t) => ({
+      expected: sum.expected + t.expected,
+      masked: sum.masked + t.masked,
+      findings: sum.findings + t.findings,
+      falsePositives: sum.falsePositives + t.falsePositives,
+    }),
+    {
+      expected: 0,
+      masked: 0,
+      findings: 0,
+      falsePositives: 0,
+    },
+  );
 
   it("prints recall and false positives per suite", () => {
     const pct = (a: number, b: number) => (b === 0 ? "-" : ((a / b) * 100).toFixed(1));
-    const rows = tallies.map((t) => `${t.name.padEnd(12)} ${String(t.expected).padStart(4)} ${pct(t.masked, t.expected).padStart(7)} ${String(t.falsePositives).padStart(4)}/${t.findings}`);
-    console.log(["suite     expected recall%  false positives/findings", ...rows, `all          ${total.expected} ${pct(total.masked, total.expected)} ${total.falsePositives}/${total.findings}`].join("\n"));
+    const rows = tallies.map(
+      (t) => `${t.name.padEnd(12)} ${String(t.expected).padStart(4)} ${pct(t.masked, t.expected).padStart(7)} ${String(t.falsePositives).padStart(4)}/${t.findings}`,
+    );
+    console.log(
+      [
+        "suite     expected recall%  false positives/findings",
+        ...rows,
+        `all          ${total.expected} ${pct(total.masked, total.expected)} ${total.falsePositives}/${total.findings}`,
+      ].join("\n"),
+    );
     expect(total.expected).toBeGreaterThan(250);
   });
 

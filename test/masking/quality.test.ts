@@ -51,14 +51,12 @@ describe("detection quality on a labelled corpus", () => {
   const precision = (s: Score) => (s.truePositives + s.falsePositives === 0 ? 1 : s.truePositives / (s.truePositives + s.falsePositives));
 
   it("prints recall and precision per type", () => {
-    const rows = [...scores].map(([type, s]) => `${type.padEnd(18)} ${String(s.truePositives + s.falseNegatives).padStart(5)} ${(recall(s) * 100).toFixed(1).padStart(7)} ${(precision(s) * 100).toFixed(1).padStart(9)}`);
-    const decoys = documents.reduce((n, d) => n + d.decoys.length, 0);
-    console.log(
-      [
-        `type                  n  recall%  precision%   (${documents.length} documents, ${decoys} decoys, ${decoyHits.length} decoys masked)`,
-        ...rows,
-      ].join("\n"),
+    const rows = [...scores].map(
+      ([type, s]) =>
+        `${type.padEnd(18)} ${String(s.truePositives + s.falseNegatives).padStart(5)} ${(recall(s) * 100).toFixed(1).padStart(7)} ${(precision(s) * 100).toFixed(1).padStart(9)}`,
     );
+    const decoys = documents.reduce((n, d) => n + d.decoys.length, 0);
+    console.log([`type                  n  recall%  precision%   (${documents.length} documents, ${decoys} decoys, ${decoyHits.length} decoys masked)`, ...rows].join("\n"));
     expect(rows).toHaveLength(CORPUS_TYPES.length);
     // The corpus labels every built-in type: a type added without a generator would go unmeasured.
     expect([...CORPUS_TYPES].sort()).toEqual([...BUILTIN_TYPES].sort());

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createMasker } from "../../src/masking/index.js";
-import { ALNUM, BASE32, HEX, defaultMasker, filler } from "./helpers.js";
+import { ALNUM, BASE32, defaultMasker, filler, HEX } from "./helpers.js";
 
 const B64URL = `${ALNUM}-_`;
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -27,7 +27,14 @@ const FORMATS: readonly Format[] = [
       "ghp_R8tY1cW6hJ5gF0dSaZ3kQ9mX2pL7vB4nR8tY",
       `github_pat_${filler(ALNUM, 22)}_${filler(ALNUM, 59, 2)}`,
     ],
-    falsePositives: [`ghp_${filler(ALNUM, 35)}`, `ghp_${filler(ALNUM, 37)}`, `xghp_${filler(ALNUM, 36)}`, `ghx_${filler(ALNUM, 36)}`, `ghp-${filler(ALNUM, 36)}`, `github_pat_${filler(ALNUM, 60)}`],
+    falsePositives: [
+      `ghp_${filler(ALNUM, 35)}`,
+      `ghp_${filler(ALNUM, 37)}`,
+      `xghp_${filler(ALNUM, 36)}`,
+      `ghx_${filler(ALNUM, 36)}`,
+      `ghp-${filler(ALNUM, 36)}`,
+      `github_pat_${filler(ALNUM, 60)}`,
+    ],
   },
   {
     type: "gitlab_token",
@@ -51,16 +58,32 @@ const FORMATS: readonly Format[] = [
       `https://hooks.slack.com/services/T${filler(BASE32, 8)}/B${filler(BASE32, 10)}/${filler(ALNUM, 24)}`,
       `https://hooks.slack.com/workflows/T${filler(BASE32, 8)}/A${filler(BASE32, 10)}/${filler("0123456789", 18)}/${filler(ALNUM, 24)}`,
     ],
-    falsePositives: ["https://hooks.slack.com/services/", "https://hooks.slack.com/apps/T000/B000/xyz", `https://hooks.slack.example.com/services/T${filler(BASE32, 8)}/B${filler(BASE32, 10)}/${filler(ALNUM, 24)}`],
+    falsePositives: [
+      "https://hooks.slack.com/services/",
+      "https://hooks.slack.com/apps/T000/B000/xyz",
+      `https://hooks.slack.example.com/services/T${filler(BASE32, 8)}/B${filler(BASE32, 10)}/${filler(ALNUM, 24)}`,
+    ],
   },
   {
     type: "stripe_key",
-    truePositives: [`sk_live_${filler(ALNUM, 24)}`, `sk_prod_${filler(ALNUM, 24, 2)}`, `rk_prod_${filler(ALNUM, 30, 4)}`, `sk_test_${filler(ALNUM, 99)}`, `rk_live_${filler(ALNUM, 24, 1)}`, `rk_test_${filler(ALNUM, 32, 2)}`],
+    truePositives: [
+      `sk_live_${filler(ALNUM, 24)}`,
+      `sk_prod_${filler(ALNUM, 24, 2)}`,
+      `rk_prod_${filler(ALNUM, 30, 4)}`,
+      `sk_test_${filler(ALNUM, 99)}`,
+      `rk_live_${filler(ALNUM, 24, 1)}`,
+      `rk_test_${filler(ALNUM, 32, 2)}`,
+    ],
     falsePositives: ["sk_live_short", `pk_live_${filler(ALNUM, 24)}`, `sk_dev_${filler(ALNUM, 24)}`, `ask_live_${filler(ALNUM, 24)}`, `sk_live_${"x".repeat(24)}`],
   },
   {
     type: "openai_key",
-    truePositives: [`sk-${filler(ALNUM, 20)}T3BlbkFJ${filler(ALNUM, 20, 3)}`, `sk-${filler(ALNUM, 48, 9)}`, `sk-proj-${filler(`${ALNUM}-_`, 156)}`, `sk-svcacct-${filler(`${ALNUM}-_`, 120, 4)}`],
+    truePositives: [
+      `sk-${filler(ALNUM, 20)}T3BlbkFJ${filler(ALNUM, 20, 3)}`,
+      `sk-${filler(ALNUM, 48, 9)}`,
+      `sk-proj-${filler(`${ALNUM}-_`, 156)}`,
+      `sk-svcacct-${filler(`${ALNUM}-_`, 120, 4)}`,
+    ],
     falsePositives: [`sk-${filler(ALNUM, 47)}`, `sk-${filler(ALNUM, 49)}`, `task-${filler(ALNUM, 48)}`, "sk-proj-short", `sk-${filler(ALNUM, 20)}-${filler(ALNUM, 27)}`],
   },
   {
@@ -97,7 +120,16 @@ const FORMATS: readonly Format[] = [
     type: "aws_access_key",
     truePositives: ["AKIAJ3XTQ2MVWRZ5K6BD", `ASIA${filler(BASE32, 16)}`, `AKIA${filler(BASE32, 16, 3)}`, `A3TX${filler(BASE32, 16, 1)}`],
     // AWS's published example and filler are placeholders, not keys.
-    falsePositives: ["AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE", "AKIAXXXXXXXXXXXXXXXX", `AKIA${filler(BASE32, 15)}`, `AKIA${filler(BASE32, 16).toLowerCase()}`, `XAKIA${filler(BASE32, 16)}`, "AKIAIOSFODNN7EXAMPL1", `AKIA${filler(BASE32, 17)}`],
+    falsePositives: [
+      "AKIAIOSFODNN7EXAMPLE",
+      "AKIAI44QH8DHBEXAMPLE",
+      "AKIAXXXXXXXXXXXXXXXX",
+      `AKIA${filler(BASE32, 15)}`,
+      `AKIA${filler(BASE32, 16).toLowerCase()}`,
+      `XAKIA${filler(BASE32, 16)}`,
+      "AKIAIOSFODNN7EXAMPL1",
+      `AKIA${filler(BASE32, 17)}`,
+    ],
   },
   {
     type: "jwt",
@@ -174,7 +206,7 @@ describe("secret formats", () => {
 
   it("aws_secret_key: found next to an access key id or a secret-key name, not alone", () => {
     const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8vT3kLmN";
-    expect(foundWhole("aws_secret_key", secret) ).toBe(false);
+    expect(foundWhole("aws_secret_key", secret)).toBe(false);
     for (const text of [
       `aws_access_key_id = AKIAJ3XTQ2MVWRZ5K6BD\naws_secret_access_key = ${secret}`,
       `<SecretAccessKey>${secret}</SecretAccessKey>`,
@@ -183,10 +215,22 @@ describe("secret formats", () => {
       `key AKIAJ3XTQ2MVWRZ5K6BD secret ${secret}`,
     ]) {
       const start = text.indexOf(secret);
-      expect(defaultMasker.mask(text).findings.some((f) => f.type === "aws_secret_key" && f.start === start && f.end === start + 40), text).toBe(true);
+      expect(
+        defaultMasker.mask(text).findings.some((f) => f.type === "aws_secret_key" && f.start === start && f.end === start + 40),
+        text,
+      ).toBe(true);
     }
-    for (const text of [`hash ${secret} only`, `aws_secret_access_key = ${secret}X`, `aws_secret_access_key = ${"a".repeat(40)}`, `sha1 ${filler(HEX, 40)} near AKIAJ3XTQ2MVWRZ5K6BD`, "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]) {
-      expect(defaultMasker.mask(text).findings.filter((f) => f.type === "aws_secret_key"), text).toEqual([]);
+    for (const text of [
+      `hash ${secret} only`,
+      `aws_secret_access_key = ${secret}X`,
+      `aws_secret_access_key = ${"a".repeat(40)}`,
+      `sha1 ${filler(HEX, 40)} near AKIAJ3XTQ2MVWRZ5K6BD`,
+      "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ]) {
+      expect(
+        defaultMasker.mask(text).findings.filter((f) => f.type === "aws_secret_key"),
+        text,
+      ).toEqual([]);
     }
   });
 
@@ -195,10 +239,21 @@ describe("secret formats", () => {
       ["mongodb+srv://svc_reader:Tq8vK2mZp4Lx@cluster0.example.net/db", "svc_reader:Tq8vK2mZp4Lx"],
       ["amqp://guest:Gu3st-Pass@rabbit:5672", "guest:Gu3st-Pass"],
     ] as const) {
-      expect(foundWhole("url_credentials", value) || defaultMasker.mask(text).findings.some((f) => f.type === "url_credentials" && text.slice(f.start, f.end) === value), text).toBe(true);
+      expect(
+        foundWhole("url_credentials", value) || defaultMasker.mask(text).findings.some((f) => f.type === "url_credentials" && text.slice(f.start, f.end) === value),
+        text,
+      ).toBe(true);
     }
-    for (const text of ["postgres://app:${DB_PASSWORD}@db.internal/app", "https://user:password@example.com/", "redis://default:xxxxxxxxxxxx@cache:6379", "mysql://root:<password>@localhost/db"]) {
-      expect(defaultMasker.mask(text).findings.filter((f) => f.type === "url_credentials"), text).toEqual([]);
+    for (const text of [
+      "postgres://app:${DB_PASSWORD}@db.internal/app",
+      "https://user:password@example.com/",
+      "redis://default:xxxxxxxxxxxx@cache:6379",
+      "mysql://root:<password>@localhost/db",
+    ]) {
+      expect(
+        defaultMasker.mask(text).findings.filter((f) => f.type === "url_credentials"),
+        text,
+      ).toEqual([]);
     }
     for (const [text, value] of [
       ["SECRET_KEY=dj4n9F2kL8qP3xV7", "dj4n9F2kL8qP3xV7"],
@@ -206,7 +261,10 @@ describe("secret formats", () => {
       ["--password=Zq3Lr8Tn2Wx5", "Zq3Lr8Tn2Wx5"],
       ["apiKey: 'b6f1c9e2a7d4'", "b6f1c9e2a7d4"],
     ] as const) {
-      const hits = defaultMasker.mask(text).findings.filter((f) => f.type === "generic_secret").map((f) => text.slice(f.start, f.end));
+      const hits = defaultMasker
+        .mask(text)
+        .findings.filter((f) => f.type === "generic_secret")
+        .map((f) => text.slice(f.start, f.end));
       expect(hits, text).toEqual([value]);
     }
   });
@@ -239,7 +297,10 @@ describe("generic secrets in other languages' assignments", () => {
       `\\"api_key\\": \\"${value}\\"`,
       `{"env": "DB_PASSWORD=${value}\\nDB_USER=admin\\nDB_HOST=db"}`,
     ]) {
-      const hits = defaultMasker.mask(text).findings.filter((f) => f.type === "generic_secret").map((f) => text.slice(f.start, f.end));
+      const hits = defaultMasker
+        .mask(text)
+        .findings.filter((f) => f.type === "generic_secret")
+        .map((f) => text.slice(f.start, f.end));
       expect(hits, text).toEqual([value]);
     }
   });

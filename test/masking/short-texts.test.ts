@@ -13,8 +13,7 @@ import { generateCorpus } from "./corpus.js";
 /** Texts up to this long go through the character census (see the engine). */
 const CENSUS_LIMIT = 512;
 
-const describeFindings = (findings: readonly Finding[], below: number): string[] =>
-  findings.filter((f) => f.start < below).map((f) => `${f.type}@${f.start}-${f.end}`);
+const describeFindings = (findings: readonly Finding[], below: number): string[] => findings.filter((f) => f.start < below).map((f) => `${f.type}@${f.start}-${f.end}`);
 
 describe("short texts", () => {
   it("find in a window around each corpus value what the same window finds with every detector run", () => {

@@ -116,7 +116,14 @@ describe("strategies", () => {
 
 describe("options", () => {
   it("takes names every object inherits as the custom types they are", () => {
-    const masker = createMasker({ strategy: "mask", custom: [{ type: "constructor", pattern: /BLD-\d+/ }, { type: "valueOf", pattern: /VAL-\d+/ }], rules: { constructor: "redact" as const } });
+    const masker = createMasker({
+      strategy: "mask",
+      custom: [
+        { type: "constructor", pattern: /BLD-\d+/ },
+        { type: "valueOf", pattern: /VAL-\d+/ },
+      ],
+      rules: { constructor: "redact" as const },
+    });
     const { text, findings } = masker.mask("build BLD-123 and VAL-77, mail ana.lopez@example.com");
     expect(text).toContain("[CONSTRUCTOR]");
     expect(text).not.toContain("VAL-77");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMasker, MaskingBlockedError, type Finding } from "../../src/masking/index.js";
+import { createMasker, type Finding, MaskingBlockedError } from "../../src/masking/index.js";
 import { generateCorpus } from "./corpus.js";
 import { ALNUM, filler } from "./helpers.js";
 

@@ -4,8 +4,8 @@
  * does not hold is not.
  */
 import { describe, expect, it } from "vitest";
-import { createApiKey } from "../../src/identity/api-key-record.js";
 import { formatApiKey, parseApiKey } from "../../src/identity/api-key-format.js";
+import { createApiKey } from "../../src/identity/api-key-record.js";
 import { createMasker, SECRET_TYPES } from "../../src/masking/index.js";
 import { defaultMasker, found, only } from "./helpers.js";
 

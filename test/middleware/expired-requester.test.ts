@@ -1,9 +1,9 @@
 import { ToolMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
-import { describe, expect, it } from "vitest";
-import { InvalidTokenError, pendingApprovals, type Principal } from "langchain-warden";
+import { InvalidTokenError, type Principal, pendingApprovals } from "langchain-warden";
 import { scriptedChatModel } from "langchain-warden/testing";
-import { ask, guardedAgent, rejection, rootCause, setup, type Fixture, type RunConfig } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { ask, type Fixture, guardedAgent, type RunConfig, rejection, rootCause, setup } from "./support.js";
 
 const HOUR = 60 * 60 * 1000;
 const refund500 = () => scriptedChatModel([[{ name: "refund_order", args: { orderId: "o-7", amount: 500 } }]]);
@@ -33,38 +33,35 @@ async function pausedThenExpired(route: keyof typeof routes, thread: string) {
 }
 
 describe("an approval that outlives the requester's token", () => {
-  it.each(["config", "context"] as const)(
-    "runs the approved call for the requester, recorded with requester and approver, and only that call (principal in %s)",
-    async (route) => {
-      const { fx, agent, config, pending } = await pausedThenExpired(route, `outlive-${route}`);
-      const approverToken = await fx.token("fin", "approvals:refunds");
+  it.each(["config", "context"] as const)("runs the approved call for the requester, recorded with requester and approver, and only that call (principal in %s)", async (route) => {
+    const { fx, agent, config, pending } = await pausedThenExpired(route, `outlive-${route}`);
+    const approverToken = await fx.token("fin", "approvals:refunds");
 
-      // The approved refund runs; the model call after it needs a live token, and is refused.
-      const error = await rejection(agent.invoke(new Command({ resume: { decisions: [{ type: "approve" }], approverToken, requestId: pending.request.id } }), config));
-      expect(isExpiredRefusal(error)).toBe(true);
+    // The approved refund runs; the model call after it needs a live token, and is refused.
+    const error = await rejection(agent.invoke(new Command({ resume: { decisions: [{ type: "approve" }], approverToken, requestId: pending.request.id } }), config));
+    expect(isExpiredRefusal(error)).toBe(true);
 
-      expect(fx.ran).toEqual([{ tool: "refund_order", args: { orderId: "o-7", amount: 500 }, sub: "alice" }]);
-      const state = (await agent.agent.getState(config as never)) as unknown as { values: { messages: unknown[] } };
-      const replies = state.values.messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
-      expect(replies.map((m) => [m.status, m.content])).toEqual([["success", "refunded 500 on o-7"]]);
+    expect(fx.ran).toEqual([{ tool: "refund_order", args: { orderId: "o-7", amount: 500 }, sub: "alice" }]);
+    const state = (await agent.agent.getState(config as never)) as unknown as { values: { messages: unknown[] } };
+    const replies = state.values.messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
+    expect(replies.map((m) => [m.status, m.content])).toEqual([["success", "refunded 500 on o-7"]]);
 
-      const allowed = fx.sink.ofType("access.allowed").filter((e) => e.target.kind === "tool");
-      expect(allowed).toHaveLength(1);
-      expect(allowed[0]?.actor).toEqual({ sub: "fin", tenant: "acme" });
-      expect(allowed[0]?.data).toMatchObject({
-        approval: pending.request.id,
-        approvedBy: [{ sub: "fin", tenant: "acme" }],
-        onBehalfOf: { sub: "alice", tenant: "acme" },
-        requesterToken: "expired",
-        code: "allowed",
-      });
-      expect(fx.sink.ofType("tool.end").map((e) => [e.target.name, e.actor.sub])).toEqual([["refund_order", "alice"]]);
-      expect(fx.sink.ofType("access.denied").map((e) => [e.target.kind, e.actor.sub, e.reason])).toEqual([["model", "alice", "token expired"]]);
-      // One request was raised, while the token was live.
-      expect(fx.sink.ofType("approval.requested")).toHaveLength(1);
-      fx.expectNoTokens();
-    },
-  );
+    const allowed = fx.sink.ofType("access.allowed").filter((e) => e.target.kind === "tool");
+    expect(allowed).toHaveLength(1);
+    expect(allowed[0]?.actor).toEqual({ sub: "fin", tenant: "acme" });
+    expect(allowed[0]?.data).toMatchObject({
+      approval: pending.request.id,
+      approvedBy: [{ sub: "fin", tenant: "acme" }],
+      onBehalfOf: { sub: "alice", tenant: "acme" },
+      requesterToken: "expired",
+      code: "allowed",
+    });
+    expect(fx.sink.ofType("tool.end").map((e) => [e.target.name, e.actor.sub])).toEqual([["refund_order", "alice"]]);
+    expect(fx.sink.ofType("access.denied").map((e) => [e.target.kind, e.actor.sub, e.reason])).toEqual([["model", "alice", "token expired"]]);
+    // One request was raised, while the token was live.
+    expect(fx.sink.ofType("approval.requested")).toHaveLength(1);
+    fx.expectNoTokens();
+  });
 
   it("asks nothing new for an expired requester: an invalid answer is recorded, then the call is refused as expired", async () => {
     const { fx, agent, config, pending } = await pausedThenExpired("config", "outlive-invalid");

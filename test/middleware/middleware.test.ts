@@ -1,10 +1,10 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { Command } from "@langchain/langgraph";
 import { modelRetryMiddleware, summarizationMiddleware } from "langchain";
-import { describe, expect, it } from "vitest";
-import { createWarden, MissingPrincipalError, pendingApprovals, PolicyError, RateLimitedError } from "langchain-warden";
+import { createWarden, MissingPrincipalError, PolicyError, pendingApprovals, RateLimitedError } from "langchain-warden";
 import { wardenMiddleware } from "langchain-warden/middleware";
-import { createTestIdentity, scriptedChatModel, turnIndex, memorySink } from "langchain-warden/testing";
+import { createTestIdentity, memorySink, scriptedChatModel, turnIndex } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 import { ask, guardedAgent, rejection, rootCause, setup, toolMessages } from "./support.js";
 
 const thread = (thread_id: string) => ({ configurable: { thread_id } });
@@ -315,9 +315,7 @@ describe("wardenMiddleware: one compiled graph for every user", () => {
 
     // The first ten pass their principal in the config, the others in createAgent's context.
     const results = await Promise.all(
-      users.map((user, i) =>
-        invoke(ask(user.sub), i < 10 ? fx.warden.config(user, thread(`many-${i}`)) : { context: { principal: user }, ...thread(`many-${i}`) }),
-      ),
+      users.map((user, i) => invoke(ask(user.sub), i < 10 ? fx.warden.config(user, thread(`many-${i}`)) : { context: { principal: user }, ...thread(`many-${i}`) })),
     );
 
     results.forEach((result, i) => {
@@ -329,9 +327,24 @@ describe("wardenMiddleware: one compiled graph for every user", () => {
     expect(searches).toHaveLength(20);
     for (const run of searches) expect(run.sub).toBe(run.args.query);
     const refunds = fx.ran.filter((r) => r.tool === "refund_order");
-    expect(refunds.map((r) => r.sub).sort()).toEqual(users.filter((_, i) => i % 2 === 1).map((u) => u.sub).sort());
+    expect(refunds.map((r) => r.sub).sort()).toEqual(
+      users
+        .filter((_, i) => i % 2 === 1)
+        .map((u) => u.sub)
+        .sort(),
+    );
     for (const run of refunds) expect(run.sub).toBe(run.args.orderId);
-    expect(fx.sink.ofType("access.denied").map((e) => e.actor.sub).sort()).toEqual(users.filter((_, i) => i % 2 === 0).map((u) => u.sub).sort());
+    expect(
+      fx.sink
+        .ofType("access.denied")
+        .map((e) => e.actor.sub)
+        .sort(),
+    ).toEqual(
+      users
+        .filter((_, i) => i % 2 === 0)
+        .map((u) => u.sub)
+        .sort(),
+    );
     const bound = model.boundTools.map((names) => names.join(","));
     expect(bound.filter((names) => names === "search_orders,refund_order")).toHaveLength(20);
     expect(bound.filter((names) => names === "search_orders")).toHaveLength(20);
@@ -390,7 +403,11 @@ describe("wardenMiddleware: the principal in createAgent's context", () => {
     const { agent } = guardedAgent(fx, model);
     // A thread whose last message asks for a tool: the run goes straight to the tools node.
     const config = { context: { principal: lookAlike }, ...thread("forged-tool") };
-    await agent.updateState(config as never, { messages: [new HumanMessage("find"), new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "search_orders", args: { query: "o-1" } }] })] }, "model_request");
+    await agent.updateState(
+      config as never,
+      { messages: [new HumanMessage("find"), new AIMessage({ content: "", tool_calls: [{ id: "c1", name: "search_orders", args: { query: "o-1" } }] })] },
+      "model_request",
+    );
 
     const error = await rejection(agent.invoke(null as never, config as never));
 

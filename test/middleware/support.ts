@@ -1,13 +1,13 @@
-import { HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { tool } from "@langchain/core/tools";
-import { MemorySaver, type Command, type Interrupt } from "@langchain/langgraph";
-import { createAgent, type AgentMiddleware } from "langchain";
+import { type Command, type Interrupt, MemorySaver } from "@langchain/langgraph";
+import { type AgentMiddleware, createAgent } from "langchain";
+import { createWarden, getPrincipal, type ModelRuleInput, type Principal, type ToolRuleInput, type WardenOptions } from "langchain-warden";
+import { type WardenMiddlewareOptions, wardenMiddleware } from "langchain-warden/middleware";
+import { createTestIdentity, fakeClock, type IssueOptions, memorySink, type ScriptedChatModel } from "langchain-warden/testing";
 import { expect } from "vitest";
 import { z } from "zod";
-import { createWarden, getPrincipal, type ModelRuleInput, type Principal, type ToolRuleInput, type WardenOptions } from "langchain-warden";
-import { wardenMiddleware, type WardenMiddlewareOptions } from "langchain-warden/middleware";
-import { createTestIdentity, fakeClock, memorySink, type IssueOptions, type ScriptedChatModel } from "langchain-warden/testing";
 
 /** The reference policy of these tests. */
 export const TOOL_RULES: Record<string, ToolRuleInput> = {
@@ -104,11 +104,7 @@ export type Fixture = ReturnType<typeof setup>;
  * Warden's middleware (after any `before` middleware) and a MemorySaver,
  * compiled once.
  */
-export function guardedAgent(
-  fx: Fixture,
-  model: ScriptedChatModel,
-  options: { before?: readonly AgentMiddleware[]; middleware?: WardenMiddlewareOptions } = {},
-) {
+export function guardedAgent(fx: Fixture, model: ScriptedChatModel, options: { before?: readonly AgentMiddleware[]; middleware?: WardenMiddlewareOptions } = {}) {
   const agent = createAgent({
     model,
     tools: fx.allTools,

@@ -1,11 +1,11 @@
-import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
+import { createWarden, type PendingApproval, PolicyError, pendingApprovals, type ToolRuleInput } from "langchain-warden";
+import { createTestIdentity, memorySink } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createWarden, pendingApprovals, PolicyError, type PendingApproval, type ToolRuleInput } from "langchain-warden";
-import { createTestIdentity, memorySink } from "langchain-warden/testing";
 
 const idp = createTestIdentity();
 

@@ -7,10 +7,10 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, MemorySaver, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
+import { AccessDeniedError, createApiKey, createWarden, PolicyError, type PolicyInput, pendingApprovals } from "langchain-warden";
+import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AccessDeniedError, createApiKey, createWarden, pendingApprovals, PolicyError, type PolicyInput } from "langchain-warden";
-import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 
 const idp = createTestIdentity();
 
@@ -59,7 +59,10 @@ describe("callers on a tool rule", () => {
     expect(await guarded.invoke({}, fx.warden.config(service))).toBe("order 1: shipped");
     await expect(guarded.invoke({}, fx.warden.config(user))).rejects.toBeInstanceOf(AccessDeniedError);
     expect(accessEvent(fx.sink)).toMatchObject({ reason: "callers of kind user are not admitted", data: { code: "caller-kind" } });
-    const open = fx.warden.tool(tool(async () => "ok", { name: "open", description: "open", schema: z.object({}) }), { onDenied: "throw" });
+    const open = fx.warden.tool(
+      tool(async () => "ok", { name: "open", description: "open", schema: z.object({}) }),
+      { onDenied: "throw" },
+    );
     expect(await open.invoke({}, fx.warden.config(service))).toBe("ok");
     expect(await open.invoke({}, fx.warden.config(user))).toBe("ok");
   });

@@ -1,8 +1,8 @@
 import { tool } from "@langchain/core/tools";
+import { AccessDeniedError, type Condition, createWarden, type PolicyInput } from "langchain-warden";
+import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AccessDeniedError, createWarden, type Condition, type PolicyInput } from "langchain-warden";
-import { createTestIdentity, memorySink, scriptedChatModel } from "langchain-warden/testing";
 
 const idp = createTestIdentity();
 

@@ -1,7 +1,7 @@
 import { GraphInterrupt } from "@langchain/langgraph";
-import { describe, expect, it } from "vitest";
 import { createWarden, type PolicyInput, type Principal } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 import { canEverUse, decideModel, decideTool, effectiveScopes } from "../../src/policy/decision.js";
 import { policySchema } from "../../src/policy/schema.js";
 

@@ -1,8 +1,8 @@
 import { tool } from "@langchain/core/tools";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { AccessDeniedError, ApprovalRejectedError, createWarden, guardTool, type PolicyInput } from "langchain-warden";
 import { createTestIdentity, memorySink, scriptedApprover } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const idp = createTestIdentity();
 const echo = (name: string) =>
@@ -43,7 +43,16 @@ describe("policy decisions", () => {
     const falsy = await decide({ tools: { t: { scopes: [], when: () => false } } }, "t", {}, {});
     expect(falsy.outcome).toBe("denied");
     const throwing = await decide(
-      { tools: { t: { scopes: [], when: () => { throw new Error("boom"); } } } },
+      {
+        tools: {
+          t: {
+            scopes: [],
+            when: () => {
+              throw new Error("boom");
+            },
+          },
+        },
+      },
       "t",
       {},
       {},
@@ -90,10 +99,22 @@ describe("policy decisions", () => {
 
   it("asks for approval when the approval condition throws (fail closed)", async () => {
     const approver = scriptedApprover(["reject"]);
-    const warden = createWarden({ audit: { sink: memorySink() },
+    const warden = createWarden({
+      audit: { sink: memorySink() },
       identity: idp.identity,
       approvals: { approver },
-      policy: { tools: { t: { scopes: [], approval: { when: () => { throw new Error("x"); } } } } },
+      policy: {
+        tools: {
+          t: {
+            scopes: [],
+            approval: {
+              when: () => {
+                throw new Error("x");
+              },
+            },
+          },
+        },
+      },
     });
     const principal = await warden.authenticate(await idp.issue({}));
     await expect(warden.tool(echo("t")).invoke({}, warden.config(principal))).rejects.toBeInstanceOf(ApprovalRejectedError);

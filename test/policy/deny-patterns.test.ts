@@ -1,9 +1,9 @@
+import type { ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
-import { ToolMessage } from "@langchain/core/messages";
-import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { createWarden, type PolicyInput } from "langchain-warden";
 import { createTestIdentity, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 const idp = createTestIdentity();
 const SQL_GUARD = /\b(drop|truncate|delete)\b/i;

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
 import { createWarden, generateAuditKeys, memoryApprovalStore, PolicyError, scopeGrants } from "langchain-warden";
 import { autoApprove, createTestIdentity, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 
 const idp = createTestIdentity();
 
@@ -64,7 +64,8 @@ describe("policy validation", () => {
   });
 
   it("accepts the tools of the design brief, with approval defaults", () => {
-    const warden = createWarden({ audit: { sink: memorySink() },
+    const warden = createWarden({
+      audit: { sink: memorySink() },
       identity: idp.identity,
       policy: {
         tools: {
@@ -80,7 +81,11 @@ describe("policy validation", () => {
   });
 
   it("expands the approval: true shorthand to every default, and keeps approval: false", () => {
-    const warden = createWarden({ audit: { sink: memorySink() }, identity: idp.identity, policy: { tools: { t: { scopes: [], approval: true }, u: { scopes: [], approval: false } } } });
+    const warden = createWarden({
+      audit: { sink: memorySink() },
+      identity: idp.identity,
+      policy: { tools: { t: { scopes: [], approval: true }, u: { scopes: [], approval: false } } },
+    });
     expect(warden.policy.tools.t?.approval).toEqual({ ttl: 300_000, quorum: 1, allowEdit: true, selfApproval: false });
     expect(warden.policy.tools.u?.approval).toBe(false);
   });
@@ -109,13 +114,19 @@ describe("settings that look like protection but are not enforced are refused", 
   });
 
   it("refuses audit signing cadence and checkpoint publishing without a signing key", () => {
-    for (const [key, value] of [["signEvery", 10], ["signIntervalMs", 0], ["onCheckpoint", () => {}]] as const) {
+    for (const [key, value] of [
+      ["signEvery", 10],
+      ["signIntervalMs", 0],
+      ["onCheckpoint", () => {}],
+    ] as const) {
       const attempt = () => createWarden({ identity: idp.identity, policy: {}, audit: { [key]: value } });
       expect(attempt).toThrow(PolicyError);
       expect(attempt).toThrow(expect.objectContaining({ code: "WARDEN_POLICY", path: `options.audit.${key}` }));
     }
     const signingKey = generateAuditKeys().privateKey;
-    expect(() => createWarden({ identity: idp.identity, policy: {}, audit: { sink: memorySink(), signingKey, signEvery: 10, signIntervalMs: 0, onCheckpoint: () => {} } })).not.toThrow();
+    expect(() =>
+      createWarden({ identity: idp.identity, policy: {}, audit: { sink: memorySink(), signingKey, signEvery: 10, signIntervalMs: 0, onCheckpoint: () => {} } }),
+    ).not.toThrow();
   });
 
   it("refuses an approval store with a callback approver, which never claims", () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PolicyError } from "langchain-warden";
 import { postgresRetriever } from "langchain-warden/postgres";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { retrieverRuleSchema } from "../../src/policy/retriever-rule.js";
 import { compileDocumentRules } from "../../src/retrieval/document-rules.js";
 import { retrievePermitted } from "../../src/retrieval/permitted.js";
@@ -25,7 +25,10 @@ describe.skipIf(!available)("postgresRetriever (PostgreSQL on 127.0.0.1:5432)", 
       for (let i = 0; i < 6; i++) {
         // t0's documents mention the words once; every other tenant's, three times: they rank higher.
         const words = t === 0 ? "refund policy" : "refund policy refund policy refund policy";
-        rows.push([`${words} for orders, tenant t${t} note ${i}`, { tenant: `t${t}`, readers: [`group:g${i % 3}`, `user:owner${t}`], level: ["public", "internal", "secret"][i % 3] as string }]);
+        rows.push([
+          `${words} for orders, tenant t${t} note ${i}`,
+          { tenant: `t${t}`, readers: [`group:g${i % 3}`, `user:owner${t}`], level: ["public", "internal", "secret"][i % 3] as string },
+        ]);
       }
     }
     rows.push(["refund policy refund policy refund policy without tenant", { readers: ["group:g0"], level: "public" }]);
@@ -83,7 +86,10 @@ describe.skipIf(!available)("postgresRetriever (PostgreSQL on 127.0.0.1:5432)", 
   });
 
   it("applies a classification membership", async () => {
-    const scoped = retriever(20).withDocumentConstraint({ tenant: { key: "tenant", value: "t1" }, classification: { key: "level", allowed: ["public", "internal"] }, matchesNothing: false }, 20);
+    const scoped = retriever(20).withDocumentConstraint(
+      { tenant: { key: "tenant", value: "t1" }, classification: { key: "level", allowed: ["public", "internal"] }, matchesNothing: false },
+      20,
+    );
     const levels = (await scoped.invoke("refund policy")).map((d) => d.metadata.level).sort();
     expect(levels).toEqual(["internal", "internal", "public", "public"]);
   });

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { tool } from "@langchain/core/tools";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
 import { AuditLog, AuditWriteError, createWarden, generateAuditKeys, verifyAuditLog } from "langchain-warden";
 import { migrateAuditTable, postgresSink, readAuditEvents } from "langchain-warden/postgres";
 import { createTestIdentity } from "langchain-warden/testing";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
 
 const available = await serviceAvailable("postgres");
@@ -60,9 +60,7 @@ describe.skipIf(!available)("postgresSink (PostgreSQL on 127.0.0.1:5432)", () =>
     await expect(pool.query(`UPDATE "${table}" SET type = 'access.allowed' WHERE chain = $1`, [log.chain])).rejects.toThrow(/append-only/);
     await expect(pool.query(`DELETE FROM "${table}" WHERE chain = $1`, [log.chain])).rejects.toThrow(/append-only/);
     await expect(pool.query(`TRUNCATE "${table}"`)).rejects.toThrow(/append-only/);
-    await expect(
-      pool.query(`INSERT INTO "${table}" (chain, seq, ts, type, event) VALUES ($1, 1, now(), 'x', '{}')`, [log.chain]),
-    ).rejects.toThrow(/duplicate key/);
+    await expect(pool.query(`INSERT INTO "${table}" (chain, seq, ts, type, event) VALUES ($1, 1, now(), 'x', '{}')`, [log.chain])).rejects.toThrow(/duplicate key/);
     // The signed first event, and the final checkpoint that closes the chain.
     expect((await readAuditEvents(pool, table, { chain: log.chain })).map((event) => event.type)).toEqual(["access.denied", "audit.checkpoint"]);
   });
@@ -131,7 +129,10 @@ describe.skipIf(!available)("postgresSink (PostgreSQL on 127.0.0.1:5432)", () =>
     const principal = await warden.authenticate(await idp.issue({}));
     const lookup = tool(async ({ id }) => (ran.push(id), id), { name: "lookup", description: "lookup", schema: z.object({ id: z.string() }) });
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
-    const error = await warden.tool(lookup).invoke({ id: "c1" }, warden.config(principal)).catch((e: unknown) => e);
+    const error = await warden
+      .tool(lookup)
+      .invoke({ id: "c1" }, warden.config(principal))
+      .catch((e: unknown) => e);
     log.mockRestore();
     expect(error).toBeInstanceOf(AuditWriteError);
     expect(ran).toEqual([]);
@@ -151,9 +152,7 @@ describe.skipIf(!available)("postgresSink (PostgreSQL on 127.0.0.1:5432)", () =>
     const denied = await warden.authenticate(await idp.issue({ sub: "bob" }));
     await Promise.all([
       ...Array.from({ length: 10 }, (_, i) => warden.tool(lookup).invoke({ id: `c${i}` }, warden.config(allowed))),
-      ...Array.from({ length: 10 }, (_, i) =>
-        warden.tool(lookup).invoke({ type: "tool_call", id: `call-${i}`, name: "lookup", args: { id: `c${i}` } }, warden.config(denied)),
-      ),
+      ...Array.from({ length: 10 }, (_, i) => warden.tool(lookup).invoke({ type: "tool_call", id: `call-${i}`, name: "lookup", args: { id: `c${i}` } }, warden.config(denied))),
     ]);
     const chain = warden.audit.chain;
     await warden.close();

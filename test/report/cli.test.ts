@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditLog, generateAuditKeys } from "langchain-warden";
 import { postgresSink } from "langchain-warden/postgres";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/run-cli.js";
 import { POSTGRES_URL, serviceAvailable } from "../support/services.js";
 import { HOSTILE_TOOL, writeRealLog } from "./real-log.js";
@@ -105,7 +105,10 @@ describe("warden audit report <file>", () => {
   });
 
   it("holds the log to a published head", async () => {
-    const events = readFileSync(logPath, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as { hash: string });
+    const events = readFileSync(logPath, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { hash: string });
     const cut = tamperedCopy("truncated.jsonl", (lines) => lines.slice(0, 15));
     const result = await runCli("audit", "report", cut, "--key", keyPath, "--head", events.at(-1)!.hash, "-o", join(dir, "truncated.html"));
     expect(result.code).toBe(1);
@@ -154,10 +157,29 @@ describe.skipIf(!postgresUp)("warden audit report postgres:// (PostgreSQL on 127
     const table = `warden_report_${Date.now()}`;
     const log = new AuditLog({ sink: postgresSink({ connectionString: POSTGRES_URL, table }), clock: { now: () => Date.now() }, signingKey: keys.privateKey, signIntervalMs: 0 });
     for (let i = 0; i < 6; i++) {
-      await log.record({ type: "access.denied", outcome: "denied", actor: { sub: `pg-user-${i % 2}` }, target: { kind: "tool", name: HOSTILE_TOOL }, reason: "missing scope db:write", data: { code: "missing-scope" } });
+      await log.record({
+        type: "access.denied",
+        outcome: "denied",
+        actor: { sub: `pg-user-${i % 2}` },
+        target: { kind: "tool", name: HOSTILE_TOOL },
+        reason: "missing scope db:write",
+        data: { code: "missing-scope" },
+      });
     }
-    await log.record({ type: "approval.requested", outcome: "pending", actor: { sub: "pg-user-0" }, target: { kind: "approval", name: "drop" }, data: { requestId: "pg-req", argsDigest: "x" } });
-    await log.record({ type: "approval.granted", outcome: "success", actor: { sub: "pg-approver" }, target: { kind: "approval", name: "drop" }, data: { requestId: "pg-req", argsDigest: "x" } });
+    await log.record({
+      type: "approval.requested",
+      outcome: "pending",
+      actor: { sub: "pg-user-0" },
+      target: { kind: "approval", name: "drop" },
+      data: { requestId: "pg-req", argsDigest: "x" },
+    });
+    await log.record({
+      type: "approval.granted",
+      outcome: "success",
+      actor: { sub: "pg-approver" },
+      target: { kind: "approval", name: "drop" },
+      data: { requestId: "pg-req", argsDigest: "x" },
+    });
     await log.close();
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
     try {

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { tool } from "@langchain/core/tools";
-import { z } from "zod";
-import { createWarden, generateAuditKeys, jsonlSink, type AuditKeyPair } from "langchain-warden";
+import { type AuditKeyPair, createWarden, generateAuditKeys, jsonlSink } from "langchain-warden";
 import { createTestIdentity, scriptedApprover } from "langchain-warden/testing";
+import { z } from "zod";
 
 /** A tool name and a denial reason an attacker could choose: markup that must stay text. */
 export const HOSTILE_TOOL = "<script>window.__pwned=1</script>";
@@ -42,8 +42,14 @@ export async function writeRealLog(path: string, keys: AuditKeyPair = generateAu
   const search = warden.tool(make("search_orders", ({ id }) => `order ${String(id)}: contact jane.doe@example.com, card 4111 1111 1111 1111`));
   await search.invoke({ id: "o-1" }, warden.config(alice));
   await search.invoke({ id: "o-2" }, warden.config(alice));
-  await warden.tool(make("refund_order", () => "refunded")).invoke({ id: "o-1" }, warden.config(alice)).catch(() => undefined);
-  await warden.tool(make(HOSTILE_TOOL, () => "ran")).invoke({ id: "x" }, warden.config(bob)).catch(() => undefined);
+  await warden
+    .tool(make("refund_order", () => "refunded"))
+    .invoke({ id: "o-1" }, warden.config(alice))
+    .catch(() => undefined);
+  await warden
+    .tool(make(HOSTILE_TOOL, () => "ran"))
+    .invoke({ id: "x" }, warden.config(bob))
+    .catch(() => undefined);
   const lookup = warden.tool(make("lookup", () => "found"));
   await lookup.invoke({ id: "1" }, warden.config(bob));
   await lookup.invoke({ id: "2" }, warden.config(bob)).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
-import { AuditLog, generateAuditKeys, renderAuditReport, summarizeAuditEvents, verifyAuditLog, type AuditEvent, type AuditEventInput } from "langchain-warden";
+import { type AuditEvent, type AuditEventInput, AuditLog, generateAuditKeys, renderAuditReport, summarizeAuditEvents, verifyAuditLog } from "langchain-warden";
 import { fakeClock, memorySink } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 
 const keys = generateAuditKeys();
 const AT = new Date("2026-03-02T10:00:00.000Z");
@@ -58,7 +58,9 @@ describe("renderAuditReport", () => {
   });
 
   it("names each problem's kind and seq in the badge, the first ten, then how many more", async () => {
-    const events = await record(Array.from({ length: 14 }, (_, i) => ({ type: "tool.end" as const, outcome: "success" as const, actor: { sub: `u${i}` }, target: { kind: "tool" as const, name: "t" } })));
+    const events = await record(
+      Array.from({ length: 14 }, (_, i) => ({ type: "tool.end" as const, outcome: "success" as const, actor: { sub: `u${i}` }, target: { kind: "tool" as const, name: "t" } })),
+    );
     const forged = events.map((event) => (event.seq % 2 === 0 ? { ...event, actor: { sub: "forged" } } : event));
     const verification = await verifyAuditLog(forged, { publicKey: keys.publicKey });
     const html = renderAuditReport(forged, verification);
@@ -67,7 +69,9 @@ describe("renderAuditReport", () => {
     expect(badge).toContain("7 problems: hash");
     for (const seq of [2, 4, 6, 8, 10, 12, 14]) expect(badge).toContain(`<li>hash at seq ${seq}, chain`);
 
-    const many = await record(Array.from({ length: 30 }, () => ({ type: "tool.end" as const, outcome: "success" as const, actor: { sub: "u" }, target: { kind: "tool" as const, name: "t" } })));
+    const many = await record(
+      Array.from({ length: 30 }, () => ({ type: "tool.end" as const, outcome: "success" as const, actor: { sub: "u" }, target: { kind: "tool" as const, name: "t" } })),
+    );
     const manyForged = many.map((event) => (event.seq <= 25 ? { ...event, reason: "edited" } : event));
     const manyHtml = renderAuditReport(manyForged, await verifyAuditLog(manyForged, { publicKey: keys.publicKey }));
     expect(manyHtml).toContain("<li>and 15 more problems (listed below)</li>");
@@ -94,7 +98,14 @@ describe("renderAuditReport", () => {
   });
 
   it("takes a summary as well as events, and cuts long tables at maxRows with how many more", async () => {
-    const events = await record(Array.from({ length: 12 }, (_, i) => ({ type: "access.allowed" as const, outcome: "success" as const, actor: { sub: `user-${String(i).padStart(2, "0")}` }, target: { kind: "tool" as const, name: "t" } })));
+    const events = await record(
+      Array.from({ length: 12 }, (_, i) => ({
+        type: "access.allowed" as const,
+        outcome: "success" as const,
+        actor: { sub: `user-${String(i).padStart(2, "0")}` },
+        target: { kind: "tool" as const, name: "t" },
+      })),
+    );
     const verification = await verifyAuditLog(events, { publicKey: keys.publicKey });
     const html = renderAuditReport(summarizeAuditEvents(events), verification, { maxRows: 5, generatedAt: AT });
     expect(html).toBe(renderAuditReport(events, verification, { maxRows: 5, generatedAt: AT }));

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { AuditLog, createAuditReportSummarizer, generateAuditKeys, summarizeAuditEvents, type AuditEvent, type AuditEventInput } from "langchain-warden";
+import { type AuditEvent, type AuditEventInput, AuditLog, createAuditReportSummarizer, generateAuditKeys, summarizeAuditEvents } from "langchain-warden";
 import { fakeClock, memorySink } from "langchain-warden/testing";
+import { afterAll, describe, expect, it } from "vitest";
 import { HOSTILE_REASON, HOSTILE_TOOL, readEvents, writeRealLog } from "./real-log.js";
 
 const dir = mkdtempSync(join(tmpdir(), "warden-report-summary-"));
@@ -45,7 +45,12 @@ describe("summarizeAuditEvents over a real warden's log", () => {
     expect(users["/warden"]).toBeUndefined();
 
     expect(summary.deniedTotal).toBe(5);
-    expect(summary.denials.find((d) => d.code === "missing-scope")).toMatchObject({ type: "access.denied", reason: "missing scope orders:refund", count: 1, targets: ["tool:refund_order"] });
+    expect(summary.denials.find((d) => d.code === "missing-scope")).toMatchObject({
+      type: "access.denied",
+      reason: "missing scope orders:refund",
+      count: 1,
+      targets: ["tool:refund_order"],
+    });
     expect(summary.denials.find((d) => d.code === "condition")).toMatchObject({ reason: HOSTILE_REASON, targets: [`tool:${HOSTILE_TOOL}`], users: 1 });
     expect(summary.denials.map((d) => d.type)).toEqual(expect.arrayContaining(["token.rejected", "ratelimit.exceeded", "approval.rejected"]));
 
@@ -89,11 +94,39 @@ describe("summarizeAuditEvents, event by event", () => {
   it("lists every throttling kind, withheld outputs and tainted threads", async () => {
     const events = await record([
       { type: "budget.exceeded", outcome: "denied", actor: alice, target: model, reason: "token budget spent", data: { rule: "models.default", retryAfterMs: 3_600_000 } },
-      { type: "circuit.open", outcome: "failure", actor: alice, target: model, reason: "the provider keeps failing: calls are refused", data: { state: "open", rule: "models.default" } },
-      { type: "circuit.open", outcome: "denied", actor: alice, target: model, reason: "the circuit is open: the call was refused", data: { retryAfterMs: 900, rule: "models.default" } },
+      {
+        type: "circuit.open",
+        outcome: "failure",
+        actor: alice,
+        target: model,
+        reason: "the provider keeps failing: calls are refused",
+        data: { state: "open", rule: "models.default" },
+      },
+      {
+        type: "circuit.open",
+        outcome: "denied",
+        actor: alice,
+        target: model,
+        reason: "the circuit is open: the call was refused",
+        data: { retryAfterMs: 900, rule: "models.default" },
+      },
       { type: "circuit.close", outcome: "success", actor: alice, target: model, reason: "the provider answers again", data: { state: "closed", rule: "models.default" } },
-      { type: "limits.unavailable", outcome: "denied", actor: alice, target: tool("t"), reason: "the limits store is unavailable: refused (limits.failMode closed)", data: { failMode: "closed", rule: "tools.t" } },
-      { type: "mask.applied", outcome: "denied", actor: alice, target: tool("t"), reason: "the output holds a blocked type: withheld", data: { blocked: true, total: 2, types: ["jwt", "ssn"] } },
+      {
+        type: "limits.unavailable",
+        outcome: "denied",
+        actor: alice,
+        target: tool("t"),
+        reason: "the limits store is unavailable: refused (limits.failMode closed)",
+        data: { failMode: "closed", rule: "tools.t" },
+      },
+      {
+        type: "mask.applied",
+        outcome: "denied",
+        actor: alice,
+        target: tool("t"),
+        reason: "the output holds a blocked type: withheld",
+        data: { blocked: true, total: 2, types: ["jwt", "ssn"] },
+      },
       { type: "mask.applied", outcome: "success", actor: alice, target: tool("t"), data: { counts: { phone: 3 } } },
       { type: "taint.marked", outcome: "success", actor: alice, target: { kind: "retriever", name: "web" }, data: { source: { kind: "retriever", name: "web" } } },
     ]);
@@ -114,7 +147,14 @@ describe("summarizeAuditEvents, event by event", () => {
     const events = await record([
       { type: "approval.requested", outcome: "pending", actor: alice, target: approval, reason: "over 100", data: { argsDigest: "d1", requestId: "req-1" } },
       { type: "approval.requested", outcome: "pending", actor: { sub: "bob" }, target: approval, data: { argsDigest: "d2", requestId: "req-2" } },
-      { type: "approval.invalid", outcome: "denied", actor: { sub: "alice" }, target: approval, reason: "the approver is the requester", data: { code: "self-approval", requestId: "req-1" } },
+      {
+        type: "approval.invalid",
+        outcome: "denied",
+        actor: { sub: "alice" },
+        target: approval,
+        reason: "the approver is the requester",
+        data: { code: "self-approval", requestId: "req-1" },
+      },
       { type: "approval.granted", outcome: "success", actor: { sub: "mgr" }, target: approval, reason: "approved", data: { argsDigest: "d1", requestId: "req-1" } },
       { type: "approval.requested", outcome: "pending", actor: alice, target: approval, data: { argsDigest: "d3", requestId: "req-3" } },
     ]);
@@ -134,7 +174,13 @@ describe("summarizeAuditEvents stays bounded", () => {
     const inputs: AuditEventInput[] = [];
     for (let i = 0; i < 30; i++) {
       inputs.push({ type: "access.denied", outcome: "denied", actor: { sub: `u${i}` }, target: tool(`t${i}`), reason: `reason ${i}`, data: { code: "condition" } });
-      inputs.push({ type: "approval.requested", outcome: "pending", actor: { sub: `u${i}` }, target: { kind: "approval", name: "x" }, data: { requestId: `r${i}`, argsDigest: `d${i}` } });
+      inputs.push({
+        type: "approval.requested",
+        outcome: "pending",
+        actor: { sub: `u${i}` },
+        target: { kind: "approval", name: "x" },
+        data: { requestId: `r${i}`, argsDigest: `d${i}` },
+      });
       inputs.push({ type: "ratelimit.exceeded", outcome: "denied", actor: { sub: `u${i}` }, target: tool("t"), reason: "rate limit reached", data: { rule: "tools.t" } });
     }
     const events = await record(inputs);
@@ -155,14 +201,20 @@ describe("summarizeAuditEvents stays bounded", () => {
 
   it("coarsens the timeline from minutes to hours to days as the log spans longer", async () => {
     const input: AuditEventInput = { type: "tool.end", outcome: "success", actor: alice, target: tool("t") };
-    const minutes = summarizeAuditEvents(await record(Array.from({ length: 10 }, () => input), 60_000));
+    const minutes = summarizeAuditEvents(
+      await record(
+        Array.from({ length: 10 }, () => input),
+        60_000,
+      ),
+    );
     expect(minutes.timeline.stepMs).toBe(60_000);
     // Ten events a minute apart, and the closing checkpoint a minute after the last.
     expect(minutes.timeline.buckets.map((b) => b.events)).toEqual(Array.from({ length: 11 }, () => 1));
 
     const summarizer = createAuditReportSummarizer();
     // 5,000 hours: more minute buckets than kept, then more hour buckets than kept.
-    for (let i = 0; i < 5_000; i++) summarizer.add({ type: "tool.end", outcome: i % 2 === 0 ? "denied" : "success", ts: new Date(START + i * 3_600_000).toISOString(), seq: i + 1 });
+    for (let i = 0; i < 5_000; i++)
+      summarizer.add({ type: "tool.end", outcome: i % 2 === 0 ? "denied" : "success", ts: new Date(START + i * 3_600_000).toISOString(), seq: i + 1 });
     const days = summarizer.result();
     expect(days.timeline.stepMs).toBe(86_400_000);
     expect(days.timeline.buckets.reduce((n, b) => n + b.events, 0)).toBe(5_000);

@@ -1,7 +1,7 @@
 import { GraphInterrupt } from "@langchain/langgraph";
-import { afterAll, describe, expect, it, vi } from "vitest";
 import type { Principal } from "langchain-warden";
-import { retrieverRuleSchema, type DocumentRulesInput } from "../../src/policy/retriever-rule.js";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { type DocumentRulesInput, retrieverRuleSchema } from "../../src/policy/retriever-rule.js";
 import { metadataOf, satisfiesConstraint } from "../../src/retrieval/document-constraint.js";
 import { aclEntriesFor, aclEntry, compileDocumentRules } from "../../src/retrieval/document-rules.js";
 import { doc, principals } from "./support.js";
@@ -208,9 +208,7 @@ describe("the pushed-down constraint says what check says", () => {
       const constraint = rules.pushdown(principal);
       for (const document of documents) {
         const verdict = await rules.check(document, principal);
-        expect(satisfiesConstraint(constraint, metadataOf(document)), JSON.stringify({ principal, metadata: document.metadata })).toBe(
-          verdict === "allowed",
-        );
+        expect(satisfiesConstraint(constraint, metadataOf(document)), JSON.stringify({ principal, metadata: document.metadata })).toBe(verdict === "allowed");
         if (verdict === "allowed") allowed += 1;
       }
     }

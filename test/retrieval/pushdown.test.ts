@@ -1,16 +1,16 @@
-import { Document, type DocumentInterface } from "@langchain/core/documents";
+import type { Document, DocumentInterface } from "@langchain/core/documents";
 import { BaseRetriever } from "@langchain/core/retrievers";
 import { FakeVectorStore } from "@langchain/core/utils/testing";
 import { VectorStoreRetriever } from "@langchain/core/vectorstores";
-import { afterAll, describe, expect, it, vi } from "vitest";
 import type { Principal } from "langchain-warden";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { PolicyError } from "../../src/errors.js";
-import { retrieverRuleSchema, type RetrieverRuleInput } from "../../src/policy/retriever-rule.js";
+import { type RetrieverRuleInput, retrieverRuleSchema } from "../../src/policy/retriever-rule.js";
 import type { DocumentConstraint } from "../../src/retrieval/document-constraint.js";
 import { compileDocumentRules } from "../../src/retrieval/document-rules.js";
 import { retrievePermitted } from "../../src/retrieval/permitted.js";
-import { MAX_FETCH, memoryFilterFor, metadataEqualityFilter, overFetchCount, pushdownFor, type PushdownOptions } from "../../src/retrieval/pushdown.js";
-import { HashingEmbeddings, doc, memoryStore, principals, tenants } from "./support.js";
+import { MAX_FETCH, memoryFilterFor, metadataEqualityFilter, overFetchCount, type PushdownOptions, pushdownFor } from "../../src/retrieval/pushdown.js";
+import { doc, HashingEmbeddings, memoryStore, principals, tenants } from "./support.js";
 
 const ids = principals();
 afterAll(() => ids.close());
@@ -27,10 +27,7 @@ function corpus(): Document[] {
   const documents: Document[] = [];
   for (const tenant of TENANTS) {
     for (let i = 0; i < 12; i++) {
-      const text =
-        tenant === "t9"
-          ? `${QUERY} appendix ${i} shipping warehouses pallets customs duties invoices freight carriers manifests`
-          : `${QUERY} section ${i}`;
+      const text = tenant === "t9" ? `${QUERY} appendix ${i} shipping warehouses pallets customs duties invoices freight carriers manifests` : `${QUERY} section ${i}`;
       documents.push(doc(text, { tenant, n: i, readers: [`group:g${i % 4}`, `user:owner-${tenant}`], lang: i % 2 ? "en" : "de" }));
     }
   }
@@ -231,7 +228,13 @@ describe("metadata filter objects", () => {
   it("fetches only k when the equality carries the whole constraint", async () => {
     const store = await storeOf(EqualityStore);
     const { rules, overFetch } = rulesOf({ documents: { tenantKey: "tenant" } });
-    const result = await retrievePermitted({ query: QUERY, principal: await ids.principal({ sub: "a", tenant: "t9" }), rules, pushdown: pushdownFor(store.asRetriever(4), options), overFetch });
+    const result = await retrievePermitted({
+      query: QUERY,
+      principal: await ids.principal({ sub: "a", tenant: "t9" }),
+      rules,
+      pushdown: pushdownFor(store.asRetriever(4), options),
+      overFetch,
+    });
     expect(result).toMatchObject({ fetched: 4, withheld: { rule: 0, missing: 0 }, pushdown: "metadata" });
   });
 

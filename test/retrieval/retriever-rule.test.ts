@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PolicyError } from "../../src/errors.js";
-import { retrieverRuleSchema, type RetrieverRuleInput } from "../../src/policy/retriever-rule.js";
+import { type RetrieverRuleInput, retrieverRuleSchema } from "../../src/policy/retriever-rule.js";
 import { parseOptions } from "../../src/validate.js";
 
 const parse = (rule: unknown) => parseOptions(retrieverRuleSchema, rule, "policy.retrievers.kb");
@@ -87,15 +87,9 @@ describe("retrieverRuleSchema", () => {
 
   it("refuses bad clearance settings", () => {
     const base = { scopes: [], documents: { classificationKey: "level" } };
-    expect(refusal({ ...base, documents: { ...base.documents, clearance: { levels: [], claim: "c" } } }).path).toBe(
-      "policy.retrievers.kb.documents.clearance.levels",
-    );
-    expect(refusal({ ...base, documents: { ...base.documents, clearance: { levels: ["a", "b", "a"], claim: "c" } } }).path).toBe(
-      "policy.retrievers.kb.documents.clearance.levels",
-    );
-    expect(refusal({ ...base, documents: { ...base.documents, clearance: { levels: ["a"], claim: "has space" } } }).path).toBe(
-      "policy.retrievers.kb.documents.clearance.claim",
-    );
+    expect(refusal({ ...base, documents: { ...base.documents, clearance: { levels: [], claim: "c" } } }).path).toBe("policy.retrievers.kb.documents.clearance.levels");
+    expect(refusal({ ...base, documents: { ...base.documents, clearance: { levels: ["a", "b", "a"], claim: "c" } } }).path).toBe("policy.retrievers.kb.documents.clearance.levels");
+    expect(refusal({ ...base, documents: { ...base.documents, clearance: { levels: ["a"], claim: "has space" } } }).path).toBe("policy.retrievers.kb.documents.clearance.claim");
     expect(refusal({ ...base, documents: { ...base.documents, clearance: { levels: ["a"], claim: "c", order: "desc" } } }).path).toMatch(
       /^policy\.retrievers\.kb\.documents\.clearance/,
     );

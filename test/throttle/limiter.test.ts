@@ -1,9 +1,9 @@
 import Bottleneck from "bottleneck";
-import { afterEach, describe, expect, it, vi } from "vitest";
 import { BudgetExceededError, LimitsUnavailableError, PolicyError, RateLimitedError } from "langchain-warden";
 import { fakeClock } from "langchain-warden/testing";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LimitStore } from "../../src/throttle/limit-store.js";
-import { createLimiter, type Acquired } from "../../src/throttle/limiter.js";
+import { type Acquired, createLimiter } from "../../src/throttle/limiter.js";
 import { memoryLimitStore } from "../../src/throttle/memory-store.js";
 import { concurrency, rate, tokens } from "./support/checks.js";
 

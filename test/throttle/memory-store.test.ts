@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
 import { PolicyError } from "langchain-warden";
 import { fakeClock } from "langchain-warden/testing";
+import { describe, expect, it } from "vitest";
 import { memoryLimitStore } from "../../src/throttle/memory-store.js";
 import { concurrency, rate, tokens } from "./support/checks.js";
 import { describeStoreContract, leaseOf } from "./support/store-contract.js";
@@ -52,7 +52,7 @@ describe("memoryLimitStore: sliding windows", () => {
     const check = rate("user:exact", limit, windowMs);
     const admitted: number[] = [];
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     let refusals = 0;
     for (let i = 0; i < 3_000; i++) {
       clock.advance(Math.floor(random() * 120));

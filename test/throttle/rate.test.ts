@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { PolicyError } from "langchain-warden";
+import { describe, expect, it } from "vitest";
 import { budgetWindowMs, parseRate, rateSchema } from "../../src/throttle/rate.js";
 
 describe("rates", () => {

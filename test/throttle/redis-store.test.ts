@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis, type RedisOptions } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
 import { LimitsUnavailableError, PolicyError } from "langchain-warden";
+import { afterAll, describe, expect, it } from "vitest";
 import { createLimiter } from "../../src/throttle/limiter.js";
-import { redisLimitStore, type RedisLimitsClient } from "../../src/throttle/redis-store.js";
+import { type RedisLimitsClient, redisLimitStore } from "../../src/throttle/redis-store.js";
+import { REDIS, serviceAvailable } from "../support/services.js";
 import { concurrency, rate, tokens } from "./support/checks.js";
 import { describeStoreContract, leaseOf } from "./support/store-contract.js";
-import { tcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
-import { REDIS, serviceAvailable } from "../support/services.js";
+import { type TcpProxy, tcpProxy } from "./support/tcp-proxy.js";
 
 const redisUp = await serviceAvailable("redis");
 const PREFIX = `warden:test:limits:${randomUUID()}:`;

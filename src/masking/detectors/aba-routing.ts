@@ -12,9 +12,9 @@
  * @module
  */
 import { abaValid } from "../checksums.js";
-import { NINE_DIGITS, stickyEnd, wordBefore, type NumericFormat } from "./numeric.js";
+import { NINE_DIGITS, type NumericFormat, stickyEnd, wordBefore } from "./numeric.js";
 
-const DASHED = /(?<![\w\-]|\d[.,])\d{4}-\d{4}-\d(?![\w]|[\-.,]\d)/y;
+const DASHED = /(?<![\w-]|\d[.,])\d{4}-\d{4}-\d(?![\w]|[-.,]\d)/y;
 const ROUTING_WORD = /(?:^|[^a-z])(?:routing|aba|rtn|transit)(?![a-z])/i;
 const CONTEXT = 48;
 

@@ -12,7 +12,7 @@
  * @module
  */
 import { luhnValid } from "../checksums.js";
-import { stickyEnd, type NumericFormat } from "./numeric.js";
+import { type NumericFormat, stickyEnd } from "./numeric.js";
 
 /**
  * A card: compact, or grouped with one separator. A card after a lone group
@@ -21,20 +21,61 @@ import { stickyEnd, type NumericFormat } from "./numeric.js";
  * number (an expiry date or an address may follow: `4111 1111 1111 1111
  * 12/27`).
  */
-const CARD = /(?<![\w+\-]|\d[.,]|(?:^|[^\w\-])[A-Za-z]{0,2}\d{1,4} )\d{4}(?:\d{8,15}(?![\w]|[\-.,]\d)|([ \-])\d{4}\1\d{4}(?:\1\d{4})?(?:\1\d{3})?(?![\w]|[\-.,]\d|\1\d{1,4}(?![\d\/.]))|([ \-])\d{6}\2\d{4,5}(?![\w]|[\-.,]\d|\2\d{1,4}(?![\d\/.])))/y;
+const CARD =
+  /(?<![\w+-]|\d[.,]|(?:^|[^\w-])[A-Za-z]{0,2}\d{1,4} )\d{4}(?:\d{8,15}(?![\w]|[-.,]\d)|([ -])\d{4}\1\d{4}(?:\1\d{4})?(?:\1\d{3})?(?![\w]|[-.,]\d|\1\d{1,4}(?![\d/.]))|([ -])\d{6}\2\d{4,5}(?![\w]|[-.,]\d|\2\d{1,4}(?![\d/.])))/y;
 
 /** Card brands with their prefixes (as numeric ranges) and lengths. */
 const BRANDS: readonly { readonly name: string; readonly ranges: readonly (readonly [number, number])[]; readonly lengths: readonly number[] }[] = [
   { name: "visa", ranges: [[4, 4]], lengths: [13, 16, 19] },
-  { name: "mastercard", ranges: [[51, 55], [2221, 2720]], lengths: [16] },
-  { name: "amex", ranges: [[34, 34], [37, 37]], lengths: [15] },
-  { name: "discover", ranges: [[6011, 6011], [644, 649], [65, 65], [622126, 622925]], lengths: [16, 17, 18, 19] },
+  {
+    name: "mastercard",
+    ranges: [
+      [51, 55],
+      [2221, 2720],
+    ],
+    lengths: [16],
+  },
+  {
+    name: "amex",
+    ranges: [
+      [34, 34],
+      [37, 37],
+    ],
+    lengths: [15],
+  },
+  {
+    name: "discover",
+    ranges: [
+      [6011, 6011],
+      [644, 649],
+      [65, 65],
+      [622126, 622925],
+    ],
+    lengths: [16, 17, 18, 19],
+  },
   { name: "jcb", ranges: [[3528, 3589]], lengths: [16, 17, 18, 19] },
-  { name: "diners", ranges: [[300, 305], [3095, 3095], [36, 36], [38, 39]], lengths: [14, 15, 16, 17, 18, 19] },
+  {
+    name: "diners",
+    ranges: [
+      [300, 305],
+      [3095, 3095],
+      [36, 36],
+      [38, 39],
+    ],
+    lengths: [14, 15, 16, 17, 18, 19],
+  },
   { name: "unionpay", ranges: [[62, 62]], lengths: [16, 17, 18, 19] },
   { name: "uatp", ranges: [[1, 1]], lengths: [15] },
   { name: "dankort", ranges: [[5019, 5019]], lengths: [16] },
-  { name: "maestro-uk", ranges: [[6759, 6759], [676770, 676770], [676774, 676774]], lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  {
+    name: "maestro-uk",
+    ranges: [
+      [6759, 6759],
+      [676770, 676770],
+      [676774, 676774],
+    ],
+    lengths: [12, 13, 14, 15, 16, 17, 18, 19],
+  },
 ];
 
 /** Each brand's ranges with the number of leading digits they compare (the width of `low`). */
@@ -77,7 +118,7 @@ export const creditCardFormat: NumericFormat = {
     const end = stickyEnd(CARD, text, start);
     if (end === -1) return -1;
     const raw = text.slice(start, end);
-    const digits = raw.includes(" ") || raw.includes("-") ? raw.replace(/[ \-]/g, "") : raw;
+    const digits = raw.includes(" ") || raw.includes("-") ? raw.replace(/[ -]/g, "") : raw;
     return isCardNumber(digits) ? end : -1;
   },
 };

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { stickyEnd, type NumericFormat } from "./numeric.js";
+import { type NumericFormat, stickyEnd } from "./numeric.js";
 
 const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const PREFIX = "(?:/(?:3[0-2]|[12]\\d|\\d)(?![\\w]|\\.\\d))?";

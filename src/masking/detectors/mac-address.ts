@@ -17,7 +17,7 @@ import type { Detector } from "../detector.js";
 import { SeparatorIndex } from "../separators.js";
 import type { Span } from "../types.js";
 
-const PAIRS = /(?<![\w:\-.])[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w]|[:\-.][0-9A-Fa-f])/y;
+const PAIRS = /(?<![\w:\-.])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w]|[:\-.][0-9A-Fa-f])/y;
 const DOTTED = /(?<![\w:\-.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w]|[:\-.][0-9A-Fa-f])/y;
 
 /** Whether the twelve hexadecimal digits of `address` are all `f` or all `0`: broadcast or unset, no device. */

@@ -18,7 +18,7 @@
  * @module
  */
 import { isDigit } from "../chars.js";
-import { DIGITS, type Detector } from "../detector.js";
+import { type Detector, DIGITS } from "../detector.js";
 import type { Span } from "../types.js";
 
 /** A format found at the start of a digit group. */
@@ -112,7 +112,7 @@ export function numericDetector(formats: readonly NumericFormat[], runs?: RunSca
 }
 
 /** Nine digits standing alone (not inside a longer number), as a sticky regex. */
-export const NINE_DIGITS = /(?<![\w\-]|\d[.,])\d{9}(?![\w]|[\-.,]\d)/y;
+export const NINE_DIGITS = /(?<![\w-]|\d[.,])\d{9}(?![\w]|[-.,]\d)/y;
 
 /** Whether `word` (a regex) matches in the `distance` characters before `start`. */
 export function wordBefore(word: RegExp, text: string, start: number, distance: number): boolean {

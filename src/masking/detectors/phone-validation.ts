@@ -63,6 +63,7 @@ export function isPhoneRegion(code: string): boolean {
   const { core, metadata } = libphonenumber();
   return core.isSupportedCountry(code, metadata);
 }
+
 import { isDigit } from "../chars.js";
 
 /** A phone-number type of the metadata (only its pattern and lengths are read). */

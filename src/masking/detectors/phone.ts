@@ -48,7 +48,8 @@ const MAX_RUN = 128;
 const CACHE_SIZE = 4096;
 const PHONE_WORD = /\b(?:phone|tel|mobile|cell|fax|call|sms|whatsapp|contact)/i;
 /** A phone word right before a number (`phone: `, `call me at `, `tel. no. `, `mobile #`). */
-const PHONE_WORD_RIGHT_BEFORE = /\b(?:(?:tele)?phone|tel|mobile|cell(?:phone)?|fax|call|sms|text|whatsapp|contact)\b\.?(?:\s+(?:number|no\.?|nr\.?|num|me|us|at|on))*\s*[:=#\-]?\s*$/i;
+const PHONE_WORD_RIGHT_BEFORE =
+  /\b(?:(?:tele)?phone|tel|mobile|cell(?:phone)?|fax|call|sms|text|whatsapp|contact)\b\.?(?:\s+(?:number|no\.?|nr\.?|num|me|us|at|on))*\s*[:=#-]?\s*$/i;
 
 interface Part {
   readonly start: number;

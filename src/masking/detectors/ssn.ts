@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { NINE_DIGITS, stickyEnd, wordBefore, type NumericFormat } from "./numeric.js";
+import { NINE_DIGITS, type NumericFormat, stickyEnd, wordBefore } from "./numeric.js";
 
-const SSN = /(?<![\w\-.]|\d[,])\d{3}([\- .])\d{2}\1\d{4}(?![\w]|[\-.,]\d)/y;
+const SSN = /(?<![\w\-.]|\d[,])\d{3}([- .])\d{2}\1\d{4}(?![\w]|[-.,]\d)/y;
 const SSN_WORD = /(?:^|[^a-z])(?:ssn|ss#|social\s+security)(?![a-z])/i;
 const CONTEXT = 32;
 

@@ -17,8 +17,7 @@ import { tokenShapeEnd, withoutTokenShapes } from "../token-vault.js";
 
 const MAX_AUTHORITY = 256;
 
-const endsAuthority = (c: number): boolean =>
-  c <= 32 || c === 47 || c === 63 || c === 35 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62;
+const endsAuthority = (c: number): boolean => c <= 32 || c === 47 || c === 63 || c === 35 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62;
 
 /** Whether a scheme (letter, then letters, digits, `+`, `-`, `.`) ends just before `index`. */
 function schemeBefore(text: string, index: number): boolean {

@@ -77,18 +77,18 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   {
     type: "slack_webhook",
     prefixes: ["https://hooks.slack.com/", "http://hooks.slack.com/"],
-    pattern: /https?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_\-]{20,200}/y,
+    pattern: /https?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_-]{20,200}/y,
   },
-  { type: "slack_webhook", prefixes: ["hooks.slack.com/"], pattern: /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_\-]{20,200}/y },
+  { type: "slack_webhook", prefixes: ["hooks.slack.com/"], pattern: /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/_-]{20,200}/y },
   {
     type: "stripe_key",
     prefixes: ["sk_live_", "sk_test_", "sk_prod_", "rk_live_", "rk_test_", "rk_prod_"],
     pattern: /[sr]k_(?:live|test|prod)_[0-9A-Za-z]{10,247}(?![A-Za-z0-9_])/y,
   },
-  { type: "anthropic_key", prefixes: ["sk-ant-"], pattern: /sk-ant-[a-z]{2,10}\d{0,3}-[A-Za-z0-9_\-]{40,250}(?![A-Za-z0-9_\-])/y },
-  { type: "openai_key", prefixes: ["sk-proj-", "sk-svcacct-", "sk-admin-"], pattern: /sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,250}(?![A-Za-z0-9_\-])/y },
-  { type: "openai_key", prefixes: ["sk-"], pattern: /sk-[A-Za-z0-9]{48}(?![A-Za-z0-9_\-])/y },
-  { type: "google_api_key", prefixes: ["AIza"], pattern: /AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])/y },
+  { type: "anthropic_key", prefixes: ["sk-ant-"], pattern: /sk-ant-[a-z]{2,10}\d{0,3}-[A-Za-z0-9_-]{40,250}(?![A-Za-z0-9_-])/y },
+  { type: "openai_key", prefixes: ["sk-proj-", "sk-svcacct-", "sk-admin-"], pattern: /sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,250}(?![A-Za-z0-9_-])/y },
+  { type: "openai_key", prefixes: ["sk-"], pattern: /sk-[A-Za-z0-9]{48}(?![A-Za-z0-9_-])/y },
+  { type: "google_api_key", prefixes: ["AIza"], pattern: /AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/y },
   { type: "npm_token", prefixes: ["npm_"], pattern: /npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/y },
   { type: "sendgrid_key", prefixes: ["SG."], pattern: /SG\.(?:[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])|[A-Za-z0-9=_\-.]{66}(?![A-Za-z0-9=_\-.]))/y },
   { type: "twilio_key", prefixes: ["SK"], pattern: /SK[0-9a-fA-F]{32}(?![A-Za-z0-9_])/y },
@@ -129,10 +129,7 @@ function index(rules: readonly TokenRule[]) {
       byChar[before] = [...(byChar[before] ?? []), { rule, prefix, offset }];
     }
   }
-  const literal = new RegExp(
-    [...new Set(literals.map((e) => e.prefix))].map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"),
-    "g",
-  );
+  const literal = new RegExp([...new Set(literals.map((e) => e.prefix))].map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "g");
   const used = SEPARATORS.filter((s) => (bySeparator.get(s) as (Entry[] | undefined)[]).some((e) => e !== undefined));
   // Every token holds its prefix, so the character that anchors it.
   const anchors = [...new Set([...literals.map((e) => e.prefix[0] as string), ...used])].join("");

@@ -13,7 +13,7 @@ import { codeAt, isWord } from "../chars.js";
 import type { Detector } from "../detector.js";
 
 /** The longest run that can be a key, tried at `wdn_`; the checksum then decides. */
-const CANDIDATE = new RegExp(`wdn_[a-z0-9]{1,12}_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}(?![A-Za-z0-9_-])`, "y");
+const CANDIDATE = /wdn_[a-z0-9]{1,12}_[A-Za-z0-9]{16}_[A-Za-z0-9]{49}(?![A-Za-z0-9_-])/y;
 
 /** Detector of Warden API keys. */
 export const wardenApiKeyDetector: Detector = {

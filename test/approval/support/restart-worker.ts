@@ -18,11 +18,11 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { Command, MessagesAnnotation, StateGraph } from "@langchain/langgraph";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { ToolNode } from "@langchain/langgraph/prebuilt";
-import { importJWK, SignJWT, type JWK } from "jose";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { importJWK, type JWK, SignJWT } from "jose";
 import { z } from "zod";
-import { createWarden, jsonlSink, pendingApprovals, type ApprovalDecision, type PendingApproval } from "../../../src/index.js";
+import { type ApprovalDecision, createWarden, jsonlSink, type PendingApproval, pendingApprovals } from "../../../src/index.js";
 
 /** What every process of one test run shares, written by the test. */
 export interface WorkerSettings {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
 import { PolicyError } from "langchain-warden";
-import type { Admission, LimitStore, Lease } from "../../../src/throttle/limit-store.js";
+import { describe, expect, it } from "vitest";
+import type { Admission, Lease, LimitStore } from "../../../src/throttle/limit-store.js";
 import { concurrency, rate, tokens } from "./checks.js";
 
 const HOUR = 3_600_000;

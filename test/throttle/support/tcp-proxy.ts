@@ -1,4 +1,4 @@
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 
 /** A TCP proxy in front of a server, that a test can stop, restart, or freeze (hold every byte). */
 export interface TcpProxy {
