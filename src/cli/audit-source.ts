@@ -30,6 +30,17 @@ function postgresLabel(url: string, table: string): string {
   }
 }
 
+/** True when `message` quotes the connection string or its password: such a message is not shown. */
+function mayHoldCredentials(message: string, url: string): boolean {
+  let password = "";
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    return true;
+  }
+  return message.includes(url) || (password !== "" && message.includes(password));
+}
+
 async function readPostgres(url: string, table: string, chain: string | undefined, label: string): Promise<unknown[]> {
   let postgres: typeof import("../postgres/index.js");
   let pgModule: typeof import("pg");
@@ -47,7 +58,7 @@ async function readPostgres(url: string, table: string, chain: string | undefine
   } catch (error) {
     // The driver's code (ECONNREFUSED, 42P01…) says what failed without repeating the URL.
     const code = (error as { code?: unknown })?.code;
-    const why = typeof code === "string" ? code : error instanceof TypeError ? error.message : "the query failed";
+    const why = typeof code === "string" ? code : error instanceof TypeError && !mayHoldCredentials(error.message, url) ? error.message : "the query failed";
     throw new UsageError(`cannot read the audit log from ${label}: ${why}`, "WARDEN_CLI_IO");
   } finally {
     await pool.end().catch(() => undefined);

@@ -409,9 +409,4 @@ export class GuardPipeline {
       withheld: (blocked) => this.recordWithheld(context, blocked),
     });
   }
-
-  /** The part of an event that names the call: target, actor, run. */
-  eventContext(context: CallContext): EventContext {
-    return context.event;
-  }
 }
